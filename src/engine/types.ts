@@ -1,0 +1,66 @@
+/** The engine's result: the stable, documented object behind every output format. */
+import type { ProgramId } from '../rules/schema.js';
+import type { ParamInEffect } from '../rules/effective.js';
+
+export type Eligibility = 'yes' | 'no' | 'unknown';
+
+export interface ConditionOutcome {
+  program: ProgramId;
+  id: string;
+  /** For an `any_of` condition, the alternative that decided it. */
+  alternative?: string;
+  result: Eligibility;
+  kind: 'eligibility' | 'exclusion' | 'route';
+  zh: string;
+  en: string;
+  source: string;
+  clause?: string;
+  layer: string;
+  expr?: string;
+  missing?: string[];
+}
+
+export interface ProgramOutcome {
+  program: ProgramId;
+  eligible: Eligibility;
+  /** CNY per month in fen; 0 when not eligible; null when unknown. */
+  amountFen: number | null;
+  /** The yearly figure, where the rule states the amount per year. */
+  yearlyFen?: number | null;
+  /** Household programs: the unit this person belongs to (household, or single-person 单人户). */
+  unit?: 'household' | 'single';
+  /** Whether the amount stands on this person's row (the unit head's, for a household unit). */
+  amountHere: boolean;
+  /** Condition ids that decided the outcome: the failing ones for "no", the passing for "yes". */
+  reasons: string[];
+  passed: string[];
+  failed: string[];
+  undecided: string[];
+  /** Input fields or parameters whose absence left the outcome or the amount unknown. */
+  missing: string[];
+  /** Why the amount is unknown, when eligibility is settled but a figure is not. */
+  amountNote?: string;
+  outputs: Record<string, string | number | boolean | null>;
+  /** Provisional parameters this outcome used. */
+  provisional: string[];
+}
+
+export interface PersonOutcome {
+  personId: string;
+  /** Derived facts: age, severe, counted_income and the rule set's person facts. */
+  facts: Record<string, string | number | boolean | null>;
+  programs: Partial<Record<ProgramId, ProgramOutcome>>;
+}
+
+export interface HouseholdOutcome {
+  householdId: string;
+  rulesId: string;
+  asOf: string;
+  facts: Record<string, string | number | boolean | null>;
+  persons: PersonOutcome[];
+  conditions: ConditionOutcome[];
+  /** Every parameter value read, with date, layer, source and confidence. */
+  params: ParamInEffect[];
+  /** Names of the provisional parameters read anywhere in this household. */
+  provisional: string[];
+}

@@ -1,0 +1,474 @@
+/**
+ * Compile a checked CEL expression into a closure tree. Rule text is data: it is parsed
+ * and type-checked by cel-js, then each AST node becomes a small JavaScript closure —
+ * there is no `eval` and no `new Function`. Evaluation uses plain numbers (money is
+ * integer fen, well inside the safe-integer range), and three-valued logic so that a
+ * missing input yields an `Unknown` naming it.
+ */
+import type { ASTNode, Environment } from '@marcbachmann/cel-js';
+import { Unknown, isUnknown, mergeUnknown } from './unknown.js';
+import { FUNCTION_NAMES, type ExprSchema, type ExprType } from './env.js';
+import { didYouMean } from '../util/suggest.js';
+
+/** What a closure reads. Records are plain objects; only own properties are visible. */
+export interface EvalContext {
+  person?: Readonly<Record<string, unknown>>;
+  household?: Readonly<Record<string, unknown>>;
+  unit?: Readonly<Record<string, unknown>>;
+  param: Readonly<Record<string, unknown>>;
+  option: Readonly<Record<string, unknown>>;
+  result?: Readonly<Record<string, unknown>>;
+  /** Names of the parameters read, for the trace and the provisional flag. */
+  usedParams?: Set<string>;
+}
+
+export type Evaluator = (ctx: EvalContext) => unknown;
+
+export interface CompiledExpression {
+  source: string;
+  type: string;
+  evaluate: Evaluator;
+  /** Every `record.field` the expression mentions, e.g. `person.age`, `param.dibao_standard`. */
+  references: readonly string[];
+}
+
+/** Why an expression was rejected, with its offset range inside the source. */
+export interface ExprProblem {
+  kind: 'syntax' | 'type' | 'unsupported';
+  message: string;
+  start: number;
+  end: number;
+  suggestion?: string;
+}
+
+export type CompileOutcome = { ok: true; value: CompiledExpression } | { ok: false; problem: ExprProblem };
+
+const ROOTS = ['person', 'household', 'unit', 'param', 'option', 'result'] as const;
+type Root = (typeof ROOTS)[number];
+
+interface Node {
+  fn: Evaluator;
+  type: string;
+}
+
+const hasOwn = (o: object, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k);
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** Parse, type-check and compile one expression; `expected` is the type the rule demands. */
+export function compileExpression(
+  env: Environment,
+  schema: ExprSchema,
+  source: string,
+  expected?: 'bool' | 'int' | 'double' | 'string' | 'any',
+): CompileOutcome {
+  let parsed: ReturnType<Environment['parse']>;
+  try {
+    parsed = env.parse(source);
+  } catch (e) {
+    return { ok: false, problem: celProblem('syntax', e, source) };
+  }
+  const checked = parsed.check();
+  if (!checked.valid) return { ok: false, problem: typeProblem(checked.error, source, schema) };
+  const type = String(checked.type);
+  if (expected && expected !== 'any' && !typeFits(type, expected)) {
+    return {
+      ok: false,
+      problem: {
+        kind: 'type',
+        message: `the expression gives ${type}, but ${expected} is required here${expected === 'int' && type === 'double' ? ' (round explicitly: round_half_up(…), floor(…) or ceil(…))' : ''}`,
+        start: 0,
+        end: source.length,
+      },
+    };
+  }
+  const references = new Set<string>();
+  try {
+    const node = compileNode(parsed.ast as ASTNode, schema, references);
+    return { ok: true, value: { source, type, evaluate: node.fn, references: [...references].sort() } };
+  } catch (e) {
+    if (e instanceof UnsupportedError) return { ok: false, problem: e.problem };
+    throw e;
+  }
+}
+
+function typeFits(actual: string, expected: string): boolean {
+  return actual === expected || actual === 'dyn';
+}
+
+class UnsupportedError extends Error {
+  constructor(readonly problem: ExprProblem) {
+    super(problem.message);
+  }
+}
+
+function unsupported(node: ASTNode, what: string, suggestion?: string): never {
+  throw new UnsupportedError({
+    kind: 'unsupported',
+    message: `${what} is not part of bencalc's expression language`,
+    start: node.start,
+    end: node.end,
+    ...(suggestion !== undefined && { suggestion }),
+  });
+}
+
+function celProblem(kind: 'syntax' | 'type', e: unknown, source: string): ExprProblem {
+  const err = e as { summary?: string; message?: string; range?: { start: number; end: number } };
+  return {
+    kind,
+    message: err.summary ?? err.message ?? String(e),
+    start: err.range?.start ?? 0,
+    end: err.range?.end ?? source.length,
+  };
+}
+
+function typeProblem(error: unknown, source: string, schema: ExprSchema): ExprProblem {
+  const problem = celProblem('type', error, source);
+  const code = (error as { code?: string }).code;
+  // Add "did you mean" for unknown fields and functions.
+  const keyMatch = /^No such key: (.+)$/.exec(problem.message);
+  if (code === 'no_such_key' && keyMatch) {
+    const before = source.slice(0, problem.start).replace(/\.\s*$/, '');
+    const root = ROOTS.find((r) => new RegExp(`\\b${r}\\s*$`).test(before));
+    const known = root ? (root === 'result' ? schema.result : Object.keys(schema[root])) : [];
+    const suggestion = didYouMean(keyMatch[1]!, known);
+    return {
+      ...problem,
+      message: root
+        ? `${root} has no field "${keyMatch[1]}"${root === 'param' ? ' (no such parameter in this rule set)' : root === 'option' ? ' (no such option in this rule set)' : ''}`
+        : problem.message,
+      ...(suggestion !== undefined && { suggestion: `${root}.${suggestion}` }),
+    };
+  }
+  const fnMatch = /no matching overload for '(\w+)\(/.exec(problem.message);
+  if (fnMatch && !FUNCTION_NAMES.includes(fnMatch[1]!)) {
+    const suggestion = didYouMean(fnMatch[1]!, FUNCTION_NAMES);
+    return {
+      ...problem,
+      message: `unknown function "${fnMatch[1]}"; the functions are ${FUNCTION_NAMES.join(', ')}`,
+      ...(suggestion !== undefined && { suggestion }),
+    };
+  }
+  const unknownVar = /Unknown variable: (\w+)/.exec(problem.message);
+  if (unknownVar) {
+    const suggestion = didYouMean(unknownVar[1]!, ROOTS);
+    return {
+      ...problem,
+      message: `unknown name "${unknownVar[1]}"; an expression reads ${ROOTS.join(', ')}`,
+      ...(suggestion !== undefined && { suggestion }),
+    };
+  }
+  return problem;
+}
+
+function fieldType(schema: ExprSchema, root: Root, field: string): string {
+  if (root === 'result') return 'BencalcProgramResult';
+  return (schema[root] as Record<string, ExprType>)[field] ?? 'dyn';
+}
+
+function elementType(type: string): string {
+  const map = /^map<string, (.+)>$/.exec(type);
+  if (map) return map[1]!;
+  const list = /^list<(.+)>$/.exec(type);
+  if (list) return list[1]!;
+  if (type === 'BencalcProgramResult') return 'dyn';
+  return 'dyn';
+}
+
+function constant(value: unknown, type: string): Node {
+  return { fn: () => value, type };
+}
+
+function literalType(v: unknown): string {
+  if (typeof v === 'bigint') return 'int';
+  if (typeof v === 'number') return 'double';
+  if (typeof v === 'string') return 'string';
+  if (typeof v === 'boolean') return 'bool';
+  return 'null';
+}
+
+function compileNode(node: ASTNode, schema: ExprSchema, refs: Set<string>): Node {
+  const op = node.op as string;
+  const args = node.args as unknown;
+  switch (op) {
+    case 'value': {
+      const v = args as unknown;
+      if (typeof v === 'bigint') return constant(Number(v), 'int');
+      if (v === null || ['number', 'string', 'boolean'].includes(typeof v)) return constant(v, literalType(v));
+      return unsupported(node, 'this literal (bytes or unsigned)');
+    }
+    case 'id': {
+      const name = args as string;
+      if ((ROOTS as readonly string[]).includes(name)) {
+        return { fn: (c) => (c as unknown as Record<string, unknown>)[name], type: 'record' };
+      }
+      return unsupported(node, `the name "${name}"`);
+    }
+    case '.':
+      return compileField(node, args as [ASTNode, string], schema, refs);
+    case '[]': {
+      const [objNode, keyNode] = args as [ASTNode, ASTNode];
+      const obj = compileNode(objNode, schema, refs);
+      const key = compileNode(keyNode, schema, refs);
+      const label = objNode.input.slice(objNode.start, objNode.end);
+      return {
+        type: elementType(obj.type),
+        fn: (c) => {
+          const o = obj.fn(c);
+          const k = key.fn(c);
+          if (isUnknown(o) || isUnknown(k)) return mergeUnknown(o, k);
+          if (Array.isArray(o)) {
+            const i = k as number;
+            return i >= 0 && i < o.length ? o[i] : new Unknown([`${label}[${i}]`]);
+          }
+          const ks = String(k);
+          if (o !== null && typeof o === 'object' && !FORBIDDEN_KEYS.has(ks) && hasOwn(o, ks)) {
+            return (o as Record<string, unknown>)[ks];
+          }
+          return new Unknown([`${label}[${JSON.stringify(ks)}]`]);
+        },
+      };
+    }
+    case '!_': {
+      const x = compileNode(args as ASTNode, schema, refs);
+      return { type: 'bool', fn: (c) => { const v = x.fn(c); return isUnknown(v) ? v : !v; } };
+    }
+    case '-_': {
+      const x = compileNode(args as ASTNode, schema, refs);
+      return { type: x.type, fn: (c) => { const v = x.fn(c); return isUnknown(v) ? v : -(v as number); } };
+    }
+    case '&&':
+    case '||': {
+      const [l, r] = (args as [ASTNode, ASTNode]).map((a) => compileNode(a, schema, refs)) as [Node, Node];
+      // Kleene logic: a decided side settles the answer whatever the other side is.
+      const decisive = op === '||';
+      return {
+        type: 'bool',
+        fn: (c) => {
+          const a = l.fn(c);
+          if (a === decisive) return decisive;
+          const b = r.fn(c);
+          if (b === decisive) return decisive;
+          if (isUnknown(a) || isUnknown(b)) return mergeUnknown(a, b);
+          return !decisive;
+        },
+      };
+    }
+    case '?:': {
+      const [cond, yes, no] = (args as [ASTNode, ASTNode, ASTNode]).map((a) => compileNode(a, schema, refs)) as [Node, Node, Node];
+      return {
+        type: yes.type === 'null' ? no.type : yes.type,
+        fn: (c) => {
+          const k = cond.fn(c);
+          if (isUnknown(k)) return k;
+          return k ? yes.fn(c) : no.fn(c);
+        },
+      };
+    }
+    case 'list': {
+      const items = (args as ASTNode[]).map((a) => compileNode(a, schema, refs));
+      const first = items[0]?.type ?? 'dyn';
+      return {
+        type: `list<${first}>`,
+        fn: (c) => {
+          const out = items.map((i) => i.fn(c));
+          const unknownItem = out.find(isUnknown);
+          return unknownItem ?? out;
+        },
+      };
+    }
+    case 'call':
+      return compileCall(node, args as [string, ASTNode[]], schema, refs);
+    case 'rcall':
+      return compileMethod(node, args as [string, ASTNode, ASTNode[]], schema, refs);
+    case '==':
+    case '!=':
+    case '<':
+    case '<=':
+    case '>':
+    case '>=':
+    case '+':
+    case '-':
+    case '*':
+    case '/':
+    case '%':
+    case 'in':
+      return compileBinary(node, op, args as [ASTNode, ASTNode], schema, refs);
+    default:
+      return unsupported(node, `the operator "${op}"`);
+  }
+}
+
+function compileField(node: ASTNode, [objNode, field]: [ASTNode, string], schema: ExprSchema, refs: Set<string>): Node {
+  if (FORBIDDEN_KEYS.has(field)) return unsupported(node, `the field "${field}"`);
+  if (objNode.op === 'id' && (ROOTS as readonly string[]).includes(objNode.args as string)) {
+    const root = objNode.args as Root;
+    const name = `${root}.${field}`;
+    refs.add(name);
+    const type = fieldType(schema, root, field);
+    if (root === 'param') {
+      return {
+        type,
+        fn: (c) => {
+          c.usedParams?.add(field);
+          const v = hasOwn(c.param, field) ? c.param[field] : undefined;
+          return v === undefined ? new Unknown([name]) : v;
+        },
+      };
+    }
+    const missing = new Unknown([name]);
+    return {
+      type,
+      fn: (c) => {
+        const record = (c as unknown as Record<string, Record<string, unknown> | undefined>)[root];
+        if (record === undefined) return missing;
+        const v = hasOwn(record, field) ? record[field] : undefined;
+        return v === undefined || v === null ? missing : v;
+      },
+    };
+  }
+  // A field of a computed record: only `result.<program>.<field>` in this language.
+  const obj = compileNode(objNode, schema, refs);
+  if (obj.type === 'BencalcProgramResult') {
+    const label = `${objNode.input.slice(objNode.start, objNode.end)}.${field}`;
+    refs.add(label);
+    const missing = new Unknown([label]);
+    return {
+      type: field === 'eligible' ? 'bool' : field === 'amount' ? 'int' : 'string',
+      fn: (c) => {
+        const o = obj.fn(c);
+        if (isUnknown(o)) return o;
+        if (o === undefined || o === null) return missing;
+        const v = (o as Record<string, unknown>)[field];
+        return v === undefined || v === null ? missing : v;
+      },
+    };
+  }
+  return unsupported(node, 'field access on this value');
+}
+
+function numericResultType(op: string, l: string, r: string): string {
+  if (['==', '!=', '<', '<=', '>', '>=', 'in'].includes(op)) return 'bool';
+  if (op === '+' && l === 'string') return 'string';
+  if (l === 'double' || r === 'double') return 'double';
+  return l;
+}
+
+function compileBinary(node: ASTNode, op: string, [ln, rn]: [ASTNode, ASTNode], schema: ExprSchema, refs: Set<string>): Node {
+  const l = compileNode(ln, schema, refs);
+  const r = compileNode(rn, schema, refs);
+  const type = numericResultType(op, l.type, r.type);
+  const integer = l.type === 'int' && r.type === 'int';
+  const where = `column ${node.start + 1}`;
+  const apply = ((): ((a: unknown, b: unknown) => unknown) => {
+    switch (op) {
+      case '==': return (a, b) => a === b;
+      case '!=': return (a, b) => a !== b;
+      case '<': return (a, b) => (a as number) < (b as number);
+      case '<=': return (a, b) => (a as number) <= (b as number);
+      case '>': return (a, b) => (a as number) > (b as number);
+      case '>=': return (a, b) => (a as number) >= (b as number);
+      case '+':
+        if (l.type.startsWith('list')) return (a, b) => [...(a as unknown[]), ...(b as unknown[])];
+        return (a, b) => (a as number) + (b as number);
+      case '-': return (a, b) => (a as number) - (b as number);
+      case '*': return (a, b) => (a as number) * (b as number);
+      case '/':
+        return integer
+          ? (a, b) => ((b as number) === 0 ? new Unknown([`division by zero at ${where}`]) : Math.trunc((a as number) / (b as number)))
+          : (a, b) => ((b as number) === 0 ? new Unknown([`division by zero at ${where}`]) : (a as number) / (b as number));
+      case '%':
+        return (a, b) => ((b as number) === 0 ? new Unknown([`division by zero at ${where}`]) : (a as number) % (b as number));
+      case 'in':
+        return (a, b) => (Array.isArray(b) ? b.includes(a) : b !== null && typeof b === 'object' && hasOwn(b, String(a)));
+      default:
+        return unsupported(node, `the operator "${op}"`);
+    }
+  })();
+  return {
+    type,
+    fn: (c) => {
+      const a = l.fn(c);
+      const b = r.fn(c);
+      if (isUnknown(a) || isUnknown(b)) return mergeUnknown(a, b);
+      return apply(a, b);
+    },
+  };
+}
+
+/** Round half away from zero, to an integer. Money rounding in the rules is always named. */
+export function roundHalfUp(x: number): number {
+  const r = Math.sign(x) * Math.round(Math.abs(x) + 1e-9);
+  return r === 0 ? 0 : r;
+}
+
+/** Banker's rounding (half to even), for rules that call for it by name. */
+export function roundHalfEven(x: number): number {
+  const f = Math.floor(x);
+  const diff = x - f;
+  if (Math.abs(diff - 0.5) < 1e-9) return f % 2 === 0 ? f : f + 1;
+  return Math.round(x);
+}
+
+const FUNCTIONS: Record<string, (...a: number[]) => unknown> = {
+  min: (a, b) => Math.min(a!, b!),
+  max: (a, b) => Math.max(a!, b!),
+  abs: (a) => Math.abs(a!),
+  round_half_up: (a) => roundHalfUp(a!),
+  round_half_even: (a) => roundHalfEven(a!),
+  floor: (a) => Math.floor(a! + 1e-9),
+  ceil: (a) => Math.ceil(a! - 1e-9),
+  yuan: (a) => roundHalfUp(a! * 100),
+};
+
+function compileCall(node: ASTNode, [name, argNodes]: [string, ASTNode[]], schema: ExprSchema, refs: Set<string>): Node {
+  if (name === 'has') return unsupported(node, 'has()', 'known(…)');
+  const argsC = argNodes.map((a) => compileNode(a, schema, refs));
+  if (name === 'known') {
+    const x = argsC[0]!;
+    return { type: 'bool', fn: (c) => !isUnknown(x.fn(c)) };
+  }
+  if (name === 'int') return unary(argsC[0]!, 'int', (v) => Math.trunc(Number(v)));
+  if (name === 'double') return unary(argsC[0]!, 'double', (v) => Number(v));
+  if (name === 'string') return unary(argsC[0]!, 'string', (v) => String(v));
+  if (name === 'size') return unary(argsC[0]!, 'int', (v) => (typeof v === 'string' ? [...v].length : Array.isArray(v) ? v.length : Object.keys(v as object).length));
+  const impl = FUNCTIONS[name];
+  if (!impl) return unsupported(node, `the function "${name}"`, didYouMean(name, FUNCTION_NAMES));
+  const type = ['round_half_up', 'round_half_even', 'floor', 'ceil', 'yuan'].includes(name) ? 'int' : (argsC[0]?.type ?? 'dyn');
+  return {
+    type,
+    fn: (c) => {
+      const vals = argsC.map((a) => a.fn(c));
+      const u = vals.find(isUnknown);
+      if (u) return vals.reduce<Unknown>((acc, v) => (isUnknown(v) ? mergeUnknown(acc, v) : acc), new Unknown([]));
+      return impl(...(vals as number[]));
+    },
+  };
+}
+
+function unary(x: Node, type: string, f: (v: unknown) => unknown): Node {
+  return { type, fn: (c) => { const v = x.fn(c); return isUnknown(v) ? v : f(v); } };
+}
+
+const METHODS: Record<string, (s: string, arg: string) => boolean> = {
+  startsWith: (s, a) => s.startsWith(a),
+  endsWith: (s, a) => s.endsWith(a),
+  contains: (s, a) => s.includes(a),
+};
+
+function compileMethod(node: ASTNode, [name, recvNode, argNodes]: [string, ASTNode, ASTNode[]], schema: ExprSchema, refs: Set<string>): Node {
+  const impl = METHODS[name];
+  if (!impl || argNodes.length !== 1) {
+    return unsupported(node, `the method ".${name}()"`, impl ? undefined : didYouMean(name, Object.keys(METHODS)));
+  }
+  const recv = compileNode(recvNode, schema, refs);
+  const arg = compileNode(argNodes[0]!, schema, refs);
+  return {
+    type: 'bool',
+    fn: (c) => {
+      const s = recv.fn(c);
+      const a = arg.fn(c);
+      if (isUnknown(s) || isUnknown(a)) return mergeUnknown(s, a);
+      return impl(String(s), String(a));
+    },
+  };
+}

@@ -1,0 +1,259 @@
+/**
+ * Loading rule sets from disk: one folder per jurisdiction, named by its GB/T 2260 code
+ * (`rules/530100-kunming/rules.yaml`), test cases beside it in `tests/`. Everything here
+ * is I/O plus validation; the merging of a chain and the compiling of expressions happen
+ * in chain.ts and compile.ts.
+ */
+import { readFileSync, readdirSync, existsSync, statSync } from 'node:fs';
+import { join, basename, resolve } from 'node:path';
+import { z } from 'zod';
+import { BencalcError, BencalcErrors } from '../errors.js';
+import { ruleFileSchema, type RuleFile } from './schema.js';
+import { readYaml, zodIssuesToErrors, positionAt, formatPath, type KeyPath, type YamlSource } from './yaml.js';
+import { didYouMean } from '../util/suggest.js';
+import type { CompiledRules } from './compile.js';
+
+export const RULE_FILE_NAME = 'rules.yaml';
+
+/** One jurisdiction's rule file, validated, with its source kept for positions. */
+export interface RuleLayer {
+  id: string;
+  dir: string;
+  file: string;
+  rules: RuleFile;
+  source: YamlSource;
+}
+
+/** All the layers found under a rules directory, by jurisdiction id. */
+export interface RuleTree {
+  root: string;
+  layers: ReadonlyMap<string, RuleLayer>;
+  /** Compiled chains by jurisdiction id, filled on demand by compileJurisdiction. */
+  compiled: Map<string, CompiledRules>;
+}
+
+/** Parse and validate one rule file. Returns every error found, not only the first. */
+export function parseRuleFile(file: string, text: string): { layer?: Omit<RuleLayer, 'dir' | 'id'> & { id: string }; errors: BencalcError[] } {
+  const { source, data, errors } = readYaml(file, text);
+  if (errors.length) return { errors };
+  const parsed = ruleFileSchema.safeParse(data);
+  if (!parsed.success) {
+    return { errors: zodIssuesToErrors(source, parsed.error.issues, data, (path) => allowedKeys(ruleFileSchema, path)) };
+  }
+  const rules = parsed.data;
+  const refErrors = checkParameterValues(rules, source);
+  if (refErrors.length) return { errors: refErrors };
+  return { layer: { id: rules.jurisdiction.id, file, rules, source }, errors: [] };
+}
+
+/** The keys a strict object schema allows at a key path, for "did you mean". */
+export function allowedKeys(schema: z.ZodType, path: KeyPath): string[] {
+  let s: z.ZodType | undefined = schema;
+  for (const k of path) {
+    s = unwrap(s);
+    if (!s) return [];
+    const def = (s as unknown as { def: { type: string; shape?: Record<string, z.ZodType>; element?: z.ZodType; valueType?: z.ZodType } }).def;
+    if (def.type === 'object') s = (s as z.ZodObject).shape[String(k)];
+    else if (def.type === 'array') s = def.element;
+    else if (def.type === 'record') s = def.valueType;
+    else return [];
+  }
+  s = unwrap(s);
+  if (s && (s as unknown as { def: { type: string } }).def.type === 'object') return Object.keys((s as z.ZodObject).shape);
+  return [];
+}
+
+function unwrap(s: z.ZodType | undefined): z.ZodType | undefined {
+  let cur = s;
+  for (let i = 0; i < 5 && cur; i++) {
+    const def = (cur as unknown as { def: { type: string; innerType?: z.ZodType; in?: z.ZodType } }).def;
+    if (def.type === 'optional' || def.type === 'nullable' || def.type === 'default') cur = def.innerType;
+    else if (def.type === 'pipe') cur = def.in;
+    else break;
+  }
+  return cur;
+}
+
+/** Checks the schema cannot express: periods, units, provisional labels, citations. */
+function checkParameterValues(rules: RuleFile, source: YamlSource): BencalcError[] {
+  const errors: BencalcError[] = [];
+  const at = (path: KeyPath) => {
+    const pos = positionAt(source, path);
+    return { file: source.file, ...(pos && { line: pos.line, column: pos.column }), path: formatPath(path) };
+  };
+  for (const [name, p] of Object.entries(rules.parameters ?? {})) {
+    const seen = new Map<string, number>();
+    p.values.forEach((v, i) => {
+      const path = ['parameters', name, 'values', i];
+      if (seen.has(v.from)) {
+        errors.push(
+          new BencalcError({
+            code: 'RULES_OVERLAPPING_PERIODS',
+            ...at([...path, 'from']),
+            en: `parameter ${name} has two values taking effect on ${v.from} (entries ${seen.get(v.from)} and ${i}); keep one, or give the later one its own date`,
+            zh: `参数 ${name} 有两个值同在 ${v.from} 生效（第 ${seen.get(v.from)} 与第 ${i} 项）；请只保留一个`,
+          }),
+        );
+      }
+      seen.set(v.from, i);
+      if (v.published && v.published < '1949-10-01') {
+        errors.push(new BencalcError({ code: 'RULES_BAD_DATE', ...at([...path, 'published']), en: `published date ${v.published} is not plausible`, zh: `发布日期 ${v.published} 不合理` }));
+      }
+      const cells = v.value === null ? [] : typeof v.value === 'number' ? [v.value] : Object.values(v.value);
+      for (const cell of cells) {
+        const integral = ['years', 'months', 'count'].includes(p.unit);
+        const moneyCents = p.unit.startsWith('cny') && Math.abs(cell * 100 - Math.round(cell * 100)) > 1e-6;
+        if ((integral && !Number.isInteger(cell)) || moneyCents) {
+          errors.push(
+            new BencalcError({
+              code: 'RULES_UNIT_MISMATCH',
+              ...at([...path, 'value']),
+              en: `value ${cell} does not fit unit ${p.unit}: ${integral ? 'a whole number is required' : 'money has at most two decimals (fen)'}`,
+              zh: `数值 ${cell} 不符合单位 ${p.unit}：${integral ? '须为整数' : '金额最多两位小数（分）'}`,
+              example: integral ? 'value: 3' : 'value: 735.5',
+            }),
+          );
+        }
+      }
+      if (typeof v.value === 'object' && v.value !== null && !p.keys) {
+        errors.push(
+          new BencalcError({
+            code: 'RULES_INVALID_VALUE',
+            ...at([...path, 'value']),
+            en: `parameter ${name} has a table value but declares no \`keys\`; add keys: hukou, grade, category, age_band, tier or care_type`,
+            zh: `参数 ${name} 的值是表格，但未声明 keys`,
+            example: 'keys: hukou',
+          }),
+        );
+      }
+      if (v.label && ['A', 'G', 'D', 'NF'].includes(v.label) && v.confidence === 'official') {
+        errors.push(
+          new BencalcError({
+            code: 'RULES_INVALID_VALUE',
+            ...at([...path, 'confidence']),
+            en: `a figure labelled ${v.label} in facts.md must be encoded as confidence: provisional, not official`,
+            zh: `facts.md 中标为 ${v.label} 的数字必须标注为 provisional（暂定），不能标为 official`,
+          }),
+        );
+      }
+    });
+  }
+  return errors;
+}
+
+/** Find every `<code>-<name>/rules.yaml` under a rules directory and validate it. */
+export function loadRuleTree(root: string): RuleTree {
+  const abs = resolve(root);
+  if (!existsSync(abs) || !statSync(abs).isDirectory()) {
+    throw new BencalcError({ code: 'RULES_NOT_FOUND', file: root, en: `rules directory ${root} does not exist`, zh: `规则目录 ${root} 不存在` });
+  }
+  const errors: BencalcError[] = [];
+  const layers = new Map<string, RuleLayer>();
+  for (const entry of readdirSync(abs).sort()) {
+    const dir = join(abs, entry);
+    const file = join(dir, RULE_FILE_NAME);
+    if (!statSync(dir).isDirectory() || !existsSync(file)) continue;
+    const layer = loadLayer(dir, errors);
+    if (layer) {
+      if (layers.has(layer.id)) {
+        errors.push(new BencalcError({ code: 'RULES_DUPLICATE_ID', file: layer.file, en: `jurisdiction ${layer.id} is defined twice (also in ${layers.get(layer.id)!.file})`, zh: `辖区 ${layer.id} 重复定义` }));
+      }
+      layers.set(layer.id, layer);
+    }
+  }
+  for (const layer of layers.values()) {
+    const parent = layer.rules.jurisdiction.parent;
+    if (parent !== null && !layers.has(parent)) {
+      const pos = positionAt(layer.source, ['jurisdiction', 'parent']);
+      const suggestion = didYouMean(parent, layers.keys());
+      errors.push(
+        new BencalcError({
+          code: 'RULES_UNKNOWN_PARENT',
+          file: layer.file,
+          ...(pos && { line: pos.line, column: pos.column }),
+          path: 'jurisdiction.parent',
+          en: `parent jurisdiction ${parent} is not among the loaded rule sets (${[...layers.keys()].join(', ')})`,
+          zh: `上级辖区 ${parent} 不在已加载的规则集中`,
+          ...(suggestion !== undefined && { suggestion }),
+        }),
+      );
+    }
+  }
+  if (errors.length) throw new BencalcErrors(errors);
+  return { root: abs, layers, compiled: new Map() };
+}
+
+/** Load one folder's rule file; errors are appended, undefined returned on failure. */
+export function loadLayer(dir: string, errors: BencalcError[]): RuleLayer | undefined {
+  const file = join(dir, RULE_FILE_NAME);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    errors.push(new BencalcError({ code: 'IO', file, en: `cannot read ${file}: ${(e as Error).message}`, zh: `无法读取 ${file}`, cause: e }));
+    return undefined;
+  }
+  const { layer, errors: fileErrors } = parseRuleFile(file, text);
+  errors.push(...fileErrors);
+  if (!layer) return undefined;
+  const folder = basename(dir);
+  const m = /^(\d{6})-[a-z0-9-]+$/.exec(folder);
+  if (!m || m[1] !== layer.id) {
+    const pos = positionAt(layer.source, ['jurisdiction', 'id']);
+    errors.push(
+      new BencalcError({
+        code: 'RULES_JURISDICTION_MISMATCH',
+        file,
+        ...(pos && { line: pos.line, column: pos.column }),
+        path: 'jurisdiction.id',
+        en: `the folder is named "${folder}" but the jurisdiction id is ${layer.id}; name the folder <code>-<name>, e.g. ${layer.id}-${layer.rules.jurisdiction.en.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`,
+        zh: `目录名“${folder}”与辖区代码 ${layer.id} 不一致；目录应命名为 <代码>-<名称>`,
+      }),
+    );
+    return undefined;
+  }
+  return { ...layer, dir };
+}
+
+/** The chain from the national root down to `id`. */
+export function chainOf(tree: RuleTree, id: string): RuleLayer[] {
+  const chain: RuleLayer[] = [];
+  const seen = new Set<string>();
+  let cur: string | null = id;
+  while (cur !== null) {
+    const layer = tree.layers.get(cur);
+    if (!layer) {
+      const suggestion = didYouMean(cur, tree.layers.keys());
+      throw new BencalcError({
+        code: 'RULES_NOT_FOUND',
+        en: `no rule set for jurisdiction ${cur}; the loaded ones are ${[...tree.layers.keys()].join(', ')}`,
+        zh: `没有辖区 ${cur} 的规则集；已加载：${[...tree.layers.keys()].join(', ')}`,
+        ...(suggestion !== undefined && { suggestion }),
+      });
+    }
+    if (seen.has(cur)) {
+      throw new BencalcError({ code: 'RULES_CYCLE', file: layer.file, en: `jurisdiction ${cur} is its own ancestor`, zh: `辖区 ${cur} 的上级链构成循环` });
+    }
+    seen.add(cur);
+    chain.unshift(layer);
+    cur = layer.rules.jurisdiction.parent;
+  }
+  return chain;
+}
+
+/** Resolve a command-line argument that names a jurisdiction by id or by folder. */
+export function resolveJurisdictionId(tree: RuleTree, arg: string): string {
+  if (tree.layers.has(arg)) return arg;
+  for (const layer of tree.layers.values()) {
+    if (basename(layer.dir) === arg || resolve(layer.dir) === resolve(arg)) return layer.id;
+    if (layer.rules.jurisdiction.en.toLowerCase() === arg.toLowerCase() || layer.rules.jurisdiction.zh === arg) return layer.id;
+  }
+  const names = [...tree.layers.values()].map((l) => basename(l.dir));
+  const suggestion = didYouMean(arg, [...tree.layers.keys(), ...names]);
+  throw new BencalcError({
+    code: 'RULES_NOT_FOUND',
+    en: `no rule set named "${arg}"; use an id or folder such as ${names.slice(0, 3).join(', ')}`,
+    zh: `找不到规则集“${arg}”`,
+    ...(suggestion !== undefined && { suggestion }),
+  });
+}
