@@ -199,7 +199,10 @@ function decide(program: CompiledProgram, ctx: EvalContext, trace: ConditionOutc
   const missing = new Set<string>();
   const check = (c: CompiledCondition, kind: 'eligibility' | 'exclusion') => {
     const { value, alternative } = conditionValue(c, ctx);
-    trace?.push({ ...conditionTrace(program.id, c, kind, toEligibility(value), c.expr?.source, value, who), ...(alternative !== undefined && { alternative }) });
+    if (trace) {
+      const alternatives = c.anyOf?.map((a) => ({ id: a.id, result: toEligibility(a.expr.evaluate(ctx)), source: a.cite.source, ...(a.cite.clause !== undefined && { clause: a.cite.clause }), layer: a.layer }));
+      trace.push({ ...conditionTrace(program.id, c, kind, toEligibility(value), c.expr?.source, value, who), ...(alternative !== undefined && { alternative }), ...(alternatives && { alternatives }) });
+    }
     const label = alternative ? `${c.id}/${alternative}` : c.id;
     if (isUnknown(value)) {
       undecided.push(kind === 'exclusion' ? `not:${c.id}` : c.id);

@@ -9,6 +9,8 @@ export interface ConditionOutcome {
   id: string;
   /** For an `any_of` condition, the alternative that decided it. */
   alternative?: string;
+  /** For an `any_of` condition, every alternative's result (traced runs evaluate them all). */
+  alternatives?: { id: string; result: Eligibility; source: string; clause?: string; layer: string }[];
   result: Eligibility;
   kind: 'eligibility' | 'exclusion' | 'route';
   zh: string;

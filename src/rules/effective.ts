@@ -52,6 +52,11 @@ export interface EvaluationSettings {
   knownAt?: string;
   /** Run switches: option name → on/off. */
   options?: Readonly<Record<string, boolean>>;
+  /**
+   * What-if values (in the rule file's units) that replace the value in force. They are
+   * marked provisional with source `override`, so every result that uses them says so.
+   */
+  paramOverrides?: Readonly<Record<string, number | Readonly<Record<string, number>>>>;
 }
 
 export interface EffectiveRules {
@@ -92,8 +97,24 @@ export function resolveEffective(compiled: CompiledRules, settings: EvaluationSe
   const paramValues: Record<string, unknown> = Object.create(null);
   const params = new Map<string, ParamInEffect>();
   const gaps = new Map<string, string>();
+  const overrides = settings.paramOverrides ?? {};
+  for (const name of Object.keys(overrides)) {
+    if (!merged.parameters.has(name)) {
+      const suggestion = didYouMean(name, merged.parameters.keys());
+      throw new BencalcError({
+        code: 'RULES_UNKNOWN_PARAMETER',
+        en: `rule set ${merged.id} has no parameter "${name}" to override`,
+        zh: `规则集 ${merged.id} 没有参数“${name}”`,
+        ...(suggestion !== undefined && { suggestion }),
+      });
+    }
+  }
   for (const p of merged.parameters.values()) {
-    const v = valueInForce(p, asOf, knownAt);
+    const override = overrides[p.name];
+    const v: MergedParamValue | undefined =
+      override !== undefined
+        ? { from: asOf, value: override as MergedParamValue['value'], source: 'override', confidence: 'provisional', note: 'what-if value given for this run', origin: { layer: 'override', depth: Infinity, file: '', source: undefined as never, path: [] } }
+        : valueInForce(p, asOf, knownAt);
     if (!v || v.value === null) {
       const reason = !v
         ? `no value of ${p.name} is in force on ${asOf}${knownAt ? ` as known at ${knownAt}` : ''}`
@@ -185,7 +206,7 @@ export function resolveEffective(compiled: CompiledRules, settings: EvaluationSe
 function digestOf(compiled: CompiledRules, params: Map<string, ParamInEffect>, gaps: Map<string, string>, options: Record<string, boolean>): string {
   const canonical = {
     chain: compiled.merged.chain.map((c) => c.id),
-    params: [...params.values()].map((p) => [p.name, p.unit, p.value, p.from, p.layer, p.source, p.confidence]),
+    params: [...params.values()].map((p) => [p.name, p.unit, p.value, p.from, p.layer, p.source, p.confidence, p.clause ?? null]),
     gaps: [...gaps.keys()],
     options: Object.entries(options).sort(([a], [b]) => (a < b ? -1 : 1)),
     facts: [...compiled.personFacts, ...compiled.householdFacts].map((f) => [f.name, f.expr.source]),

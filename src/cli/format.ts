@@ -1,0 +1,29 @@
+/** Small presentation helpers shared by the commands. */
+import { BencalcError } from '../errors.js';
+import { isRealDate } from '../rules/schema.js';
+
+/** Fen to a yuan string with two decimals: 12345 → "123.45". */
+export function formatYuan(fen: number): string {
+  const sign = fen < 0 ? '-' : '';
+  const abs = Math.abs(fen);
+  return `${sign}${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, '0')}`;
+}
+
+/** Today's date in the machine's local time zone, YYYY-MM-DD. */
+export function todayIso(): string {
+  const d = new Date();
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+}
+
+/** A date flag: strict YYYY-MM-DD, a usage error otherwise. */
+export function parseAsOf(value: string, flag: string): string {
+  if (!isRealDate(value)) {
+    throw new BencalcError({
+      code: 'USAGE',
+      en: `${flag} takes a real date as YYYY-MM-DD; found "${value}"`,
+      zh: `${flag} 需要 YYYY-MM-DD 格式的有效日期；实际为“${value}”`,
+      example: `${flag} 2024-07-01`,
+    });
+  }
+  return value;
+}

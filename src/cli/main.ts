@@ -1,0 +1,96 @@
+/**
+ * The command line. This is the one place that ends the process and sets exit codes;
+ * everything below it throws BencalcErrors. stdout carries results only; diagnostics go
+ * to stderr, so piped output is never corrupted.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { fileURLToPath } from 'node:url';
+import { BencalcError, BencalcErrors, EXIT, type Lang } from '../errors.js';
+import { registerRulesCommands, type CommandState } from './rules-commands.js';
+import { VERSION } from '../version.js';
+
+/** The rule files shipped with bencalc. */
+export const DEFAULT_RULES_DIR = fileURLToPath(new URL('../../rules', import.meta.url));
+
+export interface Io {
+  out: (s: string) => void;
+  err: (s: string) => void;
+  /** Whether stdout/stderr are terminals (tables with colour, progress bars). */
+  isTTY: { out: boolean; err: boolean };
+}
+
+export interface GlobalOptions {
+  rules: string;
+  lang: Lang;
+  debug: boolean;
+}
+
+export function buildProgram(io: Io, state: CommandState): Command {
+  const program = new Command();
+  program
+    .name('bencalc')
+    .description('Benefit eligibility and subsidy calculator for Chinese disability-related social assistance\n残疾人相关社会救助资格与补贴计算工具')
+    .version(VERSION, '-V, --version')
+    .addOption(new Option('--rules <dir>', 'rules directory (default: the rule files shipped with bencalc)').default(DEFAULT_RULES_DIR, 'shipped rules'))
+    .addOption(new Option('--lang <lang>', 'language of messages and tables').choices(['zh', 'en']).default('en'))
+    .option('--debug', 'print stack traces on errors', false)
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.out(s),
+      writeErr: (s) => io.err(s),
+    });
+  registerRulesCommands(program, io, state);
+  return program;
+}
+
+/** Run the CLI; returns the exit code (main() turns it into the process's). */
+export async function run(argv: readonly string[], io: Io): Promise<number> {
+  const state: CommandState = { exitCode: EXIT.OK };
+  const program = buildProgram(io, state);
+  try {
+    await program.parseAsync(argv as string[]);
+    return state.exitCode;
+  } catch (e) {
+    const opts = program.opts<GlobalOptions>();
+    return reportError(e, io, opts.lang ?? 'en', opts.debug ?? false);
+  }
+}
+
+export function reportError(e: unknown, io: Io, lang: Lang, debug: boolean): number {
+  if (e instanceof CommanderError) {
+    if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT.OK;
+    return e.exitCode === 0 ? EXIT.OK : EXIT.USAGE_OR_RULES;
+  }
+  if (e instanceof BencalcErrors) {
+    for (const err of e.errors) io.err(`${err.format(lang)}\n`);
+    io.err(lang === 'zh' ? `共 ${e.errors.length} 个错误\n` : `${e.errors.length} error(s)\n`);
+    if (debug) io.err(`${e.stack}\n`);
+    return Math.max(...e.errors.map((x) => x.exitCode));
+  }
+  if (e instanceof BencalcError) {
+    io.err(`${e.format(lang)}\n`);
+    if (debug) io.err(`${e.stack}\n`);
+    return e.exitCode;
+  }
+  io.err(`✖ internal error: ${(e as Error)?.message ?? String(e)}\n`);
+  io.err(debug ? `${(e as Error)?.stack}\n` : 'Run again with --debug for the stack trace, and please report it.\n');
+  return 70;
+}
+
+/** The process entry point used by bin/bencalc.js. */
+export function main(argv: readonly string[]): void {
+  const io: Io = {
+    out: (s) => process.stdout.write(s),
+    err: (s) => process.stderr.write(s),
+    isTTY: { out: Boolean(process.stdout.isTTY), err: Boolean(process.stderr.isTTY) },
+  };
+  run(argv, io).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      process.exitCode = reportError(e, io, 'en', true);
+    },
+  );
+}

@@ -1,0 +1,272 @@
+/**
+ * `bencalc rules list | show | validate | test`: looking at rule sets, checking them, and
+ * running the YAML test cases kept beside them.
+ */
+import { existsSync, statSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import Table from 'cli-table3';
+import chalk from 'chalk';
+import { BencalcErrors, EXIT, type Lang } from '../errors.js';
+import { loadRuleTree, compileJurisdiction, resolveEffective, resolveJurisdictionId, validateTree, type RuleTree } from '../rules/index.js';
+import { RULE_FILE_NAME } from '../rules/load.js';
+import { loadCases, runCase, coverage, type CaseResult, type CoverageEntry } from '../rules/cases.js';
+import type { EffectiveRules } from '../rules/effective.js';
+import type { Io, GlobalOptions } from './main.js';
+import { todayIso, parseAsOf } from './format.js';
+
+export interface CommandState {
+  exitCode: number;
+}
+
+function globals(cmd: Command): GlobalOptions {
+  return cmd.optsWithGlobals<GlobalOptions>();
+}
+
+export function registerRulesCommands(program: Command, io: Io, state: CommandState): void {
+  const rules = program.command('rules').description('list, show, validate and test rule sets (规则集)');
+
+  rules
+    .command('list')
+    .description('jurisdictions with their chains (national → province → city → district)')
+    .option('--json', 'print JSON')
+    .action((opts: { json?: boolean }, cmd: Command) => {
+      const g = globals(cmd);
+      const tree = loadRuleTree(g.rules);
+      const rows = [...tree.layers.values()].map((l) => {
+        const chain = chainIds(tree, l.id);
+        return { id: l.id, zh: l.rules.jurisdiction.zh, en: l.rules.jurisdiction.en, level: l.rules.jurisdiction.level, folder: basename(l.dir), chain };
+      });
+      if (opts.json) {
+        io.out(`${JSON.stringify(rows, null, 2)}\n`);
+        return;
+      }
+      const t = table(g.lang === 'zh' ? ['代码', '名称', '层级', '链'] : ['id', 'name', 'level', 'chain'], io);
+      for (const r of rows) t.push([r.id, g.lang === 'zh' ? r.zh : `${r.en} ${r.zh}`, r.level, r.chain.join(' → ')]);
+      io.out(`${t.toString()}\n`);
+    });
+
+  rules
+    .command('show <id>')
+    .description('the effective rule set on a date: parameters with value, date, layer, source and confidence; options; programs and conditions')
+    .option('--as-of <date>', 'date of evaluation, YYYY-MM-DD (default: today)')
+    .option('--as-known-at <date>', 'use only values published by this date')
+    .option('--json', 'print JSON (id, chain, parameters, options, programs, …)')
+    .action((id: string, opts: { asOf?: string; asKnownAt?: string; json?: boolean }, cmd: Command) => {
+      const g = globals(cmd);
+      const tree = loadRuleTree(g.rules);
+      const jid = resolveJurisdictionId(tree, id);
+      const compiled = compileJurisdiction(tree, jid);
+      const asOf = opts.asOf ? parseAsOf(opts.asOf, '--as-of') : todayIso();
+      const eff = resolveEffective(compiled, { asOf, ...(opts.asKnownAt && { knownAt: parseAsOf(opts.asKnownAt, '--as-known-at') }) });
+      const json = showJson(eff);
+      if (opts.json) io.out(`${JSON.stringify(json, null, 2)}\n`);
+      else io.out(showText(eff, g.lang, io));
+    });
+
+  rules
+    .command('validate [path]')
+    .description('check rule files: schema, citations, expressions, chains; exit 0 when valid')
+    .action((path: string | undefined, _opts: unknown, cmd: Command) => {
+      const g = globals(cmd);
+      const root = rulesRootFor(path ?? g.rules);
+      const { tree, errors } = validateTree(root);
+      if (errors.length) throw new BencalcErrors(errors);
+      const n = tree!.layers.size;
+      io.err(g.lang === 'zh' ? `✔ ${n} 个规则集有效（${root}）\n` : `✔ ${n} rule set(s) valid (${root})\n`);
+    });
+
+  rules
+    .command('test [target]')
+    .description('run the YAML test cases beside each rule set; last line "N passed, M failed"')
+    .option('--coverage', 'report which conditions were seen both true and false')
+    .action((target: string | undefined, opts: { coverage?: boolean }, cmd: Command) => {
+      const g = globals(cmd);
+      const { tree, ids } = testTargets(target, g.rules);
+      let passed = 0;
+      let failed = 0;
+      const allCoverage: { id: string; entries: CoverageEntry[] }[] = [];
+      const caseErrors = [];
+      for (const id of ids) {
+        const layer = tree.layers.get(id)!;
+        const compiled = compileJurisdiction(tree, id);
+        const { cases, errors } = loadCases(layer.dir);
+        caseErrors.push(...errors);
+        const results: CaseResult[] = cases.map((c) => runCase(compiled, c));
+        for (const r of results) {
+          if (!r.error && r.failures.length === 0) {
+            passed++;
+            continue;
+          }
+          failed++;
+          io.out(describeFailure(r, g.lang));
+        }
+        if (opts.coverage) allCoverage.push({ id, entries: coverage(compiled, results) });
+      }
+      if (caseErrors.length) throw new BencalcErrors(caseErrors);
+      if (opts.coverage) io.out(coverageText(allCoverage, g.lang, io));
+      io.out(`${passed} passed, ${failed} failed\n`);
+      if (failed > 0) state.exitCode = EXIT.TEST_FAILURES;
+    });
+}
+
+function chainIds(tree: RuleTree, id: string): string[] {
+  const out: string[] = [];
+  let cur: string | null = id;
+  while (cur !== null && tree.layers.has(cur) && !out.includes(cur)) {
+    out.unshift(cur);
+    cur = tree.layers.get(cur)!.rules.jurisdiction.parent;
+  }
+  return out;
+}
+
+/** A rules root from a path that may be the root, a jurisdiction folder, or a rules.yaml file. */
+function rulesRootFor(path: string): string {
+  const abs = resolve(path);
+  if (existsSync(abs) && statSync(abs).isFile()) return dirname(dirname(abs));
+  if (existsSync(join(abs, RULE_FILE_NAME))) return dirname(abs);
+  return abs;
+}
+
+function testTargets(target: string | undefined, rulesDir: string): { tree: RuleTree; ids: string[] } {
+  if (target === undefined) {
+    const tree = loadRuleTree(rulesDir);
+    return { tree, ids: [...tree.layers.keys()] };
+  }
+  const abs = resolve(target);
+  if (existsSync(abs) && (statSync(abs).isFile() || existsSync(join(abs, RULE_FILE_NAME)))) {
+    const tree = loadRuleTree(rulesRootFor(abs));
+    const dir = statSync(abs).isFile() ? dirname(abs) : abs;
+    const layer = [...tree.layers.values()].find((l) => resolve(l.dir) === dir)!;
+    return { tree, ids: [layer.id] };
+  }
+  if (existsSync(abs) && statSync(abs).isDirectory()) {
+    const tree = loadRuleTree(abs);
+    return { tree, ids: [...tree.layers.keys()] };
+  }
+  const tree = loadRuleTree(rulesDir);
+  return { tree, ids: [resolveJurisdictionId(tree, target)] };
+}
+
+function describeFailure(r: CaseResult, lang: Lang): string {
+  const head = `${chalk.red('✖')} ${r.case.case.name}  (${r.case.file}:${r.case.line})\n`;
+  if (r.error) return `${head}  ${r.error.format(lang).replace(/\n/g, '\n  ')}\n`;
+  const lines = r.failures.map((f) => `  ${f.what}: expected ${JSON.stringify(f.expected)}, got ${JSON.stringify(f.actual)}`);
+  const trace = (r.outcome?.conditions ?? []).map(
+    (c) => `    ${c.program}.${c.id}${c.alternative ? `/${c.alternative}` : ''} = ${c.result}  [${c.source}${c.clause ? ` ${c.clause}` : ''}; ${c.layer}]${c.missing ? ` missing: ${c.missing.join(', ')}` : ''}`,
+  );
+  const params = (r.outcome?.params ?? []).map((p) => `    param ${p.name} = ${JSON.stringify(p.value)} from ${p.from} (${p.layer}, ${p.source}, ${p.confidence})`);
+  return `${head}${lines.join('\n')}\n  trace:\n${[...trace, ...params].join('\n')}\n`;
+}
+
+function coverageText(all: { id: string; entries: CoverageEntry[] }[], lang: Lang, io: Io): string {
+  let total = 0;
+  let full = 0;
+  const t = table(lang === 'zh' ? ['规则集', '项目', '条件', '真', '假'] : ['rules', 'program', 'condition', 'true', 'false'], io);
+  for (const { id, entries } of all) {
+    for (const e of entries) {
+      total++;
+      if (e.seenTrue && e.seenFalse) {
+        full++;
+        continue;
+      }
+      t.push([id, e.program, e.condition, e.seenTrue ? '✔' : '✖', e.seenFalse ? '✔' : '✖']);
+    }
+  }
+  const head = lang === 'zh' ? `条件覆盖：${full}/${total} 个条件真假两种结果均已测试\n` : `condition coverage: ${full}/${total} conditions seen both true and false\n`;
+  return full === total ? head : `${head}${t.toString()}\n`;
+}
+
+function table(head: string[], io: Io): Table.Table {
+  return new Table({ head, style: { head: io.isTTY.out ? ['cyan'] : [], border: io.isTTY.out ? ['grey'] : [] } });
+}
+
+/** The JSON form of `rules show`: stable keys, documented in the README. */
+export function showJson(eff: EffectiveRules) {
+  const c = eff.compiled;
+  const m = c.merged;
+  return {
+    id: m.id,
+    zh: m.zh,
+    en: m.en,
+    as_of: eff.asOf,
+    ...(eff.knownAt !== undefined && { as_known_at: eff.knownAt }),
+    digest: eff.digest,
+    chain: m.chain.map((l) => ({ id: l.id, zh: l.zh, en: l.en, level: l.level })),
+    sources: Object.fromEntries([...m.sources.values()].map((s) => [s.name, { ...s.decl, layer: s.origin.layer }])),
+    parameters: [...m.parameters.values()].map((p) => {
+      const inForce = eff.params.get(p.name);
+      return inForce ? { ...inForce } : { name: p.name, zh: p.zh, en: p.en, unit: p.unit, value: null, gap: eff.gaps.get(p.name) };
+    }),
+    options: eff.options,
+    programs: Object.fromEntries(
+      c.programs.map((p) => [
+        p.id,
+        {
+          zh: p.zh,
+          en: p.en,
+          level: p.level,
+          depends_on: p.dependsOn,
+          eligibility: p.eligibility.map(conditionJson),
+          exclusions: p.exclusions.map(conditionJson),
+          single_person_routes: p.routes.map((r) => ({ id: r.id, zh: r.zh, en: r.en, cite: r.cite, layer: r.layer, when: r.expr.source })),
+          amount: p.amount ? { expr: p.amount.expr.source, member_supplement: p.amount.memberSupplement?.source ?? null, yearly: p.amount.yearly, rounding: p.amount.rounding, cite: p.amount.cite ?? null, layer: p.amount.layer } : null,
+          outputs: p.outputs.map((o) => ({ name: o.name, zh: o.zh, en: o.en, type: o.type, expr: o.expr.source })),
+        },
+      ]),
+    ),
+  };
+}
+
+function conditionJson(c: import('../rules/compile.js').CompiledCondition) {
+  return {
+    id: c.id,
+    zh: c.zh,
+    en: c.en,
+    cite: c.cite,
+    layer: c.layer,
+    ...(c.expr && { when: c.expr.source }),
+    ...(c.anyOf && { any_of: c.anyOf.map((a) => ({ id: a.id, zh: a.zh, en: a.en, cite: a.cite, layer: a.layer, when: a.expr.source })) }),
+  };
+}
+
+function showText(eff: EffectiveRules, lang: Lang, io: Io): string {
+  const m = eff.compiled.merged;
+  const zh = lang === 'zh';
+  const out: string[] = [];
+  out.push(`${m.id} ${m.zh} ${m.en} — ${zh ? '生效日期' : 'as of'} ${eff.asOf}${eff.knownAt ? ` (${zh ? '按已发布至' : 'as known at'} ${eff.knownAt})` : ''}`);
+  out.push(`${zh ? '链' : 'chain'}: ${m.chain.map((l) => `${l.id} ${l.zh}`).join(' → ')}`);
+  out.push(`digest: ${eff.digest}`);
+  const pt = table(zh ? ['参数', '值', '单位', '起始', '层级', '来源', '可信度'] : ['parameter', 'value', 'unit', 'from', 'layer', 'source', 'confidence'], io);
+  for (const p of m.parameters.values()) {
+    const v = eff.params.get(p.name);
+    if (!v) {
+      pt.push([`${p.name}\n${zh ? p.zh : p.en}`, zh ? '（无）' : '(none)', p.unit, '', '', eff.gaps.get(p.name) ?? '', zh ? '缺口' : 'gap']);
+      continue;
+    }
+    const value = v.value === null ? (zh ? '（缺口）' : '(gap)') : typeof v.value === 'number' ? String(v.value) : Object.entries(v.value).map(([k, x]) => `${k}: ${x}`).join('\n');
+    const conf = v.confidence === 'provisional' ? chalk.yellow(`${zh ? '暂定' : 'provisional'}${v.label ? ` (${v.label})` : ''}`) : `${zh ? '正式' : 'official'}${v.label ? ` (${v.label})` : ''}`;
+    pt.push([`${p.name}\n${zh ? p.zh : p.en}`, value, p.unit, v.from, v.layer, `${v.source}${v.clause ? `\n${v.clause}` : ''}`, conf]);
+  }
+  out.push(pt.toString());
+  const ot = table(zh ? ['选项', '采纳', '本次', '来源'] : ['option', 'adopted', 'this run', 'source'], io);
+  for (const o of eff.options) {
+    ot.push([`${o.name}\n${zh ? o.zh : o.en}`, o.adoptedFrom === false ? (zh ? '未采纳' : 'not adopted') : `${o.adopted ? '✔' : '✖'} ${o.adoptedFrom}`, `${o.on ? 'on' : 'off'}${o.switched ? ' *' : ''}`, `${o.source}${o.clause ? ` ${o.clause}` : ''} (${o.layer})`]);
+  }
+  out.push(ot.toString());
+  for (const p of eff.compiled.programs) {
+    out.push(`\n${p.id} — ${zh ? p.zh : p.en} (${p.level}${p.dependsOn.length ? `; depends on ${p.dependsOn.join(', ')}` : ''})`);
+    for (const c of p.eligibility) out.push(conditionLine('✔', c, zh));
+    for (const c of p.exclusions) out.push(conditionLine('✖', c, zh));
+    for (const r of p.routes) out.push(`  ⇢ single_person:${r.id}: ${zh ? r.zh : r.en} [${r.cite.source}${r.cite.clause ? ` ${r.cite.clause}` : ''}; ${r.layer}]`);
+    if (p.amount) out.push(`  ¥ ${p.amount.expr.source}${p.amount.yearly ? ' (per year)' : ''}${p.amount.memberSupplement ? ` + Σ ${p.amount.memberSupplement.source}` : ''}`);
+  }
+  return `${out.join('\n')}\n`;
+}
+
+function conditionLine(mark: string, c: import('../rules/compile.js').CompiledCondition, zh: boolean): string {
+  const cite = `[${c.cite.source}${c.cite.clause ? ` ${c.cite.clause}` : ''}; ${c.layer}]`;
+  const head = `  ${mark} ${c.id}: ${zh ? c.zh : c.en} ${cite}`;
+  if (!c.anyOf) return head;
+  return [head, ...c.anyOf.map((a) => `      | ${a.id}: ${zh ? a.zh : a.en} [${a.cite.source}${a.cite.clause ? ` ${a.cite.clause}` : ''}; ${a.layer}]`)].join('\n');
+}
