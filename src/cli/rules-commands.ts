@@ -153,7 +153,7 @@ function describeFailure(r: CaseResult, lang: Lang): string {
   if (r.error) return `${head}  ${r.error.format(lang).replace(/\n/g, '\n  ')}\n`;
   const lines = r.failures.map((f) => `  ${f.what}: expected ${JSON.stringify(f.expected)}, got ${JSON.stringify(f.actual)}`);
   const trace = (r.outcome?.conditions ?? []).map(
-    (c) => `    ${c.program}.${c.id}${c.alternative ? `/${c.alternative}` : ''} = ${c.result}  [${c.source}${c.clause ? ` ${c.clause}` : ''}; ${c.layer}]${c.missing ? ` missing: ${c.missing.join(', ')}` : ''}`,
+    (c) => `    ${c.person ?? 'household'} ${c.program}.${c.id}${c.alternative ? `/${c.alternative}` : ''} = ${c.result}  [${c.source}${c.clause ? ` ${c.clause}` : ''}; ${c.layer}]${c.missing ? ` missing: ${c.missing.join(', ')}` : ''}`,
   );
   const params = (r.outcome?.params ?? []).map((p) => `    param ${p.name} = ${JSON.stringify(p.value)} from ${p.from} (${p.layer}, ${p.source}, ${p.confidence})`);
   return `${head}${lines.join('\n')}\n  trace:\n${[...trace, ...params].join('\n')}\n`;

@@ -7,6 +7,8 @@ export type Eligibility = 'yes' | 'no' | 'unknown';
 export interface ConditionOutcome {
   program: ProgramId;
   id: string;
+  /** The person the condition was evaluated for; absent for the household unit. */
+  person?: string;
   /** For an `any_of` condition, the alternative that decided it. */
   alternative?: string;
   /** For an `any_of` condition, every alternative's result (traced runs evaluate them all). */
