@@ -93,13 +93,14 @@ export function zodIssuesToErrors(
   for (const issue of issues) {
     const path = issue.path.filter((k): k is string | number => typeof k !== 'symbol');
     if (issue.code === 'unrecognized_keys') {
-      const allowed = allowedAt(path);
+      const programs = path.length === 1 && path[0] === 'programs';
+      const allowed = programs ? ['dibao', 'living_subsidy', 'care_subsidy', 'care_service', 'rehab'] : allowedAt(path);
       for (const key of issue.keys) {
         const pos = positionAt(source, path, key);
         const suggestion = allowed.length ? didYouMean(key, allowed) : undefined;
         out.push(
           new BencalcError({
-            code: 'RULES_UNKNOWN_KEY',
+            code: programs ? 'RULES_UNKNOWN_PROGRAM' : 'RULES_UNKNOWN_KEY',
             file: source.file,
             ...(pos && { line: pos.line, column: pos.column }),
             path: formatPath([...path, key]),

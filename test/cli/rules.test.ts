@@ -1,0 +1,75 @@
+import { describe, it, expect } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { cli, RULES_DIR } from '../helpers.js';
+import { VERSION } from '../../src/version.js';
+
+describe('bencalc rules', () => {
+  it('test: the shipped rule sets pass, and the last line is "N passed, M failed"', async () => {
+    const r = await cli('rules', 'test', '--coverage');
+    const last = r.stdout.trim().split('\n').pop()!;
+    expect(last).toMatch(/^\d+ passed, 0 failed$/);
+    expect(Number(last.split(' ')[0])).toBeGreaterThanOrEqual(20);
+    expect(r.code).toBe(0);
+  });
+
+  it('test --coverage: the national baseline sees every condition both true and false', async () => {
+    const r = await cli('rules', 'test', '000000', '--coverage');
+    const m = /condition coverage: (\d+)\/(\d+)/.exec(r.stdout);
+    expect(m).not.toBeNull();
+    expect(m![1]).toBe(m![2]);
+  });
+
+  it('show --json has id, chain, parameters, options and all five programs', async () => {
+    const r = await cli('rules', 'show', '000000', '--as-of', '2024-06-01', '--json');
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.id).toBe('000000');
+    expect(j.chain.map((c: { id: string }) => c.id)).toEqual(['000000']);
+    expect(Object.keys(j.programs).sort()).toEqual(['care_service', 'care_subsidy', 'dibao', 'living_subsidy', 'rehab']);
+    const ratio = j.parameters.find((p: { name: string }) => p.name === 'near_dibao_multiple');
+    expect(ratio).toMatchObject({ value: 1.5, from: '2021-06-11', layer: '000000', source: 'mf2021_57', confidence: 'provisional' });
+    const gap = j.parameters.find((p: { name: string }) => p.name === 'dibao_standard');
+    expect(gap.value).toBeNull();
+    expect(j.options.find((o: { name: string }) => o.name === 'living_subsidy_low_income').on).toBe(false);
+    expect(j.digest).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('show: the digest depends on the date only through what is in effect', async () => {
+    const a = JSON.parse((await cli('rules', 'show', '000000', '--as-of', '2024-06-01', '--json')).stdout).digest;
+    const b = JSON.parse((await cli('rules', 'show', '000000', '--as-of', '2024-07-01', '--json')).stdout).digest;
+    const c = JSON.parse((await cli('rules', 'show', '000000', '--as-of', '2018-06-01', '--json')).stdout).digest;
+    expect(a).toBe(b);
+    expect(a).not.toBe(c);
+  });
+
+  it('show: a bad date is a usage error with exit 2', async () => {
+    const r = await cli('rules', 'show', '000000', '--as-of', '2024-02-30');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('USAGE');
+    expect(r.stdout).toBe('');
+  });
+
+  it('show: an unknown jurisdiction suggests the nearest', async () => {
+    const r = await cli('rules', 'show', '000001');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('RULES_NOT_FOUND');
+  });
+
+  it('validate: the shipped rules are valid', async () => {
+    const r = await cli('rules', 'validate', RULES_DIR);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('valid');
+  });
+
+  it('list: shows the national root', async () => {
+    const r = await cli('rules', 'list', '--json');
+    const rows = JSON.parse(r.stdout) as { id: string; chain: string[] }[];
+    expect(rows.find((x) => x.id === '000000')?.chain).toEqual(['000000']);
+    for (const row of rows) expect(row.chain[0]).toBe('000000');
+  });
+
+  it('the version in code matches package.json', () => {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+    expect(VERSION).toBe(pkg.version);
+  });
+});

@@ -1,0 +1,51 @@
+/** Every example in docs/rules.md runs: written out, validated, and its cases pass. */
+import { describe, it, expect } from 'vitest';
+import { readFileSync, mkdtempSync, mkdirSync, writeFileSync, cpSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { cli, RULES_DIR } from './helpers.js';
+
+const guide = readFileSync(new URL('../docs/rules.md', import.meta.url), 'utf8');
+const blocks = [...guide.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]!);
+
+describe('docs/rules.md', () => {
+  it('its file examples form valid rule sets whose cases pass', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'bencalc-docs-'));
+    try {
+      cpSync(join(RULES_DIR, '000000-national'), join(root, '000000-national'), { recursive: true });
+      const files = blocks.filter((b) => b.startsWith('# file: '));
+      expect(files.length).toBeGreaterThanOrEqual(3);
+      for (const b of files) {
+        const path = b.split('\n')[0]!.slice('# file: '.length).trim();
+        mkdirSync(join(root, dirname(path)), { recursive: true });
+        writeFileSync(join(root, path), b);
+      }
+      const v = await cli('rules', 'validate', root);
+      expect(v.stderr).toContain('valid');
+      expect(v.code).toBe(0);
+      const t = await cli('--rules', root, 'rules', 'test', '990100');
+      expect(t.stdout.trim().split('\n').pop()).toBe('3 passed, 0 failed');
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('its fragment examples (a fact override) compile in the example city', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'bencalc-docs-'));
+    try {
+      cpSync(join(RULES_DIR, '000000-national'), join(root, '000000-national'), { recursive: true });
+      for (const b of blocks.filter((x) => x.startsWith('# file: '))) {
+        const path = b.split('\n')[0]!.slice('# file: '.length).trim();
+        mkdirSync(join(root, dirname(path)), { recursive: true });
+        writeFileSync(join(root, path), b);
+      }
+      const fragment = blocks.find((b) => b.startsWith('facts:'))!;
+      const cityFile = join(root, '990100-example-city', 'rules.yaml');
+      writeFileSync(cityFile, `${readFileSync(cityFile, 'utf8')}${fragment}`);
+      const v = await cli('rules', 'validate', root);
+      expect(v.code).toBe(0);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
