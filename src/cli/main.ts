@@ -7,6 +7,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { fileURLToPath } from 'node:url';
 import { BencalcError, BencalcErrors, EXIT, type Lang } from '../errors.js';
 import { registerRulesCommands, type CommandState } from './rules-commands.js';
+import { registerBatchCommand } from './batch.js';
 import { VERSION } from '../version.js';
 
 /** The rule files shipped with bencalc. */
@@ -40,6 +41,7 @@ export function buildProgram(io: Io, state: CommandState): Command {
       writeOut: (s) => io.out(s),
       writeErr: (s) => io.err(s),
     });
+  registerBatchCommand(program, io, state);
   registerRulesCommands(program, io, state);
   return program;
 }

@@ -92,8 +92,8 @@ export function parsePerson(fields: Readonly<Record<string, string>>, where: { f
           code: r.code,
           ...where,
           field: name,
-          en: `${name}: ${r.en}; accepted: ${r.accepted}`,
-          zh: `${name}：${r.zh}；可接受：${r.accepted}`,
+          en: `${name}: ${r.en}`,
+          zh: `${name}：${r.zh}`,
           exitCode: 1,
         }),
       );
