@@ -1,0 +1,224 @@
+/**
+ * `bencalc batch` end to end, against the fixture city 990100 (dibao 735 urban / 560 rural
+ * from 2024-07-01; living subsidy 90; care subsidy 110 / 100).
+ */
+import { describe, it, expect, beforeAll } from 'vitest';
+import { writeFileSync, readFileSync, existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import iconv from 'iconv-lite';
+import { cli, fixtureRulesDir, tempDir } from '../helpers.js';
+import { parseCsvString } from '../../src/io/csv-read.js';
+
+let rules: string;
+let dir: string;
+beforeAll(() => {
+  rules = fixtureRulesDir();
+  dir = tempDir();
+});
+
+const HEADER = 'household_id,person_id,name,id_number,birth_date,relation,hukou,region,monthly_income,disability_category,disability_grade,needs_long_term_care,special_hardship,work_injury_care,orphan,note';
+const GOOD = [
+  'H1,P1,张三,,1970-05-01,户主,urban,990100,800,,,N,N,N,N,',
+  'H1,P2,李四,,1999-05-01,子女,urban,990100,0,肢体,二级,Y,N,N,N,',
+  'H2,P3,王五,11010519491231002X,1949-12-31,户主,urban,990100,1600,,,N,N,N,N,',
+  'H2,P4,赵六,,1999-05-01,子女,urban,990100,0,intellectual,4,N,N,N,N,',
+];
+
+function write(name: string, lines: string[], encoding: 'utf8' | 'gb18030' = 'utf8'): string {
+  const path = join(dir, name);
+  writeFileSync(path, encoding === 'utf8' ? `${lines.join('\n')}\n` : iconv.encode(`${lines.join('\r\n')}\r\n`, 'gb18030'));
+  return path;
+}
+
+async function batch(input: string, ...args: string[]) {
+  const r = await cli('--rules', rules, 'batch', input, '--as-of', '2024-08-01', '--quiet', ...args);
+  const rows = r.stdout ? parseCsvString(r.stdout).map((x) => x.cells) : [];
+  const header = rows[0] ?? [];
+  const records = rows.slice(1).map((cells) => Object.fromEntries(header.map((h, i) => [h, cells[i] ?? ''])));
+  return { ...r, header, records };
+}
+
+describe('bencalc batch', () => {
+  it('evaluates every row, in order, keeping the input columns untouched', async () => {
+    const r = await batch(write('good.csv', [HEADER, ...GOOD]));
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+    expect(r.records.map((x) => x.person_id)).toEqual(['P1', 'P2', 'P3', 'P4']);
+    expect(r.header.slice(0, 16).join(',')).toBe(HEADER);
+    const [p1, p2, p3, p4] = r.records as Record<string, string>[];
+    // Household of two: (735 − 400) × 2 = 670, on the head's row only.
+    expect([p1!.dibao_eligible, p1!.dibao_amount, p1!.dibao_unit]).toEqual(['Y', '670.00', 'household']);
+    expect([p2!.dibao_eligible, p2!.dibao_amount]).toEqual(['Y', '0.00']);
+    expect([p2!.living_subsidy_eligible, p2!.living_subsidy_amount]).toEqual(['Y', '90.00']);
+    expect([p2!.care_subsidy_eligible, p2!.care_subsidy_amount]).toEqual(['Y', '100.00']);
+    // Near-dibao household: the intellectually disabled member enrols alone (city route).
+    expect([p3!.dibao_eligible, p3!.dibao_amount]).toEqual(['N', '0.00']);
+    expect([p4!.dibao_eligible, p4!.dibao_amount, p4!.dibao_unit]).toEqual(['Y', '735.00', 'single']);
+    expect(p4!.dibao_reason).toContain('single_person:near_dibao_any_grade_mental');
+    for (const x of r.records) {
+      expect(x.rules_id).toBe('990100');
+      expect(x.rules_digest).toMatch(/^[0-9a-f]{64}$/);
+      expect(x.as_of).toBe('2024-08-01');
+      expect(x.input_digest).toMatch(/^[0-9a-f]{64}$/);
+      expect(x.error_code).toBe('');
+    }
+    expect(p1!.provisional).toContain('care_service_age_min');
+  });
+
+  it('the same input gives the same output, byte for byte', async () => {
+    const path = write('same.csv', [HEADER, ...GOOD]);
+    expect((await batch(path)).stdout).toBe((await batch(path)).stdout);
+  });
+
+  it('a GBK roster with Chinese headers gives the same results as its UTF-8 twin', async () => {
+    const zhHeader = '户编号,人员编号,姓名,身份证号,出生日期,与户主关系,户籍性质,行政区划代码,月收入（元）,残疾类别,残疾等级,需长期照护,特困供养,工伤护理费,孤儿,备注';
+    const utf8 = await batch(write('twin-utf8.csv', [zhHeader, ...GOOD]));
+    const gbk = await batch(write('twin-gbk.csv', [zhHeader, ...GOOD], 'gb18030'));
+    expect(gbk.code).toBe(0);
+    const strip = (recs: Record<string, string>[]) => recs.map(({ input_digest: _d, ...rest }) => rest);
+    expect(strip(gbk.records)).toEqual(strip(utf8.records));
+    expect(gbk.header[0]).toBe('户编号');
+  });
+
+  it('an invalid row keeps its place with a code, claims nothing, and blocks its household (exit 1)', async () => {
+    const r = await batch(write('bad.csv', [HEADER, GOOD[0]!, 'H1,P2,李四,,1999-05-01,子女,urban,990100,-5,肢体,二级,Y,N,N,N,', ...GOOD.slice(2)]));
+    expect(r.code).toBe(1);
+    expect(r.records).toHaveLength(4);
+    const p2 = r.records[1]!;
+    expect(p2.error_code).toBe('INPUT_BAD_NUMBER');
+    expect(p2.error).toContain('monthly_income');
+    expect(p2.dibao_eligible).toBe('?');
+    expect(p2.living_subsidy_reason).toBe('invalid_row');
+    const p1 = r.records[0]!;
+    expect(p1.dibao_eligible).toBe('?');
+    expect(p1.dibao_reason).toBe('blocked_by:P2');
+    expect(r.records[3]!.dibao_eligible).toBe('Y');
+  });
+
+  const badClasses: [string, string, string][] = [
+    ['ID checksum', 'H9,P9,甲,110105194912310021,1949-12-31,户主,urban,990100,0,,,N,N,N,N,', 'INPUT_BAD_ID_NUMBER'],
+    ['birth date against the ID', 'H9,P9,甲,11010519491231002X,1950-01-01,户主,urban,990100,0,,,N,N,N,N,', 'INPUT_ID_MISMATCH'],
+    ['a real date', 'H9,P9,甲,,2023-02-29,户主,urban,990100,0,,,N,N,N,N,', 'INPUT_BAD_DATE'],
+    ['grade 1–4', 'H9,P9,甲,,1990-01-01,户主,urban,990100,0,肢体,5,N,N,N,N,', 'INPUT_BAD_GRADE'],
+    ['known categories', 'H9,P9,甲,,1990-01-01,户主,urban,990100,0,心理,2,N,N,N,N,', 'INPUT_BAD_CATEGORY'],
+    ['non-negative numbers', 'H9,P9,甲,,1990-01-01,户主,urban,990100,-1,,,N,N,N,N,', 'INPUT_BAD_NUMBER'],
+    ['household_id present', ',P9,甲,,1990-01-01,户主,urban,990100,0,,,N,N,N,N,', 'INPUT_MISSING_FIELD'],
+    ['yes/no values', 'H9,P9,甲,,1990-01-01,户主,urban,990100,0,,,maybe,N,N,N,', 'INPUT_BAD_BOOLEAN'],
+    ['a region with rules', 'H9,P9,甲,,1990-01-01,户主,urban,980100,0,,,N,N,N,N,', 'INPUT_BAD_ENUM'],
+    ['ragged rows', 'H9,P9,甲,,1990-01-01,户主,urban,990100,0', 'INPUT_BAD_CSV'],
+  ];
+  it.each(badClasses)('bad input: %s → %s, and the row is still in the output', async (_what, line, code) => {
+    const r = await batch(write(`bad-${code}.csv`, [HEADER, GOOD[0]!, line, GOOD[2]!]));
+    expect(r.code).toBe(1);
+    expect(r.records).toHaveLength(3);
+    expect(r.records[1]!.error_code).toBe(code);
+    expect(r.records[0]!.error_code).toBe('');
+    expect(r.records[1]!.error).not.toMatch(/\d{17}[\dX]/); // never a whole ID number
+  });
+
+  it('certificate against category and grade', async () => {
+    const header = `${HEADER},disability_certificate`;
+    const r = await batch(write('cert.csv', [header, 'H9,P9,甲,11010519491231002X,1949-12-31,户主,urban,990100,0,肢体,二级,Y,N,N,N,,11010519491231002X41']));
+    expect(r.records[0]!.error_code).toBe('INPUT_BAD_CERTIFICATE');
+    expect(r.records[0]!.error).not.toContain('11010519491231002X');
+  });
+
+  it('the same person in two households: the second row is invalid and names the first line', async () => {
+    const r = await batch(write('dup.csv', [HEADER, ...GOOD.slice(0, 2), 'H2,P3,王五,11010519491231002X,1949-12-31,户主,urban,990100,1600,,,N,N,N,N,', 'H3,P7,王五,11010519491231002X,1949-12-31,户主,urban,990100,1600,,,N,N,N,N,']));
+    expect(r.records[3]!.error_code).toBe('INPUT_DUPLICATE_PERSON');
+    expect(r.records[3]!.error).toContain('line 4');
+    expect(r.records[2]!.error_code).toBe('');
+  });
+
+  it('members of a household that do not stand together are still evaluated together', async () => {
+    const scattered = await batch(write('scattered.csv', [HEADER, GOOD[0]!, GOOD[2]!, GOOD[1]!, GOOD[3]!]));
+    const together = await batch(write('together.csv', [HEADER, ...GOOD]));
+    const byId = (recs: Record<string, string>[]) => Object.fromEntries(recs.map((x) => [x.person_id, { ...x, input_digest: '' }]));
+    expect(byId(scattered.records)).toEqual(byId(together.records));
+    expect(scattered.records.map((x) => x.person_id)).toEqual(['P1', 'P3', 'P2', 'P4']);
+  });
+
+  it('malformed CSV: an unbalanced quote is reported with its line, and later rows are kept', async () => {
+    const r = await batch(write('quote.csv', [HEADER, GOOD[0]!, 'H1,P2,"李四,,1999-05-01,子女,urban,990100,0,肢体,二级,Y,N,N,N,', ...GOOD.slice(2)]));
+    expect(r.code).toBe(1);
+    expect(r.records.map((x) => x.error_code)).toContain('INPUT_BAD_CSV');
+    expect(r.records.filter((x) => x.person_id === 'P3' || x.person_id === 'P4')).toHaveLength(2);
+  });
+
+  it('formulas in input cells are neutralised, unless --no-formula-escape', async () => {
+    const path = write('formula.csv', [HEADER, 'H1,P1,=HYPERLINK("x"),,1970-05-01,户主,urban,990100,800,,,N,N,N,N,@cmd']);
+    const on = await batch(path);
+    expect(on.records[0]!.name).toBe(`'=HYPERLINK("x")`);
+    expect(on.records[0]!.note).toBe(`'@cmd`);
+    const off = await batch(path, '--no-formula-escape');
+    expect(off.records[0]!.name).toBe('=HYPERLINK("x")');
+  });
+
+  it('--mask-ids masks ID numbers', async () => {
+    const r = await batch(write('mask.csv', [HEADER, ...GOOD]), '--mask-ids');
+    expect(r.records[2]!.id_number).toBe('110105********002X');
+  });
+
+  it('--format ndjson writes one JSON object per row', async () => {
+    const r = await cli('--rules', rules, 'batch', write('nd.csv', [HEADER, ...GOOD]), '--as-of', '2024-08-01', '--quiet', '--format', 'ndjson');
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(4);
+    expect(lines[0].dibao_amount).toBe('670.00');
+  });
+
+  it('--explain adds a trace with citations', async () => {
+    const r = await batch(write('explain.csv', [HEADER, ...GOOD]), '--explain');
+    expect(r.records[0]!.explain).toContain('dibao.income_below_standard=Y[mf2021_57');
+    expect(r.records[0]!.explain).toContain('dibao_standard=');
+  });
+
+  it('-o writes atomically, never onto the input, and leaves no temporary file', async () => {
+    const input = write('atomic.csv', [HEADER, ...GOOD]);
+    const out = join(dir, 'atomic-out.csv');
+    const r = await cli('--rules', rules, 'batch', input, '-o', out, '--as-of', '2024-08-01', '--quiet', '--bom');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('');
+    expect(readFileSync(out, 'utf8').startsWith('\uFEFFhousehold_id')).toBe(true);
+    expect(readdirSync(dir).filter((f) => f.startsWith('.bencalc-tmp'))).toEqual([]);
+    const onto = await cli('--rules', rules, 'batch', input, '-o', input, '--quiet');
+    expect(onto.code).toBe(2);
+    expect(readFileSync(input, 'utf8').startsWith(HEADER)).toBe(true);
+  });
+
+  it('usage and rules errors exit 2 and write no output', async () => {
+    const input = write('usage.csv', [HEADER, ...GOOD]);
+    const out = join(dir, 'never.csv');
+    const badOption = await cli('--rules', rules, 'batch', input, '-o', out, '--option', 'no_such_option=on');
+    expect(badOption.code).toBe(2);
+    expect(badOption.stderr).toContain('RULES_UNKNOWN_OPTION');
+    const badDate = await cli('--rules', rules, 'batch', input, '-o', out, '--as-of', '2024-13-01');
+    expect(badDate.code).toBe(2);
+    const noHousehold = await cli('--rules', rules, 'batch', write('nohh.csv', ['person_id,name', 'P1,甲']), '-o', out);
+    expect(noHousehold.code).toBe(2);
+    expect(noHousehold.stderr).toContain('household_id');
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('--errors lists the invalid rows', async () => {
+    const errors = join(dir, 'errors.csv');
+    await cli('--rules', rules, 'batch', write('errs.csv', [HEADER, GOOD[0]!, 'H1,P2,李四,,1999-02-30,子女,urban,990100,0,,,N,N,N,N,']), '--as-of', '2024-08-01', '--quiet', '--errors', errors);
+    const rows = parseCsvString(readFileSync(errors, 'utf8')).map((x) => x.cells);
+    expect(rows[0]).toEqual(['line', 'household_id', 'person_id', 'field', 'error_code', 'error']);
+    expect(rows[1]!.slice(0, 5)).toEqual(['3', 'H1', 'P2', 'birth_date', 'INPUT_BAD_DATE']);
+  });
+
+  it('an option switch changes the result and is recorded in the options column', async () => {
+    const path = write('opt.csv', [HEADER, 'H1,P1,张三,,1970-05-01,户主,urban,990100,3000,,,N,N,N,N,', 'H1,P2,李四,,1999-05-01,子女,urban,990100,0,肢体,四级,N,N,N,N,']);
+    const on = await batch(path);
+    expect(on.records[1]!.living_subsidy_eligible).toBe('N');
+    const off = await batch(path, '--option', 'living_subsidy_low_income=off');
+    expect(off.records[1]!.options).toBe('living_subsidy_low_income=off');
+  });
+
+  it('the summary goes to stderr, the CSV alone to stdout', async () => {
+    const r = await cli('--rules', rules, 'batch', write('sum.csv', [HEADER, ...GOOD]), '--as-of', '2024-08-01');
+    expect(r.stderr).toContain('households');
+    expect(r.stdout.split('\n')[0]).toContain('household_id');
+    expect(r.stdout).not.toContain('households │');
+  });
+});
