@@ -10,7 +10,7 @@ import chalk from 'chalk';
 import { BencalcErrors, EXIT, type Lang } from '../errors.js';
 import { loadRuleTree, compileJurisdiction, resolveEffective, resolveJurisdictionId, validateTree, type RuleTree } from '../rules/index.js';
 import { RULE_FILE_NAME } from '../rules/load.js';
-import { loadCases, runCase, coverage, type CaseResult, type CoverageEntry } from '../rules/cases.js';
+import { loadCases, runCase, coverage, mergeCoverage, type CaseResult, type CoverageEntry } from '../rules/cases.js';
 import type { EffectiveRules } from '../rules/effective.js';
 import type { Io, GlobalOptions } from './main.js';
 import { todayIso, parseAsOf } from './format.js';
@@ -160,21 +160,23 @@ function describeFailure(r: CaseResult, lang: Lang): string {
 }
 
 function coverageText(all: { id: string; entries: CoverageEntry[] }[], lang: Lang, io: Io): string {
-  let total = 0;
-  let full = 0;
-  const t = table(lang === 'zh' ? ['规则集', '项目', '条件', '真', '假'] : ['rules', 'program', 'condition', 'true', 'false'], io);
-  for (const { id, entries } of all) {
-    for (const e of entries) {
-      total++;
-      if (e.seenTrue && e.seenFalse) {
-        full++;
-        continue;
-      }
-      t.push([id, e.program, e.condition, e.seenTrue ? '✔' : '✖', e.seenFalse ? '✔' : '✖']);
+  const zh = lang === 'zh';
+  const lines: string[] = [];
+  if (all.length > 1) {
+    for (const { id, entries } of all) {
+      const full = entries.filter((e) => e.seenTrue && e.seenFalse).length;
+      lines.push(zh ? `  ${id}：本辖区用例覆盖 ${full}/${entries.length}` : `  ${id}: its own cases cover ${full}/${entries.length}`);
     }
   }
-  const head = lang === 'zh' ? `条件覆盖：${full}/${total} 个条件真假两种结果均已测试\n` : `condition coverage: ${full}/${total} conditions seen both true and false\n`;
-  return full === total ? head : `${head}${t.toString()}\n`;
+  const merged = mergeCoverage(all.map((a) => a.entries));
+  const full = merged.filter((e) => e.seenTrue && e.seenFalse).length;
+  lines.push(zh ? `条件覆盖：${full}/${merged.length} 个条件真假两种结果均已测试` : `condition coverage: ${full}/${merged.length} conditions seen both true and false`);
+  if (full < merged.length) {
+    const t = table(zh ? ['定义层', '项目', '条件', '真', '假'] : ['defined in', 'program', 'condition', 'true', 'false'], io);
+    for (const e of merged) if (!(e.seenTrue && e.seenFalse)) t.push([e.layer, e.program, e.condition, e.seenTrue ? '✔' : '✖', e.seenFalse ? '✔' : '✖']);
+    lines.push(t.toString());
+  }
+  return `${lines.join('\n')}\n`;
 }
 
 function table(head: string[], io: Io): Table.Table {

@@ -191,6 +191,8 @@ function compareProgram(what: string, exp: z.infer<typeof programExpectation>, g
 
 /** Condition coverage: every condition (and alternative) of every program, seen true and false? */
 export interface CoverageEntry {
+  /** The layer whose rule file defines the condition: one condition, however many chains inherit it. */
+  layer: string;
   program: string;
   condition: string;
   seenTrue: boolean;
@@ -202,10 +204,10 @@ export function coverage(compiled: CompiledRules, results: readonly CaseResult[]
   const key = (p: string, c: string) => `${p}:${c}`;
   for (const p of compiled.programs) {
     for (const c of [...p.eligibility, ...p.exclusions]) {
-      if (c.expr) entries.set(key(p.id, c.id), { program: p.id, condition: c.id, seenTrue: false, seenFalse: false });
-      for (const a of c.anyOf ?? []) entries.set(key(p.id, `${c.id}/${a.id}`), { program: p.id, condition: `${c.id}/${a.id}`, seenTrue: false, seenFalse: false });
+      if (c.expr) entries.set(key(p.id, c.id), { layer: c.layer, program: p.id, condition: c.id, seenTrue: false, seenFalse: false });
+      for (const a of c.anyOf ?? []) entries.set(key(p.id, `${c.id}/${a.id}`), { layer: a.layer, program: p.id, condition: `${c.id}/${a.id}`, seenTrue: false, seenFalse: false });
     }
-    for (const r of p.routes) entries.set(key(p.id, `single_person:${r.id}`), { program: p.id, condition: `single_person:${r.id}`, seenTrue: false, seenFalse: false });
+    for (const r of p.routes) entries.set(key(p.id, `single_person:${r.id}`), { layer: r.layer, program: p.id, condition: `single_person:${r.id}`, seenTrue: false, seenFalse: false });
   }
   for (const r of results) {
     for (const t of r.outcome?.conditions ?? []) {
@@ -224,4 +226,24 @@ export function coverage(compiled: CompiledRules, results: readonly CaseResult[]
     }
   }
   return [...entries.values()];
+}
+
+/**
+ * Coverage of a whole suite: a condition is identified by the layer that defines it, and
+ * counts as covered when the cases of any jurisdiction that inherits it see it both ways.
+ */
+export function mergeCoverage(perJurisdiction: readonly (readonly CoverageEntry[])[]): CoverageEntry[] {
+  const merged = new Map<string, CoverageEntry>();
+  for (const entries of perJurisdiction) {
+    for (const e of entries) {
+      const k = `${e.layer}:${e.program}:${e.condition}`;
+      const m = merged.get(k);
+      if (!m) merged.set(k, { ...e });
+      else {
+        m.seenTrue ||= e.seenTrue;
+        m.seenFalse ||= e.seenFalse;
+      }
+    }
+  }
+  return [...merged.values()].sort((a, b) => (a.layer + a.program + a.condition < b.layer + b.program + b.condition ? -1 : 1));
 }

@@ -73,3 +73,38 @@ describe('bencalc rules', () => {
     expect(VERSION).toBe(pkg.version);
   });
 });
+
+describe('the five jurisdictions', () => {
+  const five = ['530100', '140881', '610103', '500105', '370800'];
+  it.each(five)('%s: show --json lists every parameter with value, date, layer, source and confidence, and all five programs', async (id) => {
+    const r = await cli('rules', 'show', id, '--as-of', '2025-08-01', '--json');
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.chain[0].id).toBe('000000');
+    expect(j.chain[j.chain.length - 1].id).toBe(id);
+    expect(Object.keys(j.programs).sort()).toEqual(['care_service', 'care_subsidy', 'dibao', 'living_subsidy', 'rehab']);
+    const standard = j.parameters.find((p: { name: string }) => p.name === 'dibao_standard');
+    expect(standard.value).not.toBeNull();
+    for (const p of j.parameters) {
+      if (p.gap) continue;
+      expect(p).toHaveProperty('from');
+      expect(p).toHaveProperty('layer');
+      expect(p).toHaveProperty('source');
+      expect(['official', 'provisional']).toContain(p.confidence);
+    }
+  });
+
+  it.each(five)('%s: at least 15 cases, all passing', async (id) => {
+    const r = await cli('rules', 'test', id);
+    const [passed, failed] = /(\d+) passed, (\d+) failed/.exec(r.stdout)!.slice(1).map(Number);
+    expect(failed).toBe(0);
+    expect(passed).toBeGreaterThanOrEqual(15);
+  });
+
+  it('the whole suite sees every condition of every program both true and false', async () => {
+    const r = await cli('rules', 'test', '--coverage');
+    const m = /condition coverage: (\d+)\/(\d+)/.exec(r.stdout)!;
+    expect(m[1]).toBe(m[2]);
+    expect(Number(m[2])).toBeGreaterThan(24);
+  });
+});
