@@ -12,7 +12,7 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import Table from 'cli-table3';
 import { BencalcError, EXIT, type Lang } from '../errors.js';
-import { loadRuleTree, compileJurisdiction, resolveEffective, resolveJurisdictionId, type EffectiveRules, type RuleTree } from '../rules/index.js';
+import { openRuleTree, compileJurisdiction, resolveEffective, resolveJurisdictionId, type EffectiveRules, type RuleTree } from '../rules/index.js';
 import type { CompiledRules } from '../rules/compile.js';
 import { PROGRAM_IDS } from '../rules/schema.js';
 import { readCsvBatches, type CsvRecord } from '../io/csv-read.js';
@@ -98,14 +98,14 @@ function regionResolver(tree: RuleTree, fallback: string | undefined, effectiveF
     let result: EffectiveRules | BencalcError;
     const code = region ? normaliseText(region) : '';
     const candidates = /^\d{6}$/.test(code) ? [code, `${code.slice(0, 4)}00`, `${code.slice(0, 2)}0000`] : [];
-    const found = candidates.find((c) => tree.layers.has(c));
+    const found = candidates.find((c) => tree.dirs.has(c));
     if (found) result = effectiveFor(found);
     else if (!region && fallback) result = effectiveFor(fallback);
     else {
       result = new BencalcError({
         code: 'INPUT_BAD_ENUM',
         field: 'region',
-        en: region ? `no rule set covers region ${region}; the rule sets are ${[...tree.layers.keys()].join(', ')}` : 'the row has no region and no -j was given; give a 6-digit division code or run with -j <id>',
+        en: region ? `no rule set covers region ${region}; the rule sets are ${[...tree.dirs.keys()].join(', ')}` : 'the row has no region and no -j was given; give a 6-digit division code or run with -j <id>',
         zh: region ? `没有适用于行政区划 ${region} 的规则集` : '该行没有行政区划代码，且未指定 -j',
         exitCode: 1,
       });
@@ -121,9 +121,9 @@ export async function runBatch(roster: string, opts: BatchOptions, g: GlobalOpti
   const asOf = opts.asOf ? parseAsOf(opts.asOf, '--as-of') : todayIso();
   const knownAt = opts.asKnownAt ? parseAsOf(opts.asKnownAt, '--as-known-at') : undefined;
   const switches = parseSwitches(opts.option);
-  const tree = loadRuleTree(g.rules);
+  const tree = openRuleTree(g.rules);
   const fallback = opts.jurisdiction ? resolveJurisdictionId(tree, opts.jurisdiction) : undefined;
-  const compiledAll: CompiledRules[] = fallback ? [compileJurisdiction(tree, fallback)] : [...tree.layers.keys()].map((id) => compileJurisdiction(tree, id));
+  const compiledAll: CompiledRules[] = fallback ? [compileJurisdiction(tree, fallback)] : [...tree.dirs.keys()].map((id) => compileJurisdiction(tree, id));
   // A switch must name an option of some rule set in play; each rule set takes the ones it has.
   for (const name of Object.keys(switches)) {
     if (!compiledAll.some((c) => c.merged.options.has(name))) {

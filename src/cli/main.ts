@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { BencalcError, BencalcErrors, EXIT, type Lang } from '../errors.js';
 import { registerRulesCommands, type CommandState } from './rules-commands.js';
 import { registerBatchCommand } from './batch.js';
+import { registerCheckCommand } from './check.js';
 import { VERSION } from '../version.js';
 
 /** The rule files shipped with bencalc. */
@@ -18,6 +19,8 @@ export interface Io {
   err: (s: string) => void;
   /** Whether stdout/stderr are terminals (tables with colour, progress bars). */
   isTTY: { out: boolean; err: boolean };
+  /** Ask a question and read the answer: present only on an interactive terminal (and in tests). */
+  ask?: (prompt: string) => Promise<string>;
 }
 
 export interface GlobalOptions {
@@ -42,6 +45,7 @@ export function buildProgram(io: Io, state: CommandState): Command {
       writeErr: (s) => io.err(s),
     });
   registerBatchCommand(program, io, state);
+  registerCheckCommand(program, io, state);
   registerRulesCommands(program, io, state);
   return program;
 }
@@ -82,16 +86,27 @@ export function reportError(e: unknown, io: Io, lang: Lang, debug: boolean): num
 
 /** The process entry point used by bin/bencalc.js. */
 export function main(argv: readonly string[]): void {
+  const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
+  let rl: import('node:readline/promises').Interface | undefined;
   const io: Io = {
     out: (s) => process.stdout.write(s),
     err: (s) => process.stderr.write(s),
     isTTY: { out: Boolean(process.stdout.isTTY), err: Boolean(process.stderr.isTTY) },
+    ...(interactive && {
+      ask: async (prompt: string) => {
+        const { createInterface } = await import('node:readline/promises');
+        rl ??= createInterface({ input: process.stdin, output: process.stdout });
+        return rl.question(prompt);
+      },
+    }),
   };
   run(argv, io).then(
     (code) => {
+      rl?.close();
       process.exitCode = code;
     },
     (e: unknown) => {
+      rl?.close();
       process.exitCode = reportError(e, io, 'en', true);
     },
   );

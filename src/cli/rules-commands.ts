@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import Table from 'cli-table3';
 import chalk from 'chalk';
 import { BencalcErrors, EXIT, type Lang } from '../errors.js';
-import { loadRuleTree, compileJurisdiction, resolveEffective, resolveJurisdictionId, validateTree, type RuleTree } from '../rules/index.js';
+import { loadRuleTree, openRuleTree, compileJurisdiction, resolveEffective, resolveJurisdictionId, validateTree, type RuleTree } from '../rules/index.js';
 import { RULE_FILE_NAME } from '../rules/load.js';
 import { loadCases, runCase, coverage, mergeCoverage, type CaseResult, type CoverageEntry } from '../rules/cases.js';
 import type { EffectiveRules } from '../rules/effective.js';
@@ -54,7 +54,7 @@ export function registerRulesCommands(program: Command, io: Io, state: CommandSt
     .option('--json', 'print JSON (id, chain, parameters, options, programs, …)')
     .action((id: string, opts: { asOf?: string; asKnownAt?: string; json?: boolean }, cmd: Command) => {
       const g = globals(cmd);
-      const tree = loadRuleTree(g.rules);
+      const tree = openRuleTree(g.rules);
       const jid = resolveJurisdictionId(tree, id);
       const compiled = compileJurisdiction(tree, jid);
       const asOf = opts.asOf ? parseAsOf(opts.asOf, '--as-of') : todayIso();

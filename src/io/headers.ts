@@ -29,6 +29,7 @@ export const HEADER_ALIASES = {
   monthly_income: ['月收入'],
   employment_income: ['就业收入'],
   employment_start: ['就业开始日期'],
+  income_above_standard_since: ['收入超标起始日期', '人均收入超标起始日期'],
   employed: ['是否就业'],
   needs_long_term_care: ['需长期照护'],
   special_hardship: ['特困供养'],

@@ -27,7 +27,10 @@ export interface RuleLayer {
 /** All the layers found under a rules directory, by jurisdiction id. */
 export interface RuleTree {
   root: string;
-  layers: ReadonlyMap<string, RuleLayer>;
+  /** Jurisdiction id → folder, from the folder names (`530100-kunming`). */
+  dirs: ReadonlyMap<string, string>;
+  /** Parsed layers: all of them after loadRuleTree; filled on demand after openRuleTree. */
+  layers: Map<string, RuleLayer>;
   /** Compiled chains by jurisdiction id, filled on demand by compileJurisdiction. */
   compiled: Map<string, CompiledRules>;
 }
@@ -141,18 +144,55 @@ function checkParameterValues(rules: RuleFile, source: YamlSource): BencalcError
   return errors;
 }
 
-/** Find every `<code>-<name>/rules.yaml` under a rules directory and validate it. */
-export function loadRuleTree(root: string): RuleTree {
+function assertRulesDir(root: string): string {
   const abs = resolve(root);
   if (!existsSync(abs) || !statSync(abs).isDirectory()) {
     throw new BencalcError({ code: 'RULES_NOT_FOUND', file: root, en: `rules directory ${root} does not exist`, zh: `规则目录 ${root} 不存在` });
   }
+  return abs;
+}
+
+/** The rule folders under a directory: every subfolder holding a rules.yaml. */
+function ruleFolders(abs: string): string[] {
+  return readdirSync(abs)
+    .sort()
+    .map((entry) => join(abs, entry))
+    .filter((dir) => statSync(dir).isDirectory() && existsSync(join(dir, RULE_FILE_NAME)));
+}
+
+/**
+ * Open a rules directory without parsing: ids come from the folder names, and a layer is
+ * parsed only when its chain is needed (see layerOf). Keeps `show` and `check` fast.
+ */
+export function openRuleTree(root: string): RuleTree {
+  const abs = assertRulesDir(root);
+  const dirs = new Map<string, string>();
+  for (const dir of ruleFolders(abs)) {
+    const m = /^(\d{6})-/.exec(basename(dir));
+    if (m && !dirs.has(m[1]!)) dirs.set(m[1]!, dir);
+  }
+  return { root: abs, dirs, layers: new Map(), compiled: new Map() };
+}
+
+/** The parsed layer of one jurisdiction, parsing its file on first use. */
+export function layerOf(tree: RuleTree, id: string): RuleLayer | undefined {
+  const hit = tree.layers.get(id);
+  if (hit) return hit;
+  const dir = tree.dirs.get(id);
+  if (!dir) return undefined;
+  const errors: BencalcError[] = [];
+  const layer = loadLayer(dir, errors);
+  if (!layer) throw new BencalcErrors(errors);
+  tree.layers.set(id, layer);
+  return layer;
+}
+
+/** Find every `<code>-<name>/rules.yaml` under a rules directory, parse and validate it. */
+export function loadRuleTree(root: string): RuleTree {
+  const abs = assertRulesDir(root);
   const errors: BencalcError[] = [];
   const layers = new Map<string, RuleLayer>();
-  for (const entry of readdirSync(abs).sort()) {
-    const dir = join(abs, entry);
-    const file = join(dir, RULE_FILE_NAME);
-    if (!statSync(dir).isDirectory() || !existsSync(file)) continue;
+  for (const dir of ruleFolders(abs)) {
     const layer = loadLayer(dir, errors);
     if (layer) {
       if (layers.has(layer.id)) {
@@ -180,7 +220,8 @@ export function loadRuleTree(root: string): RuleTree {
     }
   }
   if (errors.length) throw new BencalcErrors(errors);
-  return { root: abs, layers, compiled: new Map() };
+  const dirs = new Map([...layers.values()].map((l) => [l.id, l.dir]));
+  return { root: abs, dirs, layers, compiled: new Map() };
 }
 
 /** Load one folder's rule file; errors are appended, undefined returned on failure. */
@@ -221,13 +262,13 @@ export function chainOf(tree: RuleTree, id: string): RuleLayer[] {
   const seen = new Set<string>();
   let cur: string | null = id;
   while (cur !== null) {
-    const layer = tree.layers.get(cur);
+    const layer = layerOf(tree, cur);
     if (!layer) {
-      const suggestion = didYouMean(cur, tree.layers.keys());
+      const suggestion = didYouMean(cur, tree.dirs.keys());
       throw new BencalcError({
         code: 'RULES_NOT_FOUND',
-        en: `no rule set for jurisdiction ${cur}; the loaded ones are ${[...tree.layers.keys()].join(', ')}`,
-        zh: `没有辖区 ${cur} 的规则集；已加载：${[...tree.layers.keys()].join(', ')}`,
+        en: `no rule set for jurisdiction ${cur}; the loaded ones are ${[...tree.dirs.keys()].join(', ')}`,
+        zh: `没有辖区 ${cur} 的规则集；已加载：${[...tree.dirs.keys()].join(', ')}`,
         ...(suggestion !== undefined && { suggestion }),
       });
     }
@@ -241,15 +282,17 @@ export function chainOf(tree: RuleTree, id: string): RuleLayer[] {
   return chain;
 }
 
-/** Resolve a command-line argument that names a jurisdiction by id or by folder. */
+/** Resolve a command-line argument that names a jurisdiction by id, folder or name. */
 export function resolveJurisdictionId(tree: RuleTree, arg: string): string {
-  if (tree.layers.has(arg)) return arg;
-  for (const layer of tree.layers.values()) {
-    if (basename(layer.dir) === arg || resolve(layer.dir) === resolve(arg)) return layer.id;
-    if (layer.rules.jurisdiction.en.toLowerCase() === arg.toLowerCase() || layer.rules.jurisdiction.zh === arg) return layer.id;
+  if (tree.dirs.has(arg)) return arg;
+  for (const [id, dir] of tree.dirs) if (basename(dir) === arg || resolve(dir) === resolve(arg)) return id;
+  // Names need the files: parse them (only on this slower path).
+  for (const id of tree.dirs.keys()) {
+    const j = layerOf(tree, id)!.rules.jurisdiction;
+    if (j.en.toLowerCase() === arg.toLowerCase() || j.zh === arg) return id;
   }
-  const names = [...tree.layers.values()].map((l) => basename(l.dir));
-  const suggestion = didYouMean(arg, [...tree.layers.keys(), ...names]);
+  const names = [...tree.dirs.values()].map((d) => basename(d));
+  const suggestion = didYouMean(arg, [...tree.dirs.keys(), ...names]);
   throw new BencalcError({
     code: 'RULES_NOT_FOUND',
     en: `no rule set named "${arg}"; use an id or folder such as ${names.slice(0, 3).join(', ')}`,

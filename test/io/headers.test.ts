@@ -1,3 +1,4 @@
+import { PERSON_FIELD_NAMES } from '../../src/domain/person-input.js';
 import { describe, expect, it } from 'vitest';
 import { BencalcError } from '../../src/errors.js';
 import {
@@ -11,11 +12,15 @@ import {
 } from '../../src/io/headers.js';
 
 describe('canonical columns', () => {
-  it('has the 28 roster columns with their usual Chinese headers', () => {
-    expect(CANONICAL_COLUMNS).toHaveLength(28);
+  it('has the 29 roster columns with their usual Chinese headers', () => {
+    expect(CANONICAL_COLUMNS).toHaveLength(29);
     expect(chineseHeader('household_id')).toBe('户编号');
     expect(chineseHeader('old_age_allowance')).toBe('高龄津贴');
     expect(chineseHeader('receiving_rehab')).toBe('享受康复救助');
+  });
+
+  it('every person field the engine reads has a roster column, and no column is unknown to it', () => {
+    expect([...CANONICAL_COLUMNS].sort()).toEqual([...PERSON_FIELD_NAMES, 'household_id'].sort());
   });
 
   it('every Chinese alias and every canonical name maps back to its column', () => {

@@ -1,0 +1,264 @@
+/**
+ * `bencalc check`: one family at the front desk. Three ways in — flags, a household file,
+ * or (on a terminal, with neither) a short questionnaire that asks only what the rules
+ * still need — all building the same raw fields and going through the same parser as the
+ * batch roster, so the same case gives the same answer however it is entered.
+ */
+import type { Command } from 'commander';
+import { Option } from 'commander';
+import { BencalcError, BencalcErrors, type Lang } from '../errors.js';
+import { openRuleTree, compileJurisdiction, resolveEffective, resolveJurisdictionId, type EffectiveRules } from '../rules/index.js';
+import { evaluateHousehold } from '../engine/evaluate.js';
+import type { HouseholdOutcome } from '../engine/types.js';
+import { parsePerson } from '../domain/person-input.js';
+import type { PersonInput } from '../domain/household.js';
+import { readHouseholdFile, type RawHousehold } from '../io/household-file.js';
+import type { Io, GlobalOptions } from './main.js';
+import type { CommandState } from './rules-commands.js';
+import { parseAsOf, todayIso } from './format.js';
+import { renderCheck, renderExplain, questionFor, missingToAsk } from './check-output.js';
+
+export interface CheckFlags {
+  jurisdiction?: string;
+  asOf?: string;
+  asKnownAt?: string;
+  option: string[];
+  household?: string;
+  json?: boolean;
+  explain?: boolean;
+  age?: string;
+  birthDate?: string;
+  idNumber?: string;
+  sex?: string;
+  disability?: string;
+  certificate?: string;
+  hukou?: string;
+  region?: string;
+  members?: string;
+  income?: string;
+  householdIncome?: string;
+  employmentIncome?: string;
+  employmentStart?: string;
+  incomeAboveStandardSince?: string;
+  oldAgeAllowance?: string;
+  needsCare?: boolean;
+  employed?: boolean;
+  specialHardship?: boolean;
+  orphan?: boolean;
+  workInjuryCare?: boolean;
+  autism?: boolean;
+  inRehab?: boolean;
+  receivingDibao?: boolean;
+  receivingCareService?: boolean;
+  interactive?: boolean;
+}
+
+/** Yes/no flags: `--x` says yes, `--no-x` says no, neither leaves it unknown. */
+const BOOLEAN_FLAGS: [keyof CheckFlags, string, string][] = [
+  ['needsCare', 'needs-care', 'needs_long_term_care'],
+  ['employed', 'employed', 'employed'],
+  ['specialHardship', 'special-hardship', 'special_hardship'],
+  ['orphan', 'orphan', 'orphan'],
+  ['workInjuryCare', 'work-injury-care', 'work_injury_care'],
+  ['autism', 'autism', 'autism'],
+  ['inRehab', 'in-rehab', 'in_rehab'],
+  ['receivingDibao', 'receiving-dibao', 'receiving_dibao'],
+  ['receivingCareService', 'receiving-care-service', 'receiving_care_service'],
+];
+
+const PERSON_FLAGS = ['age', 'birthDate', 'idNumber', 'sex', 'disability', 'certificate', 'hukou', 'region', 'members', 'income', 'householdIncome', 'employmentIncome', 'employmentStart', 'incomeAboveStandardSince', 'oldAgeAllowance', ...BOOLEAN_FLAGS.map((b) => b[0])] as const;
+
+export function registerCheckCommand(program: Command, io: Io, state: CommandState): void {
+  const cmd = program
+    .command('check')
+    .description('one case at the terminal: what does this family get, and why not the rest (单个个案查询)')
+    .option('-j, --jurisdiction <id>', 'rule set, e.g. 530100 (default: from --region)')
+    .option('--as-of <date>', 'date of evaluation, YYYY-MM-DD (default: today)')
+    .option('--as-known-at <date>', 'use only rule values published by this date')
+    .option('--option <name=on|off>', 'switch a policy option (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .addOption(new Option('--lang <lang>', 'language of the answer').choices(['zh', 'en']))
+    .option('--household <file>', 'a YAML or JSON household (same field names as the roster, Chinese aliases accepted)')
+    .option('--json', 'print the engine result object as JSON')
+    .option('--explain', 'print the full trace as a tree')
+    .option('--age <years>', 'age in whole years on the as-of date')
+    .option('--birth-date <date>', 'birth date, YYYY-MM-DD')
+    .option('--id-number <id>', 'resident ID number (gives birth date and sex)')
+    .option('--sex <M|F>', 'sex: M/F, 男/女')
+    .option('--disability <category:grade>', 'disability category and grade, e.g. intellectual:3 or 智力:三级')
+    .option('--certificate <number>', 'second-generation disability certificate number')
+    .option('--hukou <type>', 'urban or rural (城镇/农村)')
+    .option('--region <code>', 'administrative division code of the household')
+    .option('--members <n>', 'household size, this person included (default 1)')
+    .option('--income <yuan>', "this person's monthly income")
+    .option('--household-income <yuan>', 'the whole household\'s monthly income')
+    .option('--employment-income <yuan>', 'the part of the monthly income that is from employment')
+    .option('--employment-start <date>', 'date employment started')
+    .option('--income-above-standard-since <date>', 'date the per-capita income rose above the dibao standard (phase-out)')
+    .option('--old-age-allowance <yuan>', 'old-age or similar care allowance received per month (择高)');
+  for (const [, flag] of BOOLEAN_FLAGS) {
+    cmd.option(`--${flag}`, `yes: ${flag.replace(/-/g, ' ')}`);
+    cmd.option(`--no-${flag}`, `no: ${flag.replace(/-/g, ' ')}`);
+  }
+  cmd.action(async (opts: CheckFlags & { lang?: Lang }, c: Command) => {
+    const g = c.optsWithGlobals<GlobalOptions>();
+    state.exitCode = await runCheck(opts, { ...g, lang: opts.lang ?? g.lang }, io);
+  });
+}
+
+function switchesOf(values: readonly string[]): Record<string, boolean> {
+  const out: Record<string, boolean> = {};
+  for (const v of values) {
+    const m = /^([a-z][a-z0-9_]*)=(on|off)$/.exec(v.trim());
+    if (!m) throw new BencalcError({ code: 'USAGE', en: `--option takes NAME=on|off; found "${v}"`, zh: `--option 的格式为 名称=on|off；实际为“${v}”`, example: '--option living_subsidy_low_income=on' });
+    out[m[1]!] = m[2] === 'on';
+  }
+  return out;
+}
+
+/** Build the raw household of the flags: the person, plus the other members when --members > 1. */
+export function householdFromFlags(f: CheckFlags, asOf: string): RawHousehold {
+  const p: Record<string, string> = { person_id: 'P1', relation: '户主' };
+  if (f.age !== undefined) {
+    const age = Number(f.age);
+    if (!Number.isInteger(age) || age < 0 || age > 130) throw new BencalcError({ code: 'USAGE', en: `--age takes whole years 0–130; found "${f.age}"`, zh: `--age 应为 0–130 的整数岁；实际为“${f.age}”`, example: '--age 34' });
+    // Born on the as-of date's day, `age` years earlier: exactly `age` on the as-of date.
+    const [y, m, d] = asOf.split('-');
+    p.birth_date = `${String(Number(y) - age).padStart(4, '0')}-${m}-${m === '02' && d === '29' ? '28' : d}`;
+  }
+  if (f.birthDate !== undefined) p.birth_date = f.birthDate;
+  if (f.idNumber !== undefined) p.id_number = f.idNumber;
+  if (f.sex !== undefined) p.sex = f.sex;
+  if (f.disability !== undefined) {
+    const m = /^\s*([^:：]+)[:：]\s*(.+?)\s*$/.exec(f.disability);
+    if (!m) throw new BencalcError({ code: 'USAGE', en: `--disability takes CATEGORY:GRADE; found "${f.disability}"`, zh: `--disability 的格式为 类别:等级；实际为“${f.disability}”`, example: '--disability intellectual:3  或  --disability 智力:三级' });
+    p.disability_category = m[1]!;
+    p.disability_grade = m[2]!;
+  }
+  if (f.certificate !== undefined) p.disability_certificate = f.certificate;
+  if (f.hukou !== undefined) p.hukou = f.hukou;
+  if (f.region !== undefined) p.region = f.region;
+  if (f.employmentIncome !== undefined) p.employment_income = f.employmentIncome;
+  if (f.employmentStart !== undefined) p.employment_start = f.employmentStart;
+  if (f.incomeAboveStandardSince !== undefined) p.income_above_standard_since = f.incomeAboveStandardSince;
+  if (f.oldAgeAllowance !== undefined) p.old_age_allowance = f.oldAgeAllowance;
+  for (const [key, , field] of BOOLEAN_FLAGS) {
+    const v = f[key];
+    if (v !== undefined) p[field] = v ? 'Y' : 'N';
+  }
+  const size = f.members !== undefined ? Number(f.members) : 1;
+  if (!Number.isInteger(size) || size < 1 || size > 30) throw new BencalcError({ code: 'USAGE', en: `--members takes a household size 1–30; found "${f.members}"`, zh: `--members 应为 1–30 的家庭人数；实际为“${f.members}”`, example: '--members 3' });
+  const own = f.income ?? (size === 1 ? f.householdIncome : undefined);
+  if (own !== undefined) p.monthly_income = own;
+  const members = [p];
+  for (let i = 2; i <= size; i++) {
+    const other: Record<string, string> = { person_id: `P${i}`, relation: '家庭成员' };
+    if (p.hukou !== undefined) other.hukou = p.hukou;
+    if (p.region !== undefined) other.region = p.region;
+    members.push(other);
+  }
+  if (size > 1 && f.householdIncome !== undefined) {
+    // The rest of the household's income stands on the second member; the others have none.
+    const rest = f.income !== undefined ? Number(f.householdIncome) - Number(f.income) : Number(f.householdIncome);
+    if (!Number.isFinite(rest) || rest < 0) throw new BencalcError({ code: 'USAGE', en: '--household-income must be a number no smaller than --income', zh: '--household-income 必须是不小于 --income 的数字' });
+    members[1]!.monthly_income = String(rest);
+    for (let i = 2; i < members.length; i++) members[i]!.monthly_income = '0';
+  }
+  return { householdId: 'H1', members };
+}
+
+function parseMembers(raw: RawHousehold, file?: string): PersonInput[] {
+  const errors: BencalcError[] = [];
+  const members: PersonInput[] = [];
+  raw.members.forEach((fields) => {
+    const r = parsePerson(fields, file !== undefined ? { file } : {});
+    errors.push(...r.errors.map((e) => new BencalcError({ code: e.code, ...e.location, en: `${fields.person_id ?? ''}: ${e.en}`, zh: `${fields.person_id ?? ''}：${e.zh}`, exitCode: 2 })));
+    if (r.person) members.push(r.person);
+  });
+  if (errors.length) throw new BencalcErrors(errors);
+  return members;
+}
+
+export async function runCheck(f: CheckFlags, g: GlobalOptions, io: Io): Promise<number> {
+  const lang = g.lang;
+  const asOf = f.asOf ? parseAsOf(f.asOf, '--as-of') : todayIso();
+  const knownAt = f.asKnownAt ? parseAsOf(f.asKnownAt, '--as-known-at') : undefined;
+  const tree = openRuleTree(g.rules);
+  const anyPersonFlag = PERSON_FLAGS.some((k) => f[k] !== undefined);
+  if (f.household && anyPersonFlag) {
+    throw new BencalcError({ code: 'USAGE', en: 'give either --household FILE or person flags, not both', zh: '请只使用 --household 文件或个人参数中的一种' });
+  }
+  let raw: RawHousehold;
+  if (f.household) raw = readHouseholdFile(f.household);
+  else if (anyPersonFlag) raw = householdFromFlags(f, asOf);
+  else if (io.ask) raw = { householdId: 'H1', members: [{ person_id: 'P1', relation: '户主' }] };
+  else {
+    throw new BencalcError({ code: 'USAGE', en: 'nothing to check: give person flags (e.g. --age 34 --disability intellectual:3), --household FILE, or run on a terminal for the questionnaire', zh: '没有可查询的内容：请给出个人参数（如 --age 34 --disability 智力:三级）、--household 文件，或在终端中运行以回答问题', example: 'bencalc check -j 530100 --age 34 --disability 智力:二级 --hukou urban --income 0 --needs-care' });
+  }
+  const region = raw.members.find((m) => m.region)?.region;
+  const id = f.jurisdiction ? resolveJurisdictionId(tree, f.jurisdiction) : region ? nearestRuleSet(tree.dirs, region) : undefined;
+  if (!id) throw new BencalcError({ code: 'USAGE', en: 'which rules? give -j <id> (e.g. -j 530100) or --region', zh: '请用 -j 指定规则集（如 -j 530100）或给出 --region', example: '-j 530100' });
+  const compiled = compileJurisdiction(tree, id);
+  const eff = resolveEffective(compiled, { asOf, ...(knownAt !== undefined && { knownAt }), options: switchesOf(f.option) });
+
+  let outcome = evaluateHousehold(eff, { household_id: raw.householdId, members: parseMembers(raw, f.household) }, { trace: true });
+  if (!f.household && !anyPersonFlag && io.ask) outcome = await questionnaire(raw, eff, io, lang, outcome);
+
+  const shown = f.household ? outcome.persons.map((p) => p.personId) : ['P1'];
+  if (f.json) io.out(`${JSON.stringify(outcome, null, 2)}\n`);
+  else {
+    io.out(renderCheck(outcome, eff, shown, lang, io));
+    if (f.explain) io.out(renderExplain(outcome, eff, lang));
+  }
+  return 0;
+}
+
+function nearestRuleSet(dirs: ReadonlyMap<string, string>, region: string): string | undefined {
+  const code = region.trim();
+  if (!/^\d{6}$/.test(code)) return undefined;
+  return [code, `${code.slice(0, 4)}00`, `${code.slice(0, 2)}0000`].find((c) => dirs.has(c));
+}
+
+/**
+ * Ask, one question at a time, for what the rules still need: evaluate, take the first
+ * missing field, ask it (validating the answer at once), and evaluate again. An empty
+ * answer skips a question; the loop ends when nothing askable is missing.
+ */
+async function questionnaire(raw: RawHousehold, eff: EffectiveRules, io: Io, lang: Lang, first: HouseholdOutcome): Promise<HouseholdOutcome> {
+  let outcome = first;
+  const skipped = new Set<string>();
+  const ask = io.ask!;
+  for (let turn = 0; turn < 40; turn++) {
+    const next = missingToAsk(outcome, ['P1']).find((m) => !skipped.has(m));
+    if (!next) break;
+    const q = questionFor(next, lang);
+    if (!q) {
+      skipped.add(next);
+      continue;
+    }
+    const answer = (await ask(`${q.prompt} `)).trim();
+    if (answer === '') {
+      skipped.add(next);
+      continue;
+    }
+    const target = q.person === 'P1' ? raw.members[0]! : raw.members.find((m) => m.person_id === q.person);
+    if (!target) {
+      skipped.add(next);
+      continue;
+    }
+    const before = { ...target };
+    q.apply(target, answer, eff.asOf);
+    const check = parsePerson(target);
+    if (check.errors.length) {
+      Object.keys(target).forEach((k) => delete target[k]);
+      Object.assign(target, before);
+      io.err(`  ✖ ${check.errors.map((e) => e.text(lang)).join('; ')}\n`);
+      continue;
+    }
+    if (q.householdSize !== undefined) {
+      const n = q.householdSize(answer);
+      while (raw.members.length < n) raw.members.push({ person_id: `P${raw.members.length + 1}`, relation: '家庭成员', ...(raw.members[0]!.hukou !== undefined && { hukou: raw.members[0]!.hukou }) });
+    }
+    outcome = evaluateHousehold(eff, { household_id: raw.householdId, members: parseMembers(raw) }, { trace: true });
+  }
+  return outcome;
+}

@@ -1,0 +1,66 @@
+/**
+ * A household written as YAML or JSON for `check --household FILE`: the same field names
+ * as the batch roster, and the same Chinese aliases (户编号, 人员编号, 残疾类别, …).
+ *
+ *     household_id: H1
+ *     members:
+ *       - { person_id: P1, relation: 户主, birth_date: 1970-05-01, hukou: urban, monthly_income: 800 }
+ *       - { 人员编号: P2, 出生日期: 1999-05-01, 残疾类别: 肢体, 残疾等级: 二级 }
+ *
+ * A bare list of members is accepted too. Values may be numbers, booleans or text.
+ */
+import { readFileSync } from 'node:fs';
+import { parseDocument } from 'yaml';
+import { BencalcError } from '../errors.js';
+import { canonicalColumn } from './headers.js';
+import { rawToText } from '../domain/person-input.js';
+
+export interface RawHousehold {
+  householdId: string;
+  /** Per member: canonical field → raw text. */
+  members: Record<string, string>[];
+}
+
+const MEMBERS_KEYS = ['members', '成员', '家庭成员'];
+
+export function readHouseholdFile(file: string): RawHousehold {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8').replace(/^\uFEFF/, '');
+  } catch (e) {
+    throw new BencalcError({ code: 'IO', file, en: `cannot read ${file}: ${(e as Error).message}`, zh: `无法读取 ${file}` });
+  }
+  // YAML is a superset of JSON, so one parser serves both.
+  const doc = parseDocument(text, { uniqueKeys: true });
+  if (doc.errors.length) {
+    const e = doc.errors[0]!;
+    throw new BencalcError({ code: 'INPUT_BAD_HOUSEHOLD_FILE', file, ...(e.linePos?.[0] && { line: e.linePos[0].line, column: e.linePos[0].col }), en: `not valid YAML or JSON: ${e.message.split('\n')[0]}`, zh: `不是有效的 YAML 或 JSON：${e.message.split('\n')[0]}` });
+  }
+  const data = doc.toJS() as unknown;
+  const bad = (en: string, zh: string) => new BencalcError({ code: 'INPUT_BAD_HOUSEHOLD_FILE', file, en, zh, example: 'members:\n  - { person_id: P1, relation: 户主, birth_date: 1970-05-01, hukou: urban, monthly_income: 800 }' });
+  let householdId = 'H1';
+  let list: unknown;
+  if (Array.isArray(data)) list = data;
+  else if (data && typeof data === 'object') {
+    const obj = data as Record<string, unknown>;
+    for (const [k, v] of Object.entries(obj)) {
+      if (MEMBERS_KEYS.includes(k)) list = v;
+      else if (canonicalColumn(k) === 'household_id') householdId = rawToText(v);
+      else throw bad(`unknown top-level key "${k}"; a household file has household_id and members`, `未知的顶层键“${k}”；家庭文件只有 household_id 和 members`);
+    }
+  }
+  if (!Array.isArray(list) || list.length === 0) throw bad('the file has no members: give a list under `members:`', '文件中没有家庭成员：请在 members 下列出');
+  const members = list.map((m, i) => {
+    if (!m || typeof m !== 'object' || Array.isArray(m)) throw bad(`member ${i + 1} is not a mapping of field: value`, `第 ${i + 1} 个成员不是“字段: 值”的映射`);
+    const fields: Record<string, string> = {};
+    for (const [k, v] of Object.entries(m as Record<string, unknown>)) {
+      const col = canonicalColumn(k);
+      if (!col) throw bad(`member ${i + 1}: unknown field "${k}"`, `第 ${i + 1} 个成员：未知字段“${k}”`);
+      if (col === 'household_id') continue;
+      fields[col] = rawToText(v);
+    }
+    if (!fields.person_id) fields.person_id = `P${i + 1}`;
+    return fields;
+  });
+  return { householdId, members };
+}
