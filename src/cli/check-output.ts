@@ -23,7 +23,6 @@ interface Question {
   person: string;
   prompt: string;
   apply: (fields: Record<string, string>, answer: string, asOf: string) => void;
-  householdSize?: (answer: string) => number;
 }
 
 const FIELD_QUESTIONS: Record<string, { zh: string; en: string; field?: string }> = {
@@ -78,7 +77,13 @@ export function missingToAsk(outcome: HouseholdOutcome, persons: readonly string
       if (o?.eligible === 'unknown') for (const m of o.missing) if (!names.includes(m)) names.push(m);
     }
   }
-  return names.filter((m) => !m.startsWith('param.'));
+  // Ask in the order of FIELD_QUESTIONS (who, where, what disability, then the details).
+  const order = Object.keys(FIELD_QUESTIONS);
+  const rank = (m: string) => {
+    const i = order.indexOf(m.replace(/^.*\./, ''));
+    return i < 0 ? order.length : i;
+  };
+  return names.filter((m) => !m.startsWith('param.')).sort((a, b) => rank(a) - rank(b));
 }
 
 function label(o: ProgramOutcome, zh: boolean): string {

@@ -200,8 +200,10 @@ export async function runCheck(f: CheckFlags, g: GlobalOptions, io: Io): Promise
   const compiled = compileJurisdiction(tree, id);
   const eff = resolveEffective(compiled, { asOf, ...(knownAt !== undefined && { knownAt }), options: switchesOf(f.option) });
 
-  let outcome = evaluateHousehold(eff, { household_id: raw.householdId, members: parseMembers(raw, f.household) }, { trace: true });
-  if (!f.household && !anyPersonFlag && io.ask) outcome = await questionnaire(raw, eff, io, lang, outcome);
+  const outcome =
+    !f.household && !anyPersonFlag && io.ask
+      ? await questionnaire(raw, eff, io, lang)
+      : evaluateHousehold(eff, { household_id: raw.householdId, members: parseMembers(raw, f.household) }, { trace: true });
 
   const shown = f.household ? outcome.persons.map((p) => p.personId) : ['P1'];
   if (f.json) io.out(`${JSON.stringify(outcome, null, 2)}\n`);
@@ -219,45 +221,69 @@ function nearestRuleSet(dirs: ReadonlyMap<string, string>, region: string): stri
 }
 
 /**
- * Ask, one question at a time, for what the rules still need: evaluate, take the first
- * missing field, ask it (validating the answer at once), and evaluate again. An empty
- * answer skips a question; the loop ends when nothing askable is missing.
+ * The questionnaire: a short fixed opening (age, hukou, disability, household size and
+ * incomes — what every program reads), then one question at a time for whatever the rules
+ * still need: evaluate, take the first missing field, ask it (validating the answer at
+ * once), evaluate again. An empty answer skips a question.
  */
-async function questionnaire(raw: RawHousehold, eff: EffectiveRules, io: Io, lang: Lang, first: HouseholdOutcome): Promise<HouseholdOutcome> {
-  let outcome = first;
-  const skipped = new Set<string>();
+async function questionnaire(raw: RawHousehold, eff: EffectiveRules, io: Io, lang: Lang): Promise<HouseholdOutcome> {
+  const zh = lang === 'zh';
   const ask = io.ask!;
+  const applicant = raw.members[0]!;
+  /** Ask until the answer parses (or is empty); `apply` writes it into the raw fields. */
+  const askValid = async (prompt: string, apply: (answer: string) => void, target: Record<string, string> = applicant): Promise<string> => {
+    for (;;) {
+      const answer = (await ask(`${prompt} `)).trim();
+      if (answer === '') return '';
+      const before = { ...target };
+      try {
+        apply(answer);
+      } catch (e) {
+        io.err(`  ✖ ${e instanceof BencalcError ? e.text(lang) : String(e)}\n`);
+        continue;
+      }
+      const check = parsePerson(target);
+      if (!check.errors.length) return answer;
+      for (const k of Object.keys(target)) delete target[k];
+      Object.assign(target, before);
+      io.err(`  ✖ ${check.errors.map((e) => e.text(lang)).join('; ')}\n`);
+    }
+  };
+  const fieldQuestion = (name: string) => questionFor(`person.${name}`, lang)!;
+  for (const name of ['age', 'hukou']) {
+    const q = fieldQuestion(name);
+    await askValid(q.prompt, (a) => q.apply(applicant, a, eff.asOf));
+  }
+  await askValid(zh ? '残疾类别和等级（如 智力:二级；没有残疾证请直接回车）：' : 'disability category:grade (e.g. intellectual:2; Enter if none):', (a) => {
+    const m = /^\s*([^:：]+)[:：]\s*(.+?)\s*$/.exec(a);
+    if (!m) throw new BencalcError({ code: 'USAGE', en: 'write CATEGORY:GRADE, e.g. intellectual:2 or 智力:二级', zh: '请写作 类别:等级，如 智力:二级' });
+    applicant.disability_category = m[1]!;
+    applicant.disability_grade = m[2]!;
+  });
+  let size = 1;
+  await askValid(zh ? '共同生活的家庭人数（含本人）：' : 'people living in the household (including this person):', (a) => {
+    const n = Number(a);
+    if (!Number.isInteger(n) || n < 1 || n > 30) throw new BencalcError({ code: 'USAGE', en: 'a whole number from 1 to 30', zh: '请填写 1–30 的整数' });
+    size = n;
+  });
+  const income = fieldQuestion('monthly_income');
+  await askValid(zh ? '本人月收入（元）：' : "this person's monthly income (CNY):", (a) => income.apply(applicant, a, eff.asOf));
+  if (size > 1) {
+    const others: Record<string, string> = { person_id: 'P2', relation: '家庭成员', ...(applicant.hukou !== undefined && { hukou: applicant.hukou }) };
+    raw.members.push(others);
+    for (let i = 3; i <= size; i++) raw.members.push({ person_id: `P${i}`, relation: '家庭成员', monthly_income: '0', ...(applicant.hukou !== undefined && { hukou: applicant.hukou }) });
+    await askValid(zh ? '其他家庭成员月收入合计（元）：' : "the other members' monthly income, together (CNY):", (a) => (others.monthly_income = a), others);
+  }
+  let outcome = evaluateHousehold(eff, { household_id: raw.householdId, members: parseMembers(raw) }, { trace: true });
+  const skipped = new Set<string>();
   for (let turn = 0; turn < 40; turn++) {
     const next = missingToAsk(outcome, ['P1']).find((m) => !skipped.has(m));
     if (!next) break;
+    skipped.add(next);
     const q = questionFor(next, lang);
-    if (!q) {
-      skipped.add(next);
-      continue;
-    }
-    const answer = (await ask(`${q.prompt} `)).trim();
-    if (answer === '') {
-      skipped.add(next);
-      continue;
-    }
-    const target = q.person === 'P1' ? raw.members[0]! : raw.members.find((m) => m.person_id === q.person);
-    if (!target) {
-      skipped.add(next);
-      continue;
-    }
-    const before = { ...target };
-    q.apply(target, answer, eff.asOf);
-    const check = parsePerson(target);
-    if (check.errors.length) {
-      Object.keys(target).forEach((k) => delete target[k]);
-      Object.assign(target, before);
-      io.err(`  ✖ ${check.errors.map((e) => e.text(lang)).join('; ')}\n`);
-      continue;
-    }
-    if (q.householdSize !== undefined) {
-      const n = q.householdSize(answer);
-      while (raw.members.length < n) raw.members.push({ person_id: `P${raw.members.length + 1}`, relation: '家庭成员', ...(raw.members[0]!.hukou !== undefined && { hukou: raw.members[0]!.hukou }) });
-    }
+    const target = q && raw.members.find((m) => m.person_id === q.person);
+    if (!q || !target) continue;
+    await askValid(q.prompt, (a) => q.apply(target, a, eff.asOf), target);
     outcome = evaluateHousehold(eff, { household_id: raw.householdId, members: parseMembers(raw) }, { trace: true });
   }
   return outcome;

@@ -1,0 +1,123 @@
+/**
+ * `bencalc check` against the fixture city 990100 (dibao 735 urban / 560 rural from
+ * 2024-07-01; living subsidy 90; care subsidy 110 / 100).
+ */
+import { describe, it, expect, beforeAll } from 'vitest';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { run, type Io } from '../../src/cli/main.js';
+import { cli, fixtureRulesDir, tempDir } from '../helpers.js';
+
+let rules: string;
+let dir: string;
+beforeAll(() => {
+  rules = fixtureRulesDir();
+  dir = tempDir();
+});
+
+const FLAGS = ['-j', '990100', '--as-of', '2024-08-01', '--age', '25', '--disability', '肢体:二级', '--hukou', 'urban', '--income', '0', '--members', '2', '--household-income', '800', '--needs-care', '--no-special-hardship', '--no-work-injury-care', '--no-orphan'];
+
+async function check(...args: string[]) {
+  return cli('--rules', rules, 'check', ...args);
+}
+
+/** Run check with scripted answers to the questionnaire. */
+async function interactive(answers: string[], ...args: string[]) {
+  let stdout = '';
+  let stderr = '';
+  const prompts: string[] = [];
+  const io: Io = {
+    out: (s) => (stdout += s),
+    err: (s) => (stderr += s),
+    isTTY: { out: false, err: false },
+    ask: async (prompt) => {
+      prompts.push(prompt);
+      return answers.shift() ?? '';
+    },
+  };
+  const code = await run(['node', 'bencalc', '--rules', rules, 'check', ...args], io);
+  return { code, stdout, stderr, prompts };
+}
+
+describe('bencalc check', () => {
+  it('answers from flags: dibao household, both subsidies, with citations (en snapshot)', async () => {
+    const r = await check(...FLAGS);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatchSnapshot();
+  });
+
+  it('answers in Chinese (zh snapshot)', async () => {
+    const r = await check(...FLAGS, '--lang', 'zh');
+    expect(r.stdout).toContain('符合');
+    expect(r.stdout).toContain('民发〔2021〕57号');
+    expect(r.stdout).toMatchSnapshot();
+  });
+
+  it('flags and a household file give identical results for the same case', async () => {
+    const file = join(dir, 'household.yaml');
+    writeFileSync(
+      file,
+      `户编号: H1
+members:
+  - { 人员编号: P1, 与户主关系: 户主, 出生日期: 1999-08-01, 户籍性质: 城镇, 月收入: 0, 残疾类别: 肢体, 残疾等级: 二级, 需长期照护: 是, 特困供养: 否, 工伤护理费: 否, 孤儿: 否 }
+  - { person_id: P2, relation: 家庭成员, hukou: urban, monthly_income: 800 }
+`,
+    );
+    const fromFlags = JSON.parse((await check(...FLAGS, '--json')).stdout);
+    const fromFile = JSON.parse((await check('-j', '990100', '--as-of', '2024-08-01', '--household', file, '--json')).stdout);
+    expect(fromFile.persons[0].programs).toEqual(fromFlags.persons[0].programs);
+    expect(fromFile.facts).toEqual(fromFlags.facts);
+    const json = join(dir, 'household.json');
+    writeFileSync(json, JSON.stringify({ household_id: 'H1', members: [{ person_id: 'P1', relation: '户主', birth_date: '1999-08-01', hukou: 'urban', monthly_income: 0, disability_category: 'physical', disability_grade: 2, needs_long_term_care: true, special_hardship: false, work_injury_care: false, orphan: false }, { person_id: 'P2', relation: '家庭成员', hukou: 'urban', monthly_income: 800 }] }));
+    const fromJson = JSON.parse((await check('-j', '990100', '--as-of', '2024-08-01', '--household', json, '--json')).stdout);
+    expect(fromJson.persons[0].programs).toEqual(fromFlags.persons[0].programs);
+  });
+
+  it('the questionnaire asks only what the rules need, and reaches the same answer', async () => {
+    // age, hukou, disability, household size, own income, then what is still missing.
+    const r = await interactive(['25', 'urban', '肢体:二级', '1', '0', '是', '否', '否', '否', '否', '否'], '-j', '990100', '--as-of', '2024-08-01', '--json');
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    const single = JSON.parse((await check('-j', '990100', '--as-of', '2024-08-01', '--age', '25', '--disability', '肢体:二级', '--hukou', 'urban', '--income', '0', '--needs-care', '--no-special-hardship', '--no-work-injury-care', '--no-orphan', '--json')).stdout);
+    expect(out.persons[0].programs).toEqual(single.persons[0].programs);
+    expect(r.prompts.length).toBeLessThanOrEqual(12);
+    expect(r.prompts[0]).toMatch(/birth date|age/);
+    expect(r.prompts.some((p) => p.includes('long-term care'))).toBe(true);
+  });
+
+  it('the questionnaire rejects an invalid answer at once and asks again', async () => {
+    const r = await interactive(['1990-02-30', '34', 'urban', '0', '', '', '', '', '', '', '', ''], '-j', '990100', '--as-of', '2024-08-01');
+    expect(r.stderr).toContain('2');
+    expect(r.prompts[1]).toBe(r.prompts[0]);
+  });
+
+  it('an unknown result says what to ask next', async () => {
+    const r = await check('-j', '990100', '--as-of', '2024-08-01', '--age', '40', '--disability', 'visual:1', '--hukou', 'urban', '--income', '0');
+    expect(r.stdout).toContain('? unknown');
+    expect(r.stdout).toContain('needs long-term care');
+  });
+
+  it('provisional figures are flagged where used', async () => {
+    const r = await check(...FLAGS);
+    expect(r.stdout).toContain('provisional figures used');
+    expect(r.stdout).toContain('care_service_age_min = 16 (years) from 2012-01-01 — cl2012_10 [A]');
+  });
+
+  it('--explain prints the trace as a tree', async () => {
+    const r = await check(...FLAGS, '--explain');
+    expect(r.stdout).toContain('├─ dibao');
+    expect(r.stdout).toContain('income_below_standard');
+    expect(r.stdout).toContain('parameters read');
+  });
+
+  it('usage errors: no input without a terminal, bad flags, both inputs', async () => {
+    expect((await check('-j', '990100')).code).toBe(2);
+    const bad = await check('-j', '990100', '--disability', 'intellectual');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('CATEGORY:GRADE');
+    const badId = await check('-j', '990100', '--id-number', '110105194912310021');
+    expect(badId.code).toBe(2);
+    expect(badId.stderr).toContain('INPUT_BAD_ID_NUMBER');
+    expect(badId.stderr).not.toContain('110105194912310021');
+  });
+});
