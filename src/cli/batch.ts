@@ -10,20 +10,22 @@
  */
 import type { Command } from 'commander';
 import { Option } from 'commander';
+import { Worker } from 'node:worker_threads';
+import { availableParallelism } from 'node:os';
 import Table from 'cli-table3';
 import { BencalcError, EXIT, type Lang } from '../errors.js';
-import { openRuleTree, compileJurisdiction, resolveEffective, resolveJurisdictionId, type EffectiveRules, type RuleTree } from '../rules/index.js';
+import { openRuleTree, compileJurisdiction, resolveEffective, resolveJurisdictionId } from '../rules/index.js';
 import type { CompiledRules } from '../rules/compile.js';
 import { PROGRAM_IDS } from '../rules/schema.js';
 import { readCsvBatches, type CsvRecord } from '../io/csv-read.js';
 import { mapHeaders } from '../io/headers.js';
 import { parseEncodingChoice, type EncodingChoice } from '../io/encoding.js';
 import { AtomicFileWriter, serializeRow, UTF8_BOM, assertNotSameFile } from '../io/csv-write.js';
-import { RosterScanner, type ScanResult } from '../io/roster-scan.js';
-import { resultLayout, resultHeader, resultCells, inputCells, yuan, type CellOptions, type ResultLayout } from '../io/result-columns.js';
-import { evaluateRosterHousehold, type RosterLayout, type RosterRow, type RowResult } from '../engine/roster.js';
+import { RosterScanner } from '../io/roster-scan.js';
+import { resultLayout, resultHeader, yuan, type CellOptions, type ResultLayout } from '../io/result-columns.js';
+import type { RosterLayout, RosterRow } from '../engine/roster.js';
 import { normaliseText } from '../domain/values.js';
-import { maskIdNumber } from '../domain/identity.js';
+import { ChunkProcessor, addTally, emptyTally, type BatchSettings, type ChunkResult, type HouseholdGroup, type Tally } from './batch-chunk.js';
 import type { Io, GlobalOptions } from './main.js';
 import type { CommandState } from './rules-commands.js';
 import { parseAsOf, todayIso } from './format.js';
@@ -42,6 +44,7 @@ export interface BatchOptions {
   format: 'csv' | 'ndjson';
   quiet?: boolean;
   formulaEscape: boolean;
+  workers?: string;
 }
 
 export function registerBatchCommand(program: Command, io: Io, state: CommandState): void {
@@ -62,19 +65,14 @@ export function registerBatchCommand(program: Command, io: Io, state: CommandSta
     .addOption(new Option('--format <format>', 'output format').choices(['csv', 'ndjson']).default('csv'))
     .option('--quiet', 'no progress bar and no summary on stderr')
     .option('--no-formula-escape', 'do not neutralise input cells beginning with = + - @ (see README)')
+    .option('--workers <n>', 'worker threads (default: one per core for large rosters, 0 = none)')
     .action(async (roster: string, opts: BatchOptions & { lang?: Lang }, cmd: Command) => {
       const g = cmd.optsWithGlobals<GlobalOptions>();
       state.exitCode = await runBatch(roster, opts, { ...g, lang: opts.lang ?? g.lang }, io);
     });
 }
 
-interface Summary {
-  rows: number;
-  households: number;
-  invalid: number;
-  eligible: Record<string, number>;
-  totalFen: Record<string, number>;
-}
+type Summary = Tally & { households: number };
 
 function parseSwitches(values: readonly string[]): Record<string, boolean> {
   const out: Record<string, boolean> = {};
@@ -88,32 +86,6 @@ function parseSwitches(values: readonly string[]): Record<string, boolean> {
   return out;
 }
 
-/** Region code → the nearest rule set up the chain (district, city, province). */
-function regionResolver(tree: RuleTree, fallback: string | undefined, effectiveFor: (id: string) => EffectiveRules) {
-  const cache = new Map<string, EffectiveRules | BencalcError>();
-  return (region: string | undefined): EffectiveRules | BencalcError => {
-    const key = region ?? '';
-    const hit = cache.get(key);
-    if (hit) return hit;
-    let result: EffectiveRules | BencalcError;
-    const code = region ? normaliseText(region) : '';
-    const candidates = /^\d{6}$/.test(code) ? [code, `${code.slice(0, 4)}00`, `${code.slice(0, 2)}0000`] : [];
-    const found = candidates.find((c) => tree.dirs.has(c));
-    if (found) result = effectiveFor(found);
-    else if (!region && fallback) result = effectiveFor(fallback);
-    else {
-      result = new BencalcError({
-        code: 'INPUT_BAD_ENUM',
-        field: 'region',
-        en: region ? `no rule set covers region ${region}; the rule sets are ${[...tree.dirs.keys()].join(', ')}` : 'the row has no region and no -j was given; give a 6-digit division code or run with -j <id>',
-        zh: region ? `没有适用于行政区划 ${region} 的规则集` : '该行没有行政区划代码，且未指定 -j',
-        exitCode: 1,
-      });
-    }
-    cache.set(key, result);
-    return result;
-  };
-}
 
 export async function runBatch(roster: string, opts: BatchOptions, g: GlobalOptions, io: Io): Promise<number> {
   const lang = g.lang;
@@ -130,18 +102,10 @@ export async function runBatch(roster: string, opts: BatchOptions, g: GlobalOpti
       resolveEffective(compiledAll[0]!, { asOf, options: { [name]: switches[name]! } });
     }
   }
-  const effCache = new Map<string, EffectiveRules>();
-  const effectiveFor = (id: string): EffectiveRules => {
-    let eff = effCache.get(id);
-    if (!eff) {
-      const compiled = compileJurisdiction(tree, id);
-      const mine = Object.fromEntries(Object.entries(switches).filter(([k]) => compiled.merged.options.has(k)));
-      eff = resolveEffective(compiled, { asOf, ...(knownAt !== undefined && { knownAt }), options: mine });
-      effCache.set(id, eff);
-    }
-    return eff;
-  };
-  const resolve = regionResolver(tree, fallback, effectiveFor);
+  // Resolve every rule set in play once here, so that a rules error stops the run before any output.
+  for (const c of compiledAll) {
+    resolveEffective(c, { asOf, ...(knownAt !== undefined && { knownAt }), options: Object.fromEntries(Object.entries(switches).filter(([k]) => c.merged.options.has(k))) });
+  }
   if (opts.output) await assertNotSameFile(opts.output, [roster]);
   if (opts.errors) await assertNotSameFile(opts.errors, [roster]);
 
@@ -184,65 +148,67 @@ export async function runBatch(roster: string, opts: BatchOptions, g: GlobalOpti
     }
   }
 
-  const compiledInPlay = compiledAll;
-  const resultCols = resultLayout(compiledInPlay, opts.explain ?? false);
+  const resultCols = resultLayout(compiledAll, opts.explain ?? false);
   const cellOpts: CellOptions = {
     lang,
     maskIds: opts.maskIds ?? false,
     formulaEscape: opts.formulaEscape,
     idColumns: [layout.index.id_number, layout.index.disability_certificate].filter((i): i is number => i !== undefined),
   };
+  const settings: BatchSettings = {
+    rulesDir: tree.root,
+    asOf,
+    ...(knownAt !== undefined && { knownAt }),
+    switches,
+    ...(fallback !== undefined && { fallback }),
+    layout,
+    headerLength: header.length,
+    resultLayout: resultCols,
+    cellOptions: cellOpts,
+    format: opts.format,
+    header,
+    lang,
+    explain: opts.explain ?? false,
+    duplicates: [...scan.duplicates],
+    scattered: [...scatteredRows],
+  };
   const outHeader = [...header, ...resultHeader(resultCols)];
-  const summary: Summary = { rows: 0, households: scan.households, invalid: 0, eligible: {}, totalFen: {} };
+  const summary = { ...emptyTally(), households: scan.households };
   const progress = new Progress(io, !opts.quiet && io.isTTY.err, scan.rows);
+  const workers = workerCount(opts.workers, scan.rows);
+  const pool = workers > 0 ? new WorkerPool(workers, settings) : undefined;
+  const local = pool ? undefined : new ChunkProcessor(settings);
 
   const writer = opts.output ? await AtomicFileWriter.open(opts.output, { inputs: [roster], bom: opts.bom ?? false }) : undefined;
   const errorsWriter = opts.errors ? await AtomicFileWriter.open(opts.errors, { inputs: [roster] }) : undefined;
-  const emit = (text: string): Promise<void> | undefined => {
-    if (writer) return writer.write(text);
-    io.out(text);
-    return undefined;
+  const emit = async (r: ChunkResult): Promise<void> => {
+    addTally(summary, r.tally);
+    progress.tick(r.tally.rows);
+    if (errorsWriter && r.errorsText) await errorsWriter.write(r.errorsText);
+    if (writer) await writer.write(r.text);
+    else io.out(r.text);
   };
   try {
-    if (opts.format === 'csv') await emit(`${opts.bom && !writer ? UTF8_BOM : ''}${serializeRow(outHeader, { newline: '\n' })}`);
-    else if (opts.bom && !writer) io.out(UTF8_BOM);
+    const head = opts.format === 'csv' ? serializeRow(outHeader, { newline: '\n' }) : '';
+    const bom = opts.bom && !writer ? UTF8_BOM : '';
+    if (writer) await writer.write(head);
+    else io.out(`${bom}${head}`);
     if (errorsWriter) await errorsWriter.write(serializeRow(['line', 'household_id', 'person_id', 'field', 'error_code', 'error'], { newline: '\n' }));
 
-    const scatteredResults = new Map<number, RowResult>();
-    const writeGroup = async (householdId: string, rows: RosterRow[]) => {
-      let results: RowResult[];
-      if (scan.scattered.has(householdId)) {
-        // Evaluate the whole household the first time one of its rows comes up.
-        if (!scatteredResults.has(rows[0]!.line)) {
-          const all = scatteredRows.get(householdId)!;
-          evaluateRosterHousehold(householdId, all.map((r) => withDuplicate(r, scan, layout!)), layout!, resolve, { trace: opts.explain ?? false, lang }).forEach((r) => scatteredResults.set(r.line, r));
-        }
-        results = rows.map((r) => scatteredResults.get(r.line)!);
-      } else {
-        results = evaluateRosterHousehold(householdId, rows.map((r) => withDuplicate(r, scan, layout!)), layout!, resolve, { trace: opts.explain ?? false, lang });
-      }
-      let text = '';
-      rows.forEach((row, i) => {
-        const r = results[i]!;
-        const cells = padCells(row.cells, header!.length);
-        tally(summary, r);
-        const input = inputCells(cells, cellOpts);
-        const result = resultCells(r, resultCols, row.cells, cellOpts, { asOf });
-        if (opts.format === 'csv') text += serializeRow([...input, ...result], { newline: '\n' });
-        else text += `${ndjson(header!, input, resultHeader(resultCols), result)}\n`;
-        if (r.error && errorsWriter) {
-          const idCell = layout!.index.person_id !== undefined ? row.cells[layout!.index.person_id] ?? '' : '';
-          errorsWriter.write(serializeRow([String(row.line), householdId, idCell, r.error.location.field ?? '', r.error.code, r.error.text(lang)], { newline: '\n', neutralise: [false, true, true, false, false, false] }));
-        }
-      });
-      progress.tick(rows.length);
-      await emit(text);
-    };
-
-    // Pass 2: household by household, in file order.
+    // Pass 2: households in file order, in chunks that never split a household.
     let first = true;
     let currentId: string | undefined;
     let group: RosterRow[] = [];
+    let chunk: HouseholdGroup[] = [];
+    let chunkRows = 0;
+    const flushChunk = async () => {
+      if (!chunk.length) return;
+      const groups = chunk;
+      chunk = [];
+      chunkRows = 0;
+      if (pool) await pool.submit(groups, emit);
+      else await emit(local!.process(groups));
+    };
     for await (const batch of readCsvBatches(roster, readOpts)) {
       for (const rec of batch) {
         if (first) {
@@ -251,14 +217,18 @@ export async function runBatch(roster: string, opts: BatchOptions, g: GlobalOpti
         }
         const id = householdIdOf(rec, layout);
         if (id !== currentId && group.length) {
-          await writeGroup(currentId!, group);
+          chunk.push([currentId!, group]);
+          chunkRows += group.length;
           group = [];
+          if (chunkRows >= CHUNK_ROWS) await flushChunk();
         }
         currentId = id;
         group.push(toRow(rec));
       }
     }
-    if (group.length) await writeGroup(currentId!, group);
+    if (group.length) chunk.push([currentId!, group]);
+    await flushChunk();
+    if (pool) await pool.drain(emit);
     await writer?.commit();
     await errorsWriter?.commit();
   } catch (e) {
@@ -266,10 +236,97 @@ export async function runBatch(roster: string, opts: BatchOptions, g: GlobalOpti
     await errorsWriter?.abort();
     throw e;
   } finally {
+    await pool?.close();
     progress.done();
   }
   if (!opts.quiet) io.err(summaryTable(summary, lang, io));
   return summary.invalid > 0 ? EXIT.INVALID_ROWS : EXIT.OK;
+}
+
+/** Rows per chunk sent to a worker: large enough to amortise messaging, small enough to keep memory flat. */
+const CHUNK_ROWS = 2000;
+/** Below this many rows, workers cost more to start than they save. */
+const WORKER_MIN_ROWS = 20_000;
+
+function workerCount(requested: string | undefined, rows: number): number {
+  if (requested !== undefined) {
+    const n = Number(requested);
+    if (!Number.isInteger(n) || n < 0 || n > 64) throw new BencalcError({ code: 'USAGE', en: `--workers takes a whole number 0–64; found "${requested}"`, zh: `--workers 应为 0–64 的整数；实际为“${requested}”`, example: '--workers 2' });
+    return n;
+  }
+  // Worker threads run the built JavaScript; under a TypeScript test runner there is none.
+  if (!import.meta.url.endsWith('.js')) return 0;
+  return rows >= WORKER_MIN_ROWS ? Math.max(1, availableParallelism()) : 0;
+}
+
+/**
+ * Worker threads with results handed back in submission order. At most `2 × workers` chunks
+ * are in flight, so memory stays flat whatever the roster's size.
+ */
+class WorkerPool {
+  private readonly workers: Worker[] = [];
+  private readonly idle: Worker[] = [];
+  private next = 0;
+  private written = 0;
+  private readonly done = new Map<number, ChunkResult>();
+  private readonly waiting: (() => void)[] = [];
+  private failure: unknown;
+  private inFlight = 0;
+
+  constructor(n: number, settings: BatchSettings) {
+    for (let i = 0; i < n; i++) {
+      const w = new Worker(new URL('./batch-worker.js', import.meta.url), { workerData: settings });
+      w.on('message', (m: { seq: number; error?: { code: string; en: string; zh: string } } & ChunkResult) => {
+        this.inFlight--;
+        if (m.error) this.failure ??= new BencalcError({ code: m.error.code === 'INTERNAL' ? 'IO' : (m.error.code as never), en: m.error.en, zh: m.error.zh });
+        else this.done.set(m.seq, m);
+        this.idle.push(w);
+        this.waiting.splice(0).forEach((f) => f());
+      });
+      w.on('error', (e) => {
+        this.failure ??= e;
+        this.waiting.splice(0).forEach((f) => f());
+      });
+      this.workers.push(w);
+      this.idle.push(w);
+    }
+  }
+
+  private wait(): Promise<void> {
+    return new Promise((r) => this.waiting.push(r));
+  }
+
+  private async flushReady(emit: (r: ChunkResult) => Promise<void>): Promise<void> {
+    for (let r = this.done.get(this.written); r; r = this.done.get(this.written)) {
+      this.done.delete(this.written);
+      this.written++;
+      await emit(r);
+    }
+  }
+
+  async submit(groups: HouseholdGroup[], emit: (r: ChunkResult) => Promise<void>): Promise<void> {
+    for (;;) {
+      if (this.failure) throw this.failure;
+      await this.flushReady(emit);
+      if (this.idle.length && this.next - this.written < this.workers.length * 2) break;
+      await this.wait();
+    }
+    const w = this.idle.shift()!;
+    this.inFlight++;
+    w.postMessage({ seq: this.next++, groups });
+  }
+
+  async drain(emit: (r: ChunkResult) => Promise<void>): Promise<void> {
+    while (this.written < this.next) {
+      if (this.failure) throw this.failure;
+      await this.flushReady(emit);
+      if (this.written < this.next) await this.wait();
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
 }
 
 function headerLayout(cells: string[], file: string): RosterLayout {
@@ -305,42 +362,9 @@ function toRow(rec: CsvRecord): RosterRow {
   return { line: rec.line, cells: rec.cells, ...(rec.error && { csvError: { en: rec.error.en, zh: rec.error.zh } }) };
 }
 
-/** A person listed twice becomes an invalid row that names the first line. */
-function withDuplicate(row: RosterRow, scan: ScanResult, layout: RosterLayout): RosterRow {
-  const firstLine = scan.duplicates.get(row.line);
-  if (firstLine === undefined || row.csvError) return row;
-  const idCol = layout.index.id_number;
-  const shown = idCol !== undefined && row.cells[idCol] ? ` (${maskIdNumber(normaliseText(row.cells[idCol]!))})` : '';
-  return {
-    ...row,
-    csvError: {
-      code: 'INPUT_DUPLICATE_PERSON',
-      en: `the same person${shown} is already listed at line ${firstLine}; a person belongs to one household, once`,
-      zh: `同一人${shown}已在第 ${firstLine} 行出现；每人只能属于一户、只能出现一次`,
-    },
-  };
-}
 
-function padCells(cells: string[], n: number): string[] {
-  if (cells.length === n) return cells;
-  return cells.length < n ? [...cells, ...new Array<string>(n - cells.length).fill('')] : cells.slice(0, n);
-}
 
-function tally(s: Summary, r: RowResult): void {
-  s.rows++;
-  if (r.error) s.invalid++;
-  for (const [p, o] of Object.entries(r.person?.programs ?? {})) {
-    if (o?.eligible === 'yes') s.eligible[p] = (s.eligible[p] ?? 0) + 1;
-    if (o?.amountFen) s.totalFen[p] = (s.totalFen[p] ?? 0) + o.amountFen;
-  }
-}
 
-function ndjson(header: string[], input: string[], resultNames: string[], result: string[]): string {
-  const o: Record<string, string> = {};
-  header.forEach((h, i) => (o[h] = input[i] ?? ''));
-  resultNames.forEach((h, i) => (o[h] = result[i] ?? ''));
-  return JSON.stringify(o);
-}
 
 function summaryTable(s: Summary, lang: Lang, io: Io): string {
   const zh = lang === 'zh';

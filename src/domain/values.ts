@@ -105,12 +105,16 @@ export function categoryCode(category: DisabilityCategory): CategoryCode {
  * Zero-width spaces and byte-order marks, invisible leftovers of copy and paste, are dropped.
  */
 export function normaliseText(s: string): string {
+  // Most cells need nothing: skip the replacements (this runs for every cell of a roster).
+  if (!NEEDS_NORMALISING.test(s)) return s;
   return s
     .replace(/[\uFF01-\uFF5E]/g, (ch) => String.fromCharCode(ch.charCodeAt(0) - 0xfee0))
     .replace(/[\u3000\u00A0]/g, ' ')
     .replace(/[\u200B\u2060\uFEFF]/g, '')
     .trim();
 }
+
+const NEEDS_NORMALISING = /[\uFF01-\uFF5E\u3000\u00A0\u200B\u2060\uFEFF]|^\s|\s$/;
 
 /** Whether `year` is a leap year in the Gregorian calendar. */
 export function isLeapYear(year: number): boolean {

@@ -18,6 +18,8 @@ export interface ResultLayout {
   yearly: ProgramId[];
   /** Extra outputs of each program, across the rule sets in play, in a fixed order. */
   outputs: { program: ProgramId; name: string }[];
+  /** The same outputs' names, by program (derived from `outputs`, kept for the per-row loop). */
+  outputsByProgram: Record<string, string[]>;
   explain: boolean;
 }
 
@@ -40,9 +42,11 @@ export function resultLayout(rules: readonly CompiledRules[], explain: boolean):
     }
   }
   const order = (id: ProgramId) => PROGRAM_IDS.indexOf(id);
+  const sorted = [...outputs.values()].sort((a, b) => order(a.program) - order(b.program) || (a.name < b.name ? -1 : 1));
   return {
     yearly: PROGRAM_IDS.filter((p) => yearly.has(p)),
-    outputs: [...outputs.values()].sort((a, b) => order(a.program) - order(b.program) || (a.name < b.name ? -1 : 1)),
+    outputs: sorted,
+    outputsByProgram: Object.fromEntries(PROGRAM_IDS.map((p) => [p, sorted.filter((o) => o.program === p).map((o) => o.name)])),
     explain,
   };
 }
@@ -54,7 +58,7 @@ export function resultHeader(layout: ResultLayout): string[] {
     if (layout.yearly.includes(p)) cols.push(`${p}_amount_yearly`);
     cols.push(`${p}_reason`);
     if (p === 'dibao') cols.push('dibao_unit');
-    for (const o of layout.outputs.filter((x) => x.program === p)) cols.push(o.name);
+    cols.push(...layout.outputsByProgram[p]!);
   }
   cols.push('provisional', 'rules_id', 'rules_digest', 'as_of', 'options', 'bencalc_version', 'input_digest', 'error_code', 'error');
   if (layout.explain) cols.push('explain');
@@ -104,7 +108,7 @@ export function resultCells(r: RowResult, layout: ResultLayout, cells: readonly 
       if (layout.yearly.includes(p)) out.push('');
       out.push(why);
       if (p === 'dibao') out.push('');
-      for (let i = 0; i < layout.outputs.filter((x) => x.program === p).length; i++) out.push('');
+      for (let i = 0; i < layout.outputsByProgram[p]!.length; i++) out.push('');
       continue;
     }
     // Unknown because an invalid member's data is missing: name the member, not the field.
@@ -113,8 +117,8 @@ export function resultCells(r: RowResult, layout: ResultLayout, cells: readonly 
     if (layout.yearly.includes(p)) out.push(o.yearlyFen === undefined || o.yearlyFen === null ? '' : yuan(o.yearlyFen));
     out.push(blocked ? `blocked_by:${r.blockedBy!.join(';')}` : reasonText(o));
     if (p === 'dibao') out.push(o.unit ?? '');
-    for (const x of layout.outputs.filter((y) => y.program === p)) {
-      const v = o.eligible === 'no' ? undefined : o.outputs[x.name];
+    for (const name of layout.outputsByProgram[p]!) {
+      const v = o.eligible === 'no' ? undefined : o.outputs[name];
       out.push(v === undefined || v === null ? '' : typeof v === 'number' && Number.isInteger(v) ? yuan(v) : String(v));
     }
   }

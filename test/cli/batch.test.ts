@@ -222,3 +222,23 @@ describe('bencalc batch', () => {
     expect(r.stdout).not.toContain('households │');
   });
 });
+
+describe('bencalc batch with worker threads (the built CLI)', () => {
+  it('gives the same bytes with and without workers', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const { fileURLToPath } = await import('node:url');
+    const bin = fileURLToPath(new URL('../../bin/bencalc.js', import.meta.url));
+    const rows = [HEADER];
+    for (let h = 0; h < 300; h++) {
+      rows.push(`W${h},W${h}a,甲,,1970-05-01,户主,urban,990100,${(h * 37) % 2000},,,N,N,N,N,`);
+      rows.push(`W${h},W${h}b,乙,,${1990 + (h % 30)}-05-01,子女,urban,990100,0,${['肢体', '智力', '精神'][h % 3]},${(h % 4) + 1},${h % 2 ? 'Y' : 'N'},N,N,N,`);
+    }
+    rows.push('W7,W7c,丙,,2020-01-01,子女,urban,990100,0,听力,2,N,N,N,N,'); // a scattered member
+    const input = write('workers.csv', rows);
+    const args = [bin, '--rules', rules, 'batch', input, '--as-of', '2024-08-01', '--quiet'];
+    const none = execFileSync('node', [...args, '--workers', '0']).toString();
+    const two = execFileSync('node', [...args, '--workers', '2']).toString();
+    expect(two).toBe(none);
+    expect(none.trim().split('\n')).toHaveLength(602);
+  });
+});

@@ -1,0 +1,184 @@
+/**
+ * The per-chunk work of batch: households of rows in, output text out. Everything it needs
+ * is in a plain, cloneable settings object, so the same code runs on the main thread (small
+ * rosters, tests) and in worker threads (large rosters), giving the same bytes either way.
+ */
+import { BencalcError, type Lang } from '../errors.js';
+import { openRuleTree, compileJurisdiction, resolveEffective, type EffectiveRules, type RuleTree } from '../rules/index.js';
+import { evaluateRosterHousehold, type RosterLayout, type RosterRow, type RowResult } from '../engine/roster.js';
+import { resultCells, resultHeader, inputCells, type CellOptions, type ResultLayout } from '../io/result-columns.js';
+import { serializeRow } from '../io/csv-write.js';
+import { normaliseText } from '../domain/values.js';
+import { maskIdNumber } from '../domain/identity.js';
+
+/** Everything a chunk processor needs; structured-cloneable for worker threads. */
+export interface BatchSettings {
+  rulesDir: string;
+  asOf: string;
+  knownAt?: string;
+  switches: Record<string, boolean>;
+  /** Rule set for rows without a region (-j). */
+  fallback?: string;
+  layout: RosterLayout;
+  headerLength: number;
+  resultLayout: ResultLayout;
+  cellOptions: CellOptions;
+  format: 'csv' | 'ndjson';
+  header: string[];
+  lang: Lang;
+  explain: boolean;
+  /** Line → line where the same person first appeared. */
+  duplicates: [number, number][];
+  /** Scattered households: id → all their rows. */
+  scattered: [string, RosterRow[]][];
+}
+
+export interface Tally {
+  rows: number;
+  invalid: number;
+  eligible: Record<string, number>;
+  totalFen: Record<string, number>;
+}
+
+export interface ChunkResult {
+  text: string;
+  errorsText: string;
+  tally: Tally;
+}
+
+export type HouseholdGroup = [householdId: string, rows: RosterRow[]];
+
+export function emptyTally(): Tally {
+  return { rows: 0, invalid: 0, eligible: {}, totalFen: {} };
+}
+
+export function addTally(into: Tally, t: Tally): void {
+  into.rows += t.rows;
+  into.invalid += t.invalid;
+  for (const [k, v] of Object.entries(t.eligible)) into.eligible[k] = (into.eligible[k] ?? 0) + v;
+  for (const [k, v] of Object.entries(t.totalFen)) into.totalFen[k] = (into.totalFen[k] ?? 0) + v;
+}
+
+export class ChunkProcessor {
+  private readonly tree: RuleTree;
+  private readonly effCache = new Map<string, EffectiveRules>();
+  private readonly regionCache = new Map<string, EffectiveRules | BencalcError>();
+  private readonly duplicates: Map<number, number>;
+  private readonly scattered: Map<string, RosterRow[]>;
+  private readonly scatteredResults = new Map<number, RowResult>();
+  private readonly resultNames: string[];
+
+  constructor(private readonly s: BatchSettings) {
+    this.tree = openRuleTree(s.rulesDir);
+    this.duplicates = new Map(s.duplicates);
+    this.scattered = new Map(s.scattered);
+    this.resultNames = resultHeader(s.resultLayout);
+  }
+
+  private effectiveFor(id: string): EffectiveRules {
+    let eff = this.effCache.get(id);
+    if (!eff) {
+      const compiled = compileJurisdiction(this.tree, id);
+      const mine = Object.fromEntries(Object.entries(this.s.switches).filter(([k]) => compiled.merged.options.has(k)));
+      eff = resolveEffective(compiled, { asOf: this.s.asOf, ...(this.s.knownAt !== undefined && { knownAt: this.s.knownAt }), options: mine });
+      this.effCache.set(id, eff);
+    }
+    return eff;
+  }
+
+  /** Region code → the nearest rule set up the chain (district, city, province), else -j. */
+  readonly resolve = (region: string | undefined): EffectiveRules | BencalcError => {
+    const key = region ?? '';
+    const hit = this.regionCache.get(key);
+    if (hit) return hit;
+    let result: EffectiveRules | BencalcError;
+    const code = region ? normaliseText(region) : '';
+    const candidates = /^\d{6}$/.test(code) ? [code, `${code.slice(0, 4)}00`, `${code.slice(0, 2)}0000`] : [];
+    const found = candidates.find((c) => this.tree.dirs.has(c));
+    if (found) result = this.effectiveFor(found);
+    else if (!region && this.s.fallback) result = this.effectiveFor(this.s.fallback);
+    else {
+      result = new BencalcError({
+        code: 'INPUT_BAD_ENUM',
+        field: 'region',
+        en: region ? `no rule set covers region ${region}; the rule sets are ${[...this.tree.dirs.keys()].join(', ')}` : 'the row has no region and no -j was given; give a 6-digit division code or run with -j <id>',
+        zh: region ? `没有适用于行政区划 ${region} 的规则集` : '该行没有行政区划代码，且未指定 -j',
+        exitCode: 1,
+      });
+    }
+    this.regionCache.set(key, result);
+    return result;
+  };
+
+  /** A person listed twice becomes an invalid row that names the first line. */
+  private withDuplicate(row: RosterRow): RosterRow {
+    const firstLine = this.duplicates.get(row.line);
+    if (firstLine === undefined || row.csvError) return row;
+    const idCol = this.s.layout.index.id_number;
+    const shown = idCol !== undefined && row.cells[idCol] ? ` (${maskIdNumber(normaliseText(row.cells[idCol]!))})` : '';
+    return {
+      ...row,
+      csvError: {
+        code: 'INPUT_DUPLICATE_PERSON',
+        en: `the same person${shown} is already listed at line ${firstLine}; a person belongs to one household, once`,
+        zh: `同一人${shown}已在第 ${firstLine} 行出现；每人只能属于一户、只能出现一次`,
+      },
+    };
+  }
+
+  private evaluate(householdId: string, rows: RosterRow[]): RowResult[] {
+    const opts = { trace: this.s.explain, lang: this.s.lang };
+    const all = this.scattered.get(householdId);
+    if (!all) return evaluateRosterHousehold(householdId, rows.map((r) => this.withDuplicate(r)), this.s.layout, this.resolve, opts);
+    // A scattered household is evaluated whole, the first time any of its rows comes up.
+    if (!this.scatteredResults.has(rows[0]!.line)) {
+      for (const r of evaluateRosterHousehold(householdId, all.map((x) => this.withDuplicate(x)), this.s.layout, this.resolve, opts)) this.scatteredResults.set(r.line, r);
+    }
+    return rows.map((r) => this.scatteredResults.get(r.line)!);
+  }
+
+  process(groups: readonly HouseholdGroup[]): ChunkResult {
+    const s = this.s;
+    const tally = emptyTally();
+    let text = '';
+    let errorsText = '';
+    for (const [householdId, rows] of groups) {
+      const results = this.evaluate(householdId, rows);
+      rows.forEach((row, i) => {
+        const r = results[i]!;
+        countRow(tally, r);
+        const cells = padCells(row.cells, s.headerLength);
+        const input = inputCells(cells, s.cellOptions);
+        const result = resultCells(r, s.resultLayout, row.cells, s.cellOptions, { asOf: s.asOf });
+        if (s.format === 'csv') text += serializeRow([...input, ...result], { newline: '\n' });
+        else text += `${ndjson(s.header, input, this.resultNames, result)}\n`;
+        if (r.error) {
+          const pid = s.layout.index.person_id !== undefined ? (row.cells[s.layout.index.person_id] ?? '') : '';
+          errorsText += serializeRow([String(row.line), householdId, pid, r.error.location.field ?? '', r.error.code, r.error.text(s.lang)], { newline: '\n', neutralise: [false, true, true, false, false, false] });
+        }
+      });
+    }
+    return { text, errorsText, tally };
+  }
+}
+
+function padCells(cells: string[], n: number): string[] {
+  if (cells.length === n) return cells;
+  return cells.length < n ? [...cells, ...new Array<string>(n - cells.length).fill('')] : cells.slice(0, n);
+}
+
+function countRow(t: Tally, r: RowResult): void {
+  t.rows++;
+  if (r.error) t.invalid++;
+  for (const [p, o] of Object.entries(r.person?.programs ?? {})) {
+    if (o?.eligible === 'yes') t.eligible[p] = (t.eligible[p] ?? 0) + 1;
+    if (o?.amountFen) t.totalFen[p] = (t.totalFen[p] ?? 0) + o.amountFen;
+  }
+}
+
+function ndjson(header: string[], input: string[], resultNames: string[], result: string[]): string {
+  const o: Record<string, string> = {};
+  header.forEach((h, i) => (o[h] = input[i] ?? ''));
+  resultNames.forEach((h, i) => (o[h] = result[i] ?? ''));
+  return JSON.stringify(o);
+}
