@@ -1,0 +1,231 @@
+/**
+ * The shipped example rosters (examples/*.csv) against their golden outputs
+ * (examples/golden/*.out.csv), run in-process with the shipped rules on 2025-08-01.
+ *
+ * A golden records current behaviour byte for byte; when a rule figure or the output
+ * format changes on purpose, regenerate it with the command in examples/README.md and
+ * check the diff. The hand-checked figures below were worked out from the rule files
+ * (see examples/README.md) and must not be regenerated blindly.
+ */
+import { describe, it, expect, beforeAll } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { cli, tempDir, RULES_DIR } from './helpers.js';
+import { parseCsvString } from '../src/io/csv-read.js';
+
+const EXAMPLES = fileURLToPath(new URL('../examples', import.meta.url));
+const AS_OF = '2025-08-01';
+
+interface Roster {
+  name: string;
+  rows: number;
+  /** person_id → error_code of the rows that are invalid on purpose. */
+  invalid: Record<string, string>;
+  /** Hand-checked results: [person_id, column, value]. */
+  checks: [string, string, string][];
+}
+
+const ROSTERS: Roster[] = [
+  {
+    name: 'kunming-530100',
+    rows: 35,
+    invalid: { 'KM014-1': 'INPUT_BAD_ID_NUMBER', 'KM015-1': 'INPUT_DUPLICATE_PERSON' },
+    checks: [
+      ['KM001-1', 'dibao_amount', '1032.00'], // (744 − 1200/3) × 3
+      ['KM001-3', 'care_subsidy_amount', '90.00'], // grade 2
+      ['KM001-3', 'care_service_amount_yearly', '6000.00'], // 1.5 × 4000
+      ['KM003-3', 'dibao_amount', '744.00'], // grade-4 intellectual, local any-grade route
+      ['KM003-3', 'dibao_unit', 'single'],
+      ['KM004-2', 'dibao_reason', 'single_person:near_dibao_severe;income_below_standard/below_standard'],
+      ['KM005-1', 'dibao_amount', '1632.00'], // employment income disregarded: (744 − 600/3) × 3
+      ['KM006-1', 'dibao_eligible', 'N'], // disregard over after 36 months
+      ['KM006-1', 'living_subsidy_reason', 'certified_disabled;hardship/low_income_extension;not:special_hardship;not:work_injury_care;not:orphan'],
+      ['KM007-1', 'dibao_eligible', 'Y'], // reduction period, amount not stated
+      ['KM007-1', 'dibao_amount', ''],
+      ['KM008-3', 'rehab_eligible', 'Y'], // autism, age 4
+      ['KM008-4', 'rehab_reason', 'child_age'], // age 10, county 7–16 option not adopted
+      ['KM009-1', 'dibao_amount', '1132.02'], // (74400 − floor(110000/3)) × 3 fen
+      ['KM009-1', 'care_subsidy_reason', 'excluded:work_injury_care'],
+      ['KM009-3', 'living_subsidy_reason', 'excluded:orphan'],
+      ['KM010-1', 'care_service_eligible', 'Y'], // age 59
+      ['KM010-3', 'care_service_eligible', 'Y'], // 16 on the day
+      ['KM011-1', 'care_service_eligible', 'N'], // 60 the day before
+      ['KM011-2', 'care_service_eligible', 'N'], // 15
+      ['KM013-1', 'care_subsidy_reason', 'excluded:higher_old_age_allowance'],
+      ['KM014-2', 'dibao_reason', 'blocked_by:KM014-1'],
+    ],
+  },
+  {
+    name: 'yongji-140881',
+    rows: 30,
+    invalid: { 'YJ011-1': 'INPUT_BAD_DATE', 'YJ012-2': 'INPUT_BAD_GRADE' },
+    checks: [
+      ['YJ001-1', 'dibao_amount', '974.25'], // (685 − 450) × 4 + 5 % × 685
+      ['YJ002-1', 'dibao_amount', '519.25'], // 685 − 200 + 34.25
+      ['YJ003-3', 'dibao_amount', '685.00'], // grade-3 mental, single, no uplift
+      ['YJ004-2', 'dibao_amount', '719.25'], // grade-2 single + 34.25
+      ['YJ005-1', 'dibao_eligible', 'Y'], // 6-month phase-out, amount not stated
+      ['YJ005-1', 'dibao_amount', ''],
+      ['YJ006-1', 'dibao_amount', '70.00'], // employment income counted in full
+      ['YJ007-3', 'family_allowance_floor_monthly', '200.00'],
+      ['YJ007-4', 'rehab_reason', 'child_age;category;priority_household/relaxed_income_test'],
+      ['YJ007-5', 'rehab_eligible', 'N'], // age 8
+      ['YJ009-1', 'dibao_amount', '1323.52'], // (68500 − 26666) × 3 + 2 × 3425 fen
+      ['YJ001-3', 'living_subsidy_eligible', 'Y'], // amount is a recorded gap in 2025
+      ['YJ001-3', 'living_subsidy_amount', ''],
+      ['YJ010-1', 'care_service_amount_yearly', '600.00'],
+    ],
+  },
+  {
+    name: 'beilin-610103',
+    rows: 26,
+    invalid: { 'BL010-1': 'INPUT_ID_MISMATCH', 'BL011-1': 'INPUT_BAD_ID_NUMBER' },
+    checks: [
+      ['BL001-1', 'dibao_amount', '1952.00'], // (740 − 400) × 4 + 370 + 222
+      ['BL001-4', 'living_subsidy_amount', '60.00'],
+      ['BL001-4', 'care_subsidy_amount', '120.00'],
+      ['BL002-3', 'dibao_amount', '1110.00'], // 740 + 370 (grade-3 intellectual is 重残)
+      ['BL003-1', 'dibao_amount', '528.00'], // 560 − 200 + 168
+      ['BL004-3', 'dibao_amount', '510.00'], // 740 − 600 + 370
+      ['BL004-2', 'living_subsidy_reason', 'hardship'], // grade 4 in a near-dibao household
+      ['BL005-2', 'dibao_reason', 'income_below_standard;no_single_person_route'], // draft route not adopted
+      ['BL006-1', 'dibao_amount', '1752.00'], // (740 − 450) × 4 + 222 + 370
+      ['BL006-3', 'rehab_eligible', 'Y'], // autism, 14 (Beilin 0–16)
+      ['BL006-4', 'living_subsidy_amount', '100.00'], // under 18
+      ['BL007-1', 'dibao_amount', '242.01'], // (74000 − 73333) × 3 fen + 222
+      ['BL007-3', 'rehab_reason', 'child_age'], // 17
+      ['BL008-1', 'living_subsidy_reason', 'excluded:special_hardship'],
+    ],
+  },
+  {
+    name: 'jiangbei-500105',
+    rows: 24,
+    invalid: { 'JB010-1': 'INPUT_BAD_GRADE', 'JB011-1': 'INPUT_DUPLICATE_PERSON' },
+    checks: [
+      ['JB001-1', 'dibao_amount', '1010.02'], // (77000 − 46666) × 3 fen + 40 + 60
+      ['JB002-1', 'dibao_amount', '860.00'], // (630 − 250) × 2 + 60 + 40
+      ['JB003-3', 'dibao_amount', '870.00'], // 770 + 40 + 60
+      ['JB004-2', 'dibao_amount', '410.00'], // 770 − 400 + 40
+      ['JB004-2', 'care_service_eligible', 'N'], // 61
+      ['JB005-2', 'dibao_reason', 'single_person:adult_unemployed_severe;income_below_standard'],
+      ['JB006-3', 'rehab_eligible', 'Y'], // autism, 12 (Jiangbei 0–16)
+      ['JB006-5', 'rehab_eligible', 'Y'], // 16 on 2025-07-31
+      ['JB008-1', 'dibao_amount', '800.00'], // (770 − 450) × 2 + 60 + 100
+      ['JB008-2', 'living_subsidy_reason', 'excluded:orphan'],
+      ['JB001-3', 'care_subsidy_amount', ''], // Chongqing 2025 care amount not found
+    ],
+  },
+  {
+    name: 'jining-370800',
+    rows: 23,
+    invalid: { 'JN010-1': 'INPUT_BAD_DATE', 'JN011-1': 'INPUT_ID_MISMATCH' },
+    checks: [
+      ['JN001-1', 'dibao_amount', '1220.00'], // (880 − 575) × 4
+      ['JN001-3', 'living_subsidy_amount', '178.00'],
+      ['JN001-3', 'care_subsidy_amount', '138.00'],
+      ['JN002-1', 'dibao_amount', '400.00'], // 700 − 300 (rural)
+      ['JN003-3', 'dibao_amount', '880.00'], // split household, evaluated with its head
+      ['JN003-3', 'care_subsidy_amount', '159.00'],
+      ['JN004-2', 'dibao_amount', '680.00'], // 880 − 200
+      ['JN004-2', 'living_subsidy_amount', '144.00'],
+      ['JN005-2', 'care_subsidy_reason', 'excluded:care_service_recipient'],
+      ['JN006-3', 'rehab_eligible', 'Y'], // 17 (Jining under 18)
+      ['JN006-1', 'dibao_amount', '1820.00'], // (880 − 425) × 4
+      ['JN009-1', 'care_subsidy_reason', 'excluded:work_injury_care'],
+    ],
+  },
+];
+
+type Rec = Record<string, string>;
+
+function records(csv: string): { header: string[]; recs: Rec[] } {
+  const rows = parseCsvString(csv).map((r) => r.cells);
+  const header = rows[0] ?? [];
+  return { header, recs: rows.slice(1).map((cells) => Object.fromEntries(header.map((h, i) => [h, cells[i] ?? '']))) };
+}
+
+/** The person_id column is person_id in English rosters and 人员编号 in Chinese ones. */
+function pid(r: Rec): string {
+  return r.person_id ?? r['人员编号'] ?? '';
+}
+
+let dir: string;
+beforeAll(() => {
+  dir = tempDir('bencalc-examples-');
+});
+
+async function runRoster(file: string, out: string): Promise<{ code: number; stdout: string; stderr: string; text: string }> {
+  const r = await cli('--rules', RULES_DIR, 'batch', join(EXAMPLES, file), '--as-of', AS_OF, '-o', join(dir, out), '--quiet');
+  return { ...r, text: readFileSync(join(dir, out), 'utf8') };
+}
+
+describe('shipped example rosters', () => {
+  describe.each(ROSTERS)('$name', (roster) => {
+    let text: string;
+    let recs: Rec[];
+    beforeAll(async () => {
+      const r = await runRoster(`${roster.name}.csv`, `${roster.name}.out.csv`);
+      expect(r.code).toBe(1); // invalid rows on purpose
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toBe('');
+      text = r.text;
+      recs = records(text).recs;
+    });
+
+    it('exits 1 and matches the golden output byte for byte', () => {
+      const golden = readFileSync(join(EXAMPLES, 'golden', `${roster.name}.out.csv`), 'utf8');
+      expect(text).toBe(golden);
+      expect(recs).toHaveLength(roster.rows);
+    });
+
+    it('reports each invalid row with its error code, and only those', () => {
+      const errors = Object.fromEntries(recs.filter((r) => r.error_code).map((r) => [pid(r), r.error_code]));
+      expect(errors).toEqual(roster.invalid);
+      for (const r of recs.filter((x) => x.error_code)) {
+        expect(r.dibao_reason).toBe('invalid_row');
+        expect(r.error).not.toMatch(/\d{17}[\dX]/); // never a whole ID number
+      }
+    });
+
+    it('gives the hand-checked figures', () => {
+      const byId = new Map(recs.map((r) => [pid(r), r]));
+      for (const [id, col, value] of roster.checks) {
+        expect(byId.get(id), id).toBeDefined();
+        expect(byId.get(id)![col], `${id} ${col}`).toBe(value);
+      }
+    });
+
+    it('uses the roster region\'s rule set on every valid row', () => {
+      const code = roster.name.slice(-6);
+      for (const r of recs.filter((x) => !x.error_code)) expect(r.rules_id).toBe(code);
+    });
+  });
+
+  it('the GBK roster (Chinese headers, CRLF) gives exactly the results of its UTF-8 twin', async () => {
+    const raw = readFileSync(join(EXAMPLES, 'yongji-140881.csv'));
+    expect(raw.includes(Buffer.from('\r\n'))).toBe(true);
+    expect(() => new TextDecoder('utf-8', { fatal: true }).decode(raw)).toThrow(); // really not UTF-8
+    const gbk = await runRoster('yongji-140881.csv', 'twin-gbk.out.csv');
+    const utf8 = await runRoster('yongji-140881.utf8.csv', 'twin-utf8.out.csv');
+    expect(gbk.code).toBe(1);
+    expect(utf8.code).toBe(1);
+    const a = records(gbk.text);
+    const b = records(utf8.text);
+    expect(a.header[0]).toBe('户编号');
+    expect(a.header).toEqual(b.header);
+    expect(a.recs).toHaveLength(30);
+    // Every column, input_digest included: it hashes the decoded cells, which are identical.
+    expect(a.recs).toEqual(b.recs);
+    expect(gbk.text).toBe(utf8.text);
+  });
+
+  it('a household split across the file is evaluated as one (Jining JN-H003)', async () => {
+    const { recs } = records(readFileSync(join(EXAMPLES, 'golden', 'jining-370800.out.csv'), 'utf8'));
+    const lines = recs.map((r, i) => [r['户编号'], i] as const).filter(([h]) => h === 'JN-H003').map(([, i]) => i);
+    expect(lines).toHaveLength(3);
+    expect(lines[2]! - lines[1]!).toBeGreaterThan(1); // not standing together
+    expect(recs[lines[2]!]!.dibao_unit).toBe('single');
+    expect(recs[lines[0]!]!.dibao_eligible).toBe('N'); // near-dibao: 3600 / 3 = 1200 ≥ 880
+  });
+});
