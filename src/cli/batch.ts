@@ -17,14 +17,10 @@ import { BencalcError, EXIT, type Lang } from '../errors.js';
 import { openRuleTree, compileJurisdiction, resolveEffective, resolveJurisdictionId } from '../rules/index.js';
 import type { CompiledRules } from '../rules/compile.js';
 import { PROGRAM_IDS } from '../rules/schema.js';
-import { readCsvBatches, type CsvRecord } from '../io/csv-read.js';
-import { mapHeaders } from '../io/headers.js';
 import { parseEncodingChoice, type EncodingChoice } from '../io/encoding.js';
 import { AtomicFileWriter, serializeRow, UTF8_BOM, assertNotSameFile } from '../io/csv-write.js';
-import { RosterScanner } from '../io/roster-scan.js';
+import { scanRoster, householdGroups } from '../io/roster-passes.js';
 import { resultLayout, resultHeader, yuan, type CellOptions, type ResultLayout } from '../io/result-columns.js';
-import type { RosterLayout, RosterRow } from '../engine/roster.js';
-import { normaliseText } from '../domain/values.js';
 import { ChunkProcessor, addTally, emptyTally, type BatchSettings, type ChunkResult, type HouseholdGroup, type Tally } from './batch-chunk.js';
 import type { Io, GlobalOptions } from './main.js';
 import type { CommandState } from './rules-commands.js';
@@ -109,44 +105,9 @@ export async function runBatch(roster: string, opts: BatchOptions, g: GlobalOpti
   if (opts.output) await assertNotSameFile(opts.output, [roster]);
   if (opts.errors) await assertNotSameFile(opts.errors, [roster]);
 
-  // Pass 1: header, row count, scattered households, duplicate persons.
+  // Passes 1 and 2: header, row count, scattered households and their rows, duplicate persons.
   const readOpts = { encoding };
-  let header: string[] | undefined;
-  let layout: RosterLayout | undefined;
-  const scanner = new RosterScanner();
-  for await (const batch of readCsvBatches(roster, readOpts)) {
-    for (const rec of batch) {
-      if (!header) {
-        header = rec.cells;
-        layout = headerLayout(rec.cells, roster);
-        continue;
-      }
-      scanner.add(rec.line, householdIdOf(rec, layout!), personKeyOf(rec, layout!));
-    }
-  }
-  if (!header || !layout) {
-    throw new BencalcError({ code: 'INPUT_BAD_CSV', file: roster, en: 'the roster is empty: a header row is required', zh: '花名册为空：需要表头行' });
-  }
-  const scan = scanner.finish();
-
-  // Middle pass, only when some household is scattered: collect those households' rows.
-  const scatteredRows = new Map<string, RosterRow[]>();
-  if (scan.scattered.size) {
-    let first = true;
-    for await (const batch of readCsvBatches(roster, readOpts)) {
-      for (const rec of batch) {
-        if (first) {
-          first = false;
-          continue;
-        }
-        const id = householdIdOf(rec, layout);
-        if (!scan.scattered.has(id)) continue;
-        const rows = scatteredRows.get(id) ?? [];
-        rows.push(toRow(rec));
-        scatteredRows.set(id, rows);
-      }
-    }
-  }
+  const { header, layout, scan, scatteredRows } = await scanRoster(roster, readOpts);
 
   const resultCols = resultLayout(compiledAll, opts.explain ?? false);
   const cellOpts: CellOptions = {
@@ -195,10 +156,7 @@ export async function runBatch(roster: string, opts: BatchOptions, g: GlobalOpti
     else io.out(`${bom}${head}`);
     if (errorsWriter) await errorsWriter.write(serializeRow(['line', 'household_id', 'person_id', 'field', 'error_code', 'error'], { newline: '\n' }));
 
-    // Pass 2: households in file order, in chunks that never split a household.
-    let first = true;
-    let currentId: string | undefined;
-    let group: RosterRow[] = [];
+    // Pass 3: households in file order, in chunks that never split a household.
     let chunk: HouseholdGroup[] = [];
     let chunkRows = 0;
     const flushChunk = async () => {
@@ -209,24 +167,11 @@ export async function runBatch(roster: string, opts: BatchOptions, g: GlobalOpti
       if (pool) await pool.submit(groups, emit);
       else await emit(local!.process(groups));
     };
-    for await (const batch of readCsvBatches(roster, readOpts)) {
-      for (const rec of batch) {
-        if (first) {
-          first = false;
-          continue;
-        }
-        const id = householdIdOf(rec, layout);
-        if (id !== currentId && group.length) {
-          chunk.push([currentId!, group]);
-          chunkRows += group.length;
-          group = [];
-          if (chunkRows >= CHUNK_ROWS) await flushChunk();
-        }
-        currentId = id;
-        group.push(toRow(rec));
-      }
+    for await (const group of householdGroups(roster, readOpts, layout)) {
+      chunk.push(group);
+      chunkRows += group[1].length;
+      if (chunkRows >= CHUNK_ROWS) await flushChunk();
     }
-    if (group.length) chunk.push([currentId!, group]);
     await flushChunk();
     if (pool) await pool.drain(emit);
     await writer?.commit();
@@ -328,43 +273,6 @@ class WorkerPool {
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
 }
-
-function headerLayout(cells: string[], file: string): RosterLayout {
-  const mapping = mapHeaders(cells, { file });
-  if (mapping.duplicates.length) throw mapping.duplicates[0]!.error;
-  if (mapping.index.household_id === undefined) {
-    throw new BencalcError({
-      code: 'INPUT_MISSING_FIELD',
-      file,
-      line: 1,
-      field: 'household_id',
-      en: `the roster has no household_id (户编号) column; its columns are: ${cells.join(', ')}`,
-      zh: `花名册缺少“户编号”(household_id) 列；现有列：${cells.join(', ')}`,
-    });
-  }
-  return { index: mapping.index as Record<string, number>, file };
-}
-
-function householdIdOf(rec: CsvRecord, layout: RosterLayout): string {
-  return normaliseText(rec.cells[layout.index.household_id!] ?? '');
-}
-
-function personKeyOf(rec: CsvRecord, layout: RosterLayout): string | undefined {
-  const idCol = layout.index.id_number;
-  const id = idCol !== undefined ? normaliseText(rec.cells[idCol] ?? '').toUpperCase() : '';
-  if (id) return `id:${id}`;
-  const pidCol = layout.index.person_id;
-  const pid = pidCol !== undefined ? normaliseText(rec.cells[pidCol] ?? '') : '';
-  return pid ? `pid:${pid}` : undefined;
-}
-
-function toRow(rec: CsvRecord): RosterRow {
-  return { line: rec.line, cells: rec.cells, ...(rec.error && { csvError: { en: rec.error.en, zh: rec.error.zh } }) };
-}
-
-
-
-
 
 function summaryTable(s: Summary, lang: Lang, io: Io): string {
   const zh = lang === 'zh';
