@@ -126,7 +126,8 @@ export class ChunkProcessor {
     };
   }
 
-  private evaluate(householdId: string, rows: RosterRow[]): RowResult[] {
+  /** Results of one household's rows (a scattered household is evaluated whole, once). */
+  evaluate(householdId: string, rows: RosterRow[]): RowResult[] {
     const opts = { trace: this.s.explain, lang: this.s.lang };
     const all = this.scattered.get(householdId);
     if (!all) return evaluateRosterHousehold(householdId, rows.map((r) => this.withDuplicate(r)), this.s.layout, this.resolve, opts);
@@ -135,6 +136,11 @@ export class ChunkProcessor {
       for (const r of evaluateRosterHousehold(householdId, all.map((x) => this.withDuplicate(x)), this.s.layout, this.resolve, opts)) this.scatteredResults.set(r.line, r);
     }
     return rows.map((r) => this.scatteredResults.get(r.line)!);
+  }
+
+  /** The result cells of one row, as batch writes them. */
+  resultCellsOf(row: RosterRow, result: RowResult): string[] {
+    return resultCells(result, this.s.resultLayout, row.cells, this.s.cellOptions, { asOf: this.s.asOf });
   }
 
   process(groups: readonly HouseholdGroup[]): ChunkResult {
@@ -149,7 +155,7 @@ export class ChunkProcessor {
         countRow(tally, r);
         const cells = padCells(row.cells, s.headerLength);
         const input = inputCells(cells, s.cellOptions);
-        const result = resultCells(r, s.resultLayout, row.cells, s.cellOptions, { asOf: s.asOf });
+        const result = this.resultCellsOf(row, r);
         if (s.format === 'csv') text += serializeRow([...input, ...result], { newline: '\n' });
         else text += `${ndjson(s.header, input, this.resultNames, result)}\n`;
         if (r.error) {

@@ -1,0 +1,132 @@
+/**
+ * `bencalc audit`: replay batch outputs and classify differences. Each cause class is built
+ * by editing one thing — an input cell, a rule value, the recorded version, a result — and
+ * the expected differences CSV is checked line by line.
+ */
+import { describe, it, expect, beforeAll } from 'vitest';
+import { writeFileSync, readFileSync, cpSync } from 'node:fs';
+import { join } from 'node:path';
+import { cli, fixtureRulesDir, tempDir } from '../helpers.js';
+import { parseCsvString } from '../../src/io/csv-read.js';
+
+let rules: string;
+let dir: string;
+let output: string;
+const HEADER = 'household_id,person_id,name,birth_date,relation,hukou,region,monthly_income,disability_category,disability_grade,needs_long_term_care,special_hardship,work_injury_care,orphan';
+const ROWS = [
+  'H1,P1,张三,1970-05-01,户主,urban,990100,800,,,N,N,N,N',
+  'H1,P2,李四,1999-05-01,子女,urban,990100,0,肢体,二级,Y,N,N,N',
+  'H2,P3,王五,1960-01-01,户主,urban,990100,3000,,,N,N,N,N',
+];
+
+beforeAll(async () => {
+  rules = fixtureRulesDir();
+  dir = tempDir();
+  writeFileSync(join(dir, 'roster.csv'), `${[HEADER, ...ROWS].join('\n')}\n`);
+  output = join(dir, 'determinations.csv');
+  const r = await cli('--rules', rules, 'batch', join(dir, 'roster.csv'), '--as-of', '2024-08-01', '--quiet', '-o', output);
+  expect(r.code).toBe(0);
+});
+
+/** Edit one cell of the determinations file (by row index and column name) into a new file. */
+function edited(name: string, edits: [row: number, column: string, value: string][]): string {
+  const rows = parseCsvString(readFileSync(output, 'utf8')).map((r) => r.cells);
+  const header = rows[0]!;
+  for (const [row, column, value] of edits) rows[row + 1]![header.indexOf(column)] = value;
+  const path = join(dir, name);
+  writeFileSync(path, `${rows.map((r) => r.map((c) => (/[",\n]/.test(c) ? `"${c.replace(/"/g, '""')}"` : c)).join(',')).join('\n')}\n`);
+  return path;
+}
+
+async function audit(file: string, ...args: string[]) {
+  const r = await cli('--rules', rules, 'audit', file, ...args);
+  const rows = parseCsvString(r.stdout).map((x) => x.cells);
+  return { ...r, diffs: rows.slice(1) };
+}
+
+describe('bencalc audit', () => {
+  it('an untouched batch output replays with exit 0 and no differences', async () => {
+    const r = await audit(output);
+    expect(r.code).toBe(0);
+    expect(r.diffs).toEqual([]);
+    expect(r.stderr).toContain('replayed 3 rows: 0 with differences');
+  });
+
+  it('the shipped examples\' golden outputs replay exactly', async () => {
+    for (const name of ['kunming-530100', 'yongji-140881', 'beilin-610103', 'jiangbei-500105', 'jining-370800']) {
+      const r = await cli('audit', new URL(`../../examples/golden/${name}.out.csv`, import.meta.url).pathname, '--quiet');
+      expect(r.code, name).toBe(0);
+    }
+  });
+
+  it('input changed: an edited input cell is caught, with the row named', async () => {
+    const r = await audit(edited('input.csv', [[0, 'monthly_income', '1800']]));
+    expect(r.code).toBe(1);
+    // 900 per person is above 735 but below 1.5 × 735: the household loses dibao, and P2
+    // (grade 2) now enrols alone, with the whole standard on her own row.
+    expect(r.diffs).toEqual([
+      ['2', 'H1', 'P1', 'dibao', 'Y 670.00', 'N 0.00', 'input_changed', "the row's input cells no longer match its input_digest"],
+      ['3', 'H1', 'P2', 'dibao', 'Y 0.00', 'Y 735.00', 'input_changed', 'the input of household member(s) line 2 changed'],
+    ]);
+  });
+
+  it('engine changed: same input and rules, another recorded version', async () => {
+    const r = await audit(edited('engine.csv', [[1, 'care_subsidy_amount', '95.00'], [1, 'bencalc_version', '0.0.9']]));
+    expect(r.code).toBe(1);
+    expect(r.diffs).toEqual([['3', 'H1', 'P2', 'care_subsidy', 'Y 95.00', 'Y 100.00', 'engine_changed', 'same input and rules; bencalc 0.0.9 then, 0.1.0 now']]);
+  });
+
+  it('unexplained: a result that differs with nothing else changed is reported as a defect', async () => {
+    const r = await audit(edited('unexplained.csv', [[2, 'dibao_eligible', 'Y'], [2, 'dibao_amount', '100.00']]));
+    expect(r.diffs).toEqual([['4', 'H2', 'P3', 'dibao', 'Y 100.00', 'N 0.00', 'unexplained', expect.stringContaining('defect')]]);
+  });
+
+  it('rules changed: a retroactive edit of a past value is caught and named with --rules-then', async () => {
+    const changed = join(dir, 'rules-changed');
+    cpSync(rules, changed, { recursive: true });
+    const city = join(changed, '990100-example-city', 'rules.yaml');
+    writeFileSync(city, readFileSync(city, 'utf8').replace('value: { urban: 735, rural: 560 }', 'value: { urban: 760, rural: 560 }'));
+    const r = await cli('--rules', changed, 'audit', output, '--rules-then', rules);
+    const diffs = parseCsvString(r.stdout).map((x) => x.cells).slice(1);
+    expect(r.code).toBe(1);
+    expect(diffs[0]!.slice(0, 7)).toEqual(['2', 'H1', 'P1', 'dibao', 'Y 670.00', 'Y 720.00', 'rules_changed']);
+    expect(diffs[0]![7]).toContain('parameter dibao_standard: urban:735 rural:560 → urban:760 rural:560');
+    // Without the old rules the change is still caught, and the message says how to name it.
+    const blind = await cli('--rules', changed, 'audit', output);
+    expect(blind.stdout).toContain('were edited since');
+  });
+
+  it('rules changed: a value published after the decision is named from the current files alone', async () => {
+    const later = join(dir, 'rules-later');
+    cpSync(rules, later, { recursive: true });
+    const city = join(later, '990100-example-city', 'rules.yaml');
+    writeFileSync(
+      city,
+      readFileSync(city, 'utf8').replace(
+        '      - { from: 2024-07-01, published: 2024-06-20, value: { urban: 735, rural: 560 }, source: ec_dibao_2024, confidence: official, label: O }',
+        '      - { from: 2024-07-01, published: 2024-06-20, value: { urban: 735, rural: 560 }, source: ec_dibao_2024, confidence: official, label: O }\n      - { from: 2024-08-01, published: 2024-10-15, value: { urban: 750, rural: 570 }, source: ec_dibao_2024, confidence: official, label: O }',
+      ),
+    );
+    const r = await cli('--rules', later, 'audit', output);
+    const diffs = parseCsvString(r.stdout).map((x) => x.cells).slice(1);
+    expect(diffs[0]!.slice(0, 7)).toEqual(['2', 'H1', 'P1', 'dibao', 'Y 670.00', 'Y 700.00', 'rules_changed']);
+    expect(diffs[0]![7]).toContain('values published after 2024-08-01');
+    expect(diffs[0]![7]).toContain('urban:735 rural:560 → urban:750 rural:570');
+    // As known at the decision date, the replay matches.
+    const known = await cli('--rules', later, 'audit', output, '--as-known-at', '2024-08-01');
+    expect(known.code).toBe(0);
+  });
+
+  it('-o writes the differences file and prints the summary on stdout', async () => {
+    const out = join(dir, 'diff.csv');
+    const r = await cli('--rules', rules, 'audit', edited('o.csv', [[0, 'monthly_income', '1800']]), '-o', out);
+    expect(readFileSync(out, 'utf8').split('\n')[0]).toBe('line,household_id,person_id,program,recorded,recomputed,cause,detail');
+    expect(r.stdout).toContain('input_changed');
+  });
+
+  it('a file that is not a batch output is refused with exit 2', async () => {
+    const r = await cli('--rules', rules, 'audit', join(dir, 'roster.csv'));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('not a bencalc batch output');
+  });
+});
