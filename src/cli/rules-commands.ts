@@ -7,11 +7,12 @@ import { basename, dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import Table from 'cli-table3';
 import chalk from 'chalk';
-import { BencalcErrors, EXIT, type Lang } from '../errors.js';
+import { BencalcError, BencalcErrors, EXIT, type Lang } from '../errors.js';
 import { loadRuleTree, openRuleTree, compileJurisdiction, resolveEffective, resolveJurisdictionId, validateTree, type RuleTree } from '../rules/index.js';
 import { RULE_FILE_NAME } from '../rules/load.js';
 import { loadCases, runCase, coverage, mergeCoverage, type CaseResult, type CoverageEntry } from '../rules/cases.js';
 import type { EffectiveRules } from '../rules/effective.js';
+import { diffEffective, diffVersions, type RuleChange } from '../rules/diff.js';
 import type { Io, GlobalOptions } from './main.js';
 import { todayIso, parseAsOf } from './format.js';
 
@@ -62,6 +63,47 @@ export function registerRulesCommands(program: Command, io: Io, state: CommandSt
       const json = showJson(eff);
       if (opts.json) io.out(`${JSON.stringify(json, null, 2)}\n`);
       else io.out(showText(eff, g.lang, io));
+    });
+
+  rules
+    .command('diff <a> [b]')
+    .description('what changed in effect between two dates (diff <id> --from D --to D), or between two rule directories (diff <dirA> <dirB>)')
+    .option('--from <date>', 'first date, YYYY-MM-DD')
+    .option('--to <date>', 'second date, YYYY-MM-DD')
+    .option('--json', 'print JSON')
+    .action((a: string, b: string | undefined, opts: { from?: string; to?: string; json?: boolean }, cmd: Command) => {
+      const g = globals(cmd);
+      let changes: RuleChange[];
+      if (b === undefined) {
+        if (!opts.from || !opts.to) {
+          throw new BencalcError({ code: 'USAGE', en: 'rules diff <id> needs --from DATE and --to DATE (or give two rule directories)', zh: 'rules diff <代码> 需要 --from 和 --to 两个日期（或给出两个规则目录）', example: 'bencalc rules diff 530100 --from 2024-01-01 --to 2025-08-01' });
+        }
+        const tree = openRuleTree(g.rules);
+        const compiled = compileJurisdiction(tree, resolveJurisdictionId(tree, a));
+        changes = diffEffective(resolveEffective(compiled, { asOf: parseAsOf(opts.from, '--from') }), resolveEffective(compiled, { asOf: parseAsOf(opts.to, '--to') }));
+      } else {
+        const ta = loadRuleTree(a);
+        const tb = loadRuleTree(b);
+        changes = [];
+        for (const id of [...new Set([...ta.dirs.keys(), ...tb.dirs.keys()])].sort()) {
+          if (!ta.dirs.has(id) || !tb.dirs.has(id)) {
+            changes.push({ kind: 'program', jurisdiction: id, name: '(rule set)', before: ta.dirs.has(id) ? 'present' : null, after: tb.dirs.has(id) ? 'present' : null, detail: ta.dirs.has(id) ? 'rule set removed' : 'rule set added', affects: 'all dates' });
+            continue;
+          }
+          changes.push(...diffVersions(compileJurisdiction(ta, id), compileJurisdiction(tb, id)));
+        }
+      }
+      if (opts.json) {
+        io.out(`${JSON.stringify(changes, null, 2)}\n`);
+        return;
+      }
+      if (!changes.length) {
+        io.out(g.lang === 'zh' ? '没有差异\n' : 'no differences\n');
+        return;
+      }
+      const t = table(g.lang === 'zh' ? ['类型', '辖区', '名称', '之前', '之后', '影响日期', '依据'] : ['kind', 'rules', 'name', 'before', 'after', 'affects', 'detail'], io);
+      for (const c of changes) t.push([c.kind, c.jurisdiction, c.name, c.before ?? '—', c.after ?? '—', c.affects, c.detail]);
+      io.out(`${t.toString()}\n`);
     });
 
   rules

@@ -108,3 +108,41 @@ describe('the five jurisdictions', () => {
     expect(Number(m[2])).toBeGreaterThan(24);
   });
 });
+
+describe('bencalc rules diff', () => {
+  it('between two dates: the values that changed in effect, with sources', async () => {
+    const { fixtureRulesDir } = await import('../helpers.js');
+    const rules = fixtureRulesDir();
+    const r = await cli('--rules', rules, 'rules', 'diff', '990100', '--from', '2024-06-01', '--to', '2024-08-01', '--json');
+    const changes = JSON.parse(r.stdout) as { kind: string; name: string; before: string; after: string; detail: string }[];
+    const standard = changes.find((c) => c.name === 'dibao_standard')!;
+    expect(standard.before).toBe('(none)');
+    expect(standard.after).toBe('urban:735 rural:560');
+    expect(standard.detail).toContain('ec_dibao_2024');
+    expect(changes.find((c) => c.name === 'living_subsidy_amount')).toBeUndefined();
+  });
+
+  it('between two rule directories: each difference with the dates it affects', async () => {
+    const { fixtureRulesDir, tempDir } = await import('../helpers.js');
+    const { cpSync, readFileSync, writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const a = fixtureRulesDir();
+    const b = join(tempDir(), 'rules');
+    cpSync(a, b, { recursive: true });
+    const city = join(b, '990100-example-city', 'rules.yaml');
+    writeFileSync(city, readFileSync(city, 'utf8').replace('value: { urban: 735, rural: 560 }', 'value: { urban: 740, rural: 560 }').replace('adopted: 2022-09-16', 'adopted: 2023-01-01'));
+    const r = await cli('rules', 'diff', a, b, '--json');
+    const changes = JSON.parse(r.stdout) as { kind: string; jurisdiction: string; name: string; before: string; after: string; affects: string }[];
+    expect(changes).toContainEqual(expect.objectContaining({ kind: 'parameter', jurisdiction: '990100', name: 'dibao_standard', before: 'urban:735 rural:560', after: 'urban:740 rural:560', affects: 'from 2024-07-01' }));
+    expect(changes).toContainEqual(expect.objectContaining({ kind: 'option', name: 'living_subsidy_low_income', before: 'adopted 2022-09-16', after: 'adopted 2023-01-01', affects: 'from 2022-09-16' }));
+    expect(changes.filter((c) => c.jurisdiction === '000000')).toEqual([]);
+    const same = await cli('rules', 'diff', a, a);
+    expect(same.stdout).toBe('no differences\n');
+  });
+
+  it('needs --from and --to with one rule set', async () => {
+    const r = await cli('rules', 'diff', '530100');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--from');
+  });
+});
