@@ -130,3 +130,29 @@ describe('bencalc audit', () => {
     expect(r.stderr).toContain('not a bencalc batch output');
   });
 });
+
+describe('--as-known-at separates "the law on that date" from "what could be known then"', () => {
+  it('is honoured by batch and check', async () => {
+    const later = join(dir, 'rules-known');
+    cpSync(rules, later, { recursive: true });
+    const city = join(later, '990100-example-city', 'rules.yaml');
+    writeFileSync(
+      city,
+      readFileSync(city, 'utf8').replace(
+        '      - { from: 2024-07-01, published: 2024-06-20, value: { urban: 735, rural: 560 }, source: ec_dibao_2024, confidence: official, label: O }',
+        '      - { from: 2024-07-01, published: 2024-06-20, value: { urban: 735, rural: 560 }, source: ec_dibao_2024, confidence: official, label: O }\n      - { from: 2024-08-01, published: 2024-10-15, value: { urban: 750, rural: 570 }, source: ec_dibao_2024, confidence: official, label: O }',
+      ),
+    );
+    const roster = join(dir, 'roster.csv');
+    const amount = async (...extra: string[]) => {
+      const r = await cli('--rules', later, 'batch', roster, '--as-of', '2024-08-01', '--quiet', ...extra);
+      return parseCsvString(r.stdout)[1]!.cells[parseCsvString(r.stdout)[0]!.cells.indexOf('dibao_amount')];
+    };
+    expect(await amount()).toBe('700.00'); // (750 − 400) × 2
+    expect(await amount('--as-known-at', '2024-08-01')).toBe('670.00'); // (735 − 400) × 2
+    const check = async (...extra: string[]) =>
+      JSON.parse((await cli('--rules', later, 'check', '-j', '990100', '--as-of', '2024-08-01', '--age', '50', '--hukou', 'urban', '--income', '0', '--json', ...extra)).stdout).persons[0].programs.dibao.amountFen;
+    expect(await check()).toBe(75000);
+    expect(await check('--as-known-at', '2024-08-01')).toBe(73500);
+  });
+});
