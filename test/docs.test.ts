@@ -49,3 +49,12 @@ describe('docs/rules.md', () => {
     }
   });
 });
+
+describe('test fixtures', () => {
+  it('the fixture rule sets are the guide\'s examples, unchanged', () => {
+    for (const b of blocks.filter((x) => x.startsWith('# file: ') && !x.split('\n')[0]!.includes('tests/'))) {
+      const path = b.split('\n')[0]!.slice('# file: '.length).trim();
+      expect(readFileSync(new URL(`./fixtures/rules/${path}`, import.meta.url), 'utf8'), path).toBe(b);
+    }
+  });
+});
