@@ -5,6 +5,7 @@
 import type { PersonInput } from '../domain/household.js';
 import { HEAD_RELATIONS } from '../domain/household.js';
 import { ageAt, parseIdNumber, parseCertificateNumber } from '../domain/identity.js';
+import { daysInMonth, isLeapYear } from '../domain/values.js';
 
 /** Whole months from `start` to `asOf` (0 when `asOf` is before the day-of-month of the next month). */
 export function monthsBetween(start: string, asOf: string): number {
@@ -21,10 +22,17 @@ export function monthsBetween(start: string, asOf: string): number {
  * disabled (`disabled: false`) — that is what an empty disability column means in a roster.
  */
 export function personRecord(p: PersonInput, asOf: string, isHead: boolean): Record<string, unknown> {
-  const fromId = p.id_number ? parseIdNumber(p.id_number) : undefined;
-  const fromCert = p.disability_certificate ? parseCertificateNumber(p.disability_certificate) : undefined;
+  // The ID and certificate numbers are parsed only when they would supply a field the
+  // input lacks (parsing is pure, so skipping it changes nothing). A number that is not
+  // a string is still handed to the parser, which rejects it as it always has.
+  const needBirth = p.birth_date == null;
+  const fromId = p.id_number && (needBirth || p.sex == null || typeof p.id_number !== 'string') ? parseIdNumber(p.id_number) : undefined;
+  const fromCert =
+    p.disability_certificate && ((needBirth && !fromId?.ok) || p.disability_category == null || p.disability_grade == null || typeof p.disability_certificate !== 'string')
+      ? parseCertificateNumber(p.disability_certificate)
+      : undefined;
   const birthDate = p.birth_date ?? (fromId?.ok ? fromId.value.birthDate : fromCert?.ok ? fromCert.value.birthDate : undefined);
-  const age = birthDate !== undefined && birthDate <= asOf ? ageAt(birthDate, asOf) : undefined;
+  const age = birthDate !== undefined && birthDate <= asOf ? ageOn(birthDate, asOf) : undefined;
   const sex = p.sex ?? (fromId?.ok ? fromId.value.sex : undefined);
   const category = p.disability_category ?? (fromCert?.ok ? fromCert.value.category : undefined);
   const grade = p.disability_grade ?? (fromCert?.ok ? fromCert.value.grade : undefined);
@@ -63,6 +71,49 @@ export function personRecord(p: PersonInput, asOf: string, isHead: boolean): Rec
     receiving_rehab: p.receiving_rehab,
   };
   return record;
+}
+
+/**
+ * `ageAt(birthDate, asOf)` for `birthDate <= asOf`, without its allocations when both
+ * are real YYYY-MM-DD dates (the usual case); anything else goes to `ageAt`, which
+ * rejects it with its own message.
+ */
+function ageOn(birthDate: string, asOf: string): number {
+  const b = packedDate(birthDate);
+  const a = packedDate(asOf);
+  if (b < 0 || a < 0) return ageAt(birthDate, asOf);
+  const by = Math.floor(b / 10000);
+  const bm = Math.floor(b / 100) % 100;
+  const bd = b % 100;
+  const ay = Math.floor(a / 10000);
+  const am = Math.floor(a / 100) % 100;
+  const ad = a % 100;
+  // The birthday in the as-of year; 29 February becomes 1 March when that year has no 29th.
+  const leapless = bm === 2 && bd === 29 && !isLeapYear(ay);
+  const bdm = leapless ? 3 : bm;
+  const bdd = leapless ? 1 : bd;
+  const hadBirthday = am > bdm || (am === bdm && ad >= bdd);
+  return ay - by - (hadBirthday ? 0 : 1);
+}
+
+/** A real date in strict YYYY-MM-DD form (as `isRealDate` accepts) as yyyymmdd, else -1. */
+function packedDate(s: string): number {
+  if (typeof s !== 'string' || s.length !== 10 || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45) return -1;
+  let y = 0;
+  for (let i = 0; i < 4; i++) {
+    const d = s.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return -1;
+    y = y * 10 + d;
+  }
+  const m1 = s.charCodeAt(5) - 48;
+  const m2 = s.charCodeAt(6) - 48;
+  const d1 = s.charCodeAt(8) - 48;
+  const d2 = s.charCodeAt(9) - 48;
+  if (m1 < 0 || m1 > 9 || m2 < 0 || m2 > 9 || d1 < 0 || d1 > 9 || d2 < 0 || d2 > 9) return -1;
+  const m = m1 * 10 + m2;
+  const d = d1 * 10 + d2;
+  if (y < 1 || d < 1 || d > daysInMonth(y, m)) return -1;
+  return y * 10000 + m * 100 + d;
 }
 
 /** The head of a household: the member whose relation says 户主, else the first member. */

@@ -6,54 +6,81 @@
  * it is not eligible, each member for whom a single-person route (单人户) holds is decided
  * as a unit of one, with only their own counted income. Person-level programs are decided
  * per person, in dependency order, so that `result.dibao.eligible` is that person's dibao.
+ *
+ * Performance: the batch command calls this once per household for millions of persons,
+ * so the hot path avoids per-call garbage. One evaluation context per household is
+ * re-pointed at each person and unit instead of spreading a new one for every
+ * expression; parameter reads go into a small list (ParamUse) instead of a Set; and
+ * outcomes are built without object spreads. The objects returned are fresh for every
+ * call, exactly as before.
  */
 import type { HouseholdInput } from '../domain/household.js';
-import { Unknown, isUnknown, mergeUnknown } from '../expr/unknown.js';
+import { Unknown, isUnknown, mergeUnknown, sortNames, sortedUnique } from '../expr/unknown.js';
 import type { EvalContext } from '../expr/compile.js';
 import { roundHalfUp } from '../expr/compile.js';
 import type { CompiledCondition, CompiledProgram, CompiledAlternative } from '../rules/compile.js';
-import type { EffectiveRules } from '../rules/effective.js';
+import type { EffectiveRules, ParamInEffect } from '../rules/effective.js';
 import type { ProgramId } from '../rules/schema.js';
 import { personRecord, headIndex } from './derive.js';
+import { ParamUse } from './param-use.js';
+import { Tally } from './collector.js';
 import type { ConditionOutcome, Eligibility, HouseholdOutcome, PersonOutcome, ProgramOutcome } from './types.js';
 
 type Rec = Record<string, unknown>;
+type Outputs = Record<string, string | number | boolean | null>;
 
 interface ConditionsVerdict {
   eligible: Eligibility;
   passed: string[];
   failed: string[];
   undecided: string[];
-  missing: Set<string>;
+  /** Names from undecided conditions, unsorted and possibly repeated. */
+  missing: readonly string[];
+}
+
+const NO_NAMES: readonly string[] = Object.freeze([]);
+
+/**
+ * The one evaluation context of a household. Every key is present from the start (so the
+ * object keeps one shape); a record that does not apply is undefined, which expressions
+ * read exactly as an absent one.
+ */
+function householdContext(eff: EffectiveRules, household: Rec, used: ParamUse): EvalContext {
+  return { person: undefined, household, unit: undefined, param: eff.paramValues, option: eff.optionValues, result: undefined, usedParams: used };
+}
+
+/** Point the context at one person (and unit) for the program being decided. */
+function aim(ctx: EvalContext, person: Rec, unit: Rec | undefined, result: Rec, used: ParamUse): void {
+  ctx.person = person;
+  ctx.unit = unit;
+  ctx.result = result;
+  ctx.usedParams = used;
 }
 
 /** Evaluate every program for every member of a household. */
 export function evaluateHousehold(eff: EffectiveRules, household: HouseholdInput, opts: { trace?: boolean } = {}): HouseholdOutcome {
   const compiled = eff.compiled;
-  const usedParams = new Set<string>();
+  const usedParams = new ParamUse();
   const conditions: ConditionOutcome[] | undefined = opts.trace ? [] : undefined;
   const members = household.members;
   const head = headIndex(members);
   const persons = members.map((m, i) => personRecord(m, eff.asOf, i === head));
+  const who = persons.map((p) => String(p.person_id));
   const hh: Rec = {
     household_id: household.household_id,
     size: members.length,
     hukou: persons[head]?.hukou,
   };
-  const base = { param: eff.paramValues, option: eff.optionValues, usedParams };
+  // Facts record their parameter reads on the household, not on any one outcome.
+  const ctx = householdContext(eff, hh, usedParams);
+  const tally = new Tally();
 
   // Person facts (e.g. counted_income after the jurisdiction's disregards).
   for (const person of persons) {
-    const ctx: EvalContext = { ...base, person, household: hh };
+    ctx.person = person;
     for (const f of compiled.personFacts) person[f.name] = f.expr.evaluate(ctx);
   }
   // Household income: the sum of counted incomes; a member's missing income names that member.
-  const incomeOf = (p: Rec): unknown => {
-    const v = p.counted_income ?? p.monthly_income;
-    if (v === undefined) return new Unknown([`person[${String(p.person_id)}].monthly_income`]);
-    if (isUnknown(v)) return new Unknown(v.missing.map((m) => m.replace(/^person\./, `person[${String(p.person_id)}].`)));
-    return v;
-  };
   let total: unknown = 0;
   for (const p of persons) {
     const v = incomeOf(p);
@@ -61,34 +88,48 @@ export function evaluateHousehold(eff: EffectiveRules, household: HouseholdInput
   }
   hh.income_total = total;
   hh.per_capita_income = isUnknown(total) ? total : members.length ? Math.floor((total as number) / members.length) : 0;
-  for (const f of compiled.householdFacts) hh[f.name] = f.expr.evaluate({ ...base, household: hh });
+  ctx.person = undefined;
+  for (const f of compiled.householdFacts) hh[f.name] = f.expr.evaluate(ctx);
 
   const results: Rec[] = persons.map(() => ({}));
   const outcomes: Partial<Record<ProgramId, ProgramOutcome>>[] = persons.map(() => ({}));
   const householdUnit: Rec = { kind: 'household', size: members.length, income_total: hh.income_total, per_capita_income: hh.per_capita_income };
 
+  // Person-level outcomes are decided one after another, so they can share one list of
+  // parameter reads, cleared for each.
+  const scratch = new ParamUse();
   for (const program of compiled.programs) {
     if (program.level === 'household') {
-      decideHouseholdProgram(eff, program, persons, head, hh, householdUnit, results, outcomes, base, conditions, incomeOf);
-    } else {
-      persons.forEach((person, i) => {
-        const used = new Set<string>();
-        const ctx: EvalContext = { ...base, usedParams: used, person, household: hh, result: results[i]! };
-        const verdict = decide(program, ctx, conditions, String(person.person_id));
-        const outcome = withAmount(program, verdict, ctx);
-        finish(outcome, used, usedParams, eff);
-        outcomes[i]![program.id] = outcome;
-        results[i]![program.id] = resultView(outcome);
-      });
+      decideHouseholdProgram(eff, program, persons, who, head, ctx, householdUnit, results, outcomes, usedParams, tally, conditions);
+      continue;
+    }
+    for (let i = 0; i < persons.length; i++) {
+      const used = scratch.clear();
+      aim(ctx, persons[i]!, undefined, results[i]!, used);
+      const verdict = decide(program, ctx, conditions, who[i]!, tally);
+      const amount = verdict.eligible === 'yes' && program.amount ? program.amount.expr.evaluate(ctx) : 0;
+      const outputs = outputsFor(program, ctx);
+      const outcome = amountOutcome(program, verdict, amount, true, undefined, outputs, provisionalOf(used, eff, tally));
+      usedParams.addAll(used);
+      outcomes[i]![program.id] = outcome;
+      results[i]![program.id] = resultView(outcome);
     }
   }
 
+  const personFactNames = ['age', 'severe', 'disabled', ...compiled.personFacts.map((f) => f.name)];
   const personOutcomes: PersonOutcome[] = persons.map((p, i) => ({
-    personId: String(p.person_id),
-    facts: plainFacts(p, ['age', 'severe', 'disabled', ...compiled.personFacts.map((f) => f.name)]),
+    personId: who[i]!,
+    facts: plainFacts(p, personFactNames),
     programs: outcomes[i]!,
   }));
-  const params = [...usedParams].sort().flatMap((n) => (eff.params.has(n) ? [eff.params.get(n)!] : []));
+  const params: ParamInEffect[] = [];
+  const provisional: string[] = [];
+  for (const n of sortNames(usedParams.list())) {
+    const p = eff.params.get(n);
+    if (p === undefined) continue;
+    params.push(p);
+    if (p.confidence === 'provisional') provisional.push(p.name);
+  }
   return {
     householdId: household.household_id,
     rulesId: compiled.merged.id,
@@ -97,83 +138,102 @@ export function evaluateHousehold(eff: EffectiveRules, household: HouseholdInput
     persons: personOutcomes,
     conditions: conditions ?? [],
     params,
-    provisional: params.filter((p) => p.confidence === 'provisional').map((p) => p.name),
+    provisional,
   };
+}
+
+/** A person's counted income for the household sum; a missing one names the person. */
+function incomeOf(p: Rec): unknown {
+  const v = p.counted_income ?? p.monthly_income;
+  if (v === undefined) return new Unknown([`person[${String(p.person_id)}].monthly_income`]);
+  if (isUnknown(v)) return new Unknown(v.missing.map((m) => m.replace(/^person\./, `person[${String(p.person_id)}].`)));
+  return v;
+}
+
+function addAmounts(a: unknown, b: unknown): unknown {
+  return isUnknown(a) || isUnknown(b) ? mergeUnknown(a, b) : (a as number) + (b as number);
 }
 
 function decideHouseholdProgram(
   eff: EffectiveRules,
   program: CompiledProgram,
   persons: Rec[],
+  who: string[],
   head: number,
-  hh: Rec,
+  ctx: EvalContext,
   householdUnit: Rec,
   results: Rec[],
   outcomes: Partial<Record<ProgramId, ProgramOutcome>>[],
-  base: { param: Rec; option: Rec; usedParams: Set<string> },
+  allUsed: ParamUse,
+  tally: Tally,
   trace: ConditionOutcome[] | undefined,
-  incomeOf: (p: Rec) => unknown,
 ): void {
-  const used = new Set<string>();
-  const headCtx: EvalContext = { ...base, usedParams: used, person: persons[head]!, household: hh, unit: householdUnit, result: results[head]! };
-  const unitVerdict = decide(program, headCtx, trace, 'household');
+  const used = new ParamUse();
+  aim(ctx, persons[head]!, householdUnit, results[head]!, used);
+  const unitVerdict = decide(program, ctx, trace, 'household', tally);
   if (unitVerdict.eligible !== 'no') {
     // The whole household is the unit: amount = the unit's amount + each member's supplement.
-    let amount: unknown = unitVerdict.eligible === 'yes' && program.amount ? program.amount.expr.evaluate(headCtx) : 0;
+    let amount: unknown = unitVerdict.eligible === 'yes' && program.amount ? program.amount.expr.evaluate(ctx) : 0;
     if (unitVerdict.eligible === 'yes' && program.amount?.memberSupplement) {
-      for (const [i, person] of persons.entries()) {
-        const s = program.amount.memberSupplement.evaluate({ ...base, usedParams: used, person, household: hh, unit: householdUnit, result: results[i]! });
-        amount = isUnknown(amount) || isUnknown(s) ? mergeUnknown(amount, s) : (amount as number) + (s as number);
+      for (let i = 0; i < persons.length; i++) {
+        aim(ctx, persons[i]!, householdUnit, results[i]!, used);
+        amount = addAmounts(amount, program.amount.memberSupplement.evaluate(ctx));
       }
     }
-    persons.forEach((person, i) => {
-      const isHead = i === head;
-      const outcome = amountOutcome(program, unitVerdict, amount, isHead, 'household');
-      outcome.outputs = outputsFor(program, { ...headCtx, person, result: results[i]! });
-      finish(outcome, used, base.usedParams, eff);
+    for (let i = 0; i < persons.length; i++) {
+      aim(ctx, persons[i]!, householdUnit, results[i]!, used);
+      // Each row's outputs may read more parameters; the row's provisional flag counts
+      // everything read for the unit so far, as the trace does.
+      const outputs = outputsFor(program, ctx);
+      const outcome = amountOutcome(program, unitVerdict, amount, i === head, 'household', outputs, provisionalOf(used, eff, tally));
+      allUsed.addAll(used);
       outcomes[i]![program.id] = outcome;
       results[i]![program.id] = resultView(outcome);
-    });
+    }
     return;
   }
   // The household is not eligible: single-person units (单人户), member by member.
-  persons.forEach((person, i) => {
-    const usedHere = new Set(used);
-    const ctx: EvalContext = { ...base, usedParams: usedHere, person, household: hh, unit: householdUnit, result: results[i]! };
-    const route = anyRoute(program.routes, ctx, trace, program.id, String(person.person_id));
+  for (let i = 0; i < persons.length; i++) {
+    const person = persons[i]!;
+    const usedHere = used.clone();
+    aim(ctx, person, householdUnit, results[i]!, usedHere);
+    const route = anyRoute(program.routes, ctx, trace, program.id, who[i]!);
     let outcome: ProgramOutcome;
     if (route.value === false) {
-      outcome = amountOutcome(program, { ...unitVerdict, failed: [...unitVerdict.failed, 'no_single_person_route'] }, 0, i === head, undefined);
+      const noRoute: ConditionsVerdict = { ...unitVerdict, failed: [...unitVerdict.failed, 'no_single_person_route'] };
+      outcome = amountOutcome(program, noRoute, 0, i === head, undefined, {}, provisionalOf(usedHere, eff, tally));
     } else {
       const own = incomeOf(person);
-      const singleUnit: Rec = { kind: 'single', size: 1, income_total: own, per_capita_income: own };
-      const singleCtx: EvalContext = { ...ctx, unit: singleUnit };
-      const v = decide(program, singleCtx, trace, String(person.person_id));
-      const combined = and(route.value, v);
-      combined.passed.unshift(...(route.id ? [`single_person:${route.id}`] : []));
+      ctx.unit = { kind: 'single', size: 1, income_total: own, per_capita_income: own };
+      const combined = and(route.value, decide(program, ctx, trace, who[i]!, tally));
+      if (route.id) combined.passed.unshift(`single_person:${route.id}`);
       let amount: unknown = 0;
       if (combined.eligible === 'yes' && program.amount) {
-        amount = program.amount.expr.evaluate(singleCtx);
-        if (program.amount.memberSupplement) {
-          const s = program.amount.memberSupplement.evaluate(singleCtx);
-          amount = isUnknown(amount) || isUnknown(s) ? mergeUnknown(amount, s) : (amount as number) + (s as number);
-        }
+        amount = program.amount.expr.evaluate(ctx);
+        if (program.amount.memberSupplement) amount = addAmounts(amount, program.amount.memberSupplement.evaluate(ctx));
       }
-      outcome = amountOutcome(program, combined, amount, true, combined.eligible === 'no' ? undefined : 'single');
+      const outputs = outputsFor(program, ctx);
+      outcome = amountOutcome(program, combined, amount, true, combined.eligible === 'no' ? undefined : 'single', outputs, provisionalOf(usedHere, eff, tally));
       if (combined.eligible === 'no') outcome.amountHere = i === head;
-      outcome.outputs = outputsFor(program, singleCtx);
     }
-    finish(outcome, usedHere, base.usedParams, eff);
+    allUsed.addAll(usedHere);
     outcomes[i]![program.id] = outcome;
     results[i]![program.id] = resultView(outcome);
-  });
+  }
 }
 
+/** A single-person unit's verdict given its route; `v` is fresh from `decide` and is reused. */
 function and(route: boolean | Unknown, v: ConditionsVerdict): ConditionsVerdict {
-  if (route === true) return { ...v, passed: [...v.passed] };
+  if (route === true) return v;
   // Route unknown: the person is eligible only if the route would hold.
-  const missing = new Set([...v.missing, ...(route as Unknown).missing]);
-  return { ...v, eligible: v.eligible === 'no' ? 'no' : 'unknown', undecided: [...v.undecided, 'single_person_route'], missing, passed: [...v.passed] };
+  v.undecided.push('single_person_route');
+  return {
+    eligible: v.eligible === 'no' ? 'no' : 'unknown',
+    passed: v.passed,
+    failed: v.failed,
+    undecided: v.undecided,
+    missing: [...v.missing, ...(route as Unknown).missing],
+  };
 }
 
 function anyRoute(routes: CompiledAlternative[], ctx: EvalContext, trace: ConditionOutcome[] | undefined, program: ProgramId, who: string): { value: boolean | Unknown; id?: string } {
@@ -192,39 +252,42 @@ function toEligibility(v: unknown): Eligibility {
 }
 
 /** Evaluate a program's conditions and exclusions with Kleene logic. */
-function decide(program: CompiledProgram, ctx: EvalContext, trace: ConditionOutcome[] | undefined, who: string): ConditionsVerdict {
-  const passed: string[] = [];
-  const failed: string[] = [];
-  const undecided: string[] = [];
-  const missing = new Set<string>();
-  const check = (c: CompiledCondition, kind: 'eligibility' | 'exclusion') => {
-    const { value, alternative } = conditionValue(c, ctx);
-    if (trace) {
-      const alternatives = c.anyOf?.map((a) => ({ id: a.id, result: toEligibility(a.expr.evaluate(ctx)), source: a.cite.source, ...(a.cite.clause !== undefined && { clause: a.cite.clause }), layer: a.layer }));
-      trace.push({ ...conditionTrace(program.id, c, kind, toEligibility(value), c.expr?.source, value, who), ...(alternative !== undefined && { alternative }), ...(alternatives && { alternatives }) });
-    }
-    const label = alternative ? `${c.id}/${alternative}` : c.id;
-    if (isUnknown(value)) {
-      undecided.push(kind === 'exclusion' ? `not:${c.id}` : c.id);
-      for (const m of value.missing) missing.add(m);
-    } else if ((value === true) === (kind === 'eligibility')) passed.push(kind === 'exclusion' ? `not:${c.id}` : label);
-    else failed.push(kind === 'exclusion' ? `excluded:${c.id}` : c.id);
-  };
-  for (const c of program.eligibility) check(c, 'eligibility');
-  for (const c of program.exclusions) check(c, 'exclusion');
+function decide(program: CompiledProgram, ctx: EvalContext, trace: ConditionOutcome[] | undefined, who: string, tally: Tally): ConditionsVerdict {
+  tally.missing = NO_NAMES;
+  for (const c of program.eligibility) check(tally, program, c, 'eligibility', ctx, trace, who);
+  for (const c of program.exclusions) check(tally, program, c, 'exclusion', ctx, trace, who);
+  const passed = tally.passed.take();
+  const failed = tally.failed.take();
+  const undecided = tally.undecided.take();
   const eligible: Eligibility = failed.length ? 'no' : undecided.length ? 'unknown' : 'yes';
-  return { eligible, passed, failed, undecided, missing };
+  return { eligible, passed, failed, undecided, missing: tally.missing };
 }
 
-function conditionValue(c: CompiledCondition, ctx: EvalContext): { value: unknown; alternative?: string } {
-  if (c.expr) return { value: c.expr.evaluate(ctx) };
-  let acc: unknown = false;
-  for (const a of c.anyOf ?? []) {
-    const v = a.expr.evaluate(ctx);
-    if (v === true) return { value: true, alternative: a.id };
-    if (isUnknown(v)) acc = mergeUnknown(acc, v);
+/** Evaluate one condition (an `any_of` stops at the first alternative that holds) into the verdict. */
+function check(verdict: Tally, program: CompiledProgram, c: CompiledCondition, kind: 'eligibility' | 'exclusion', ctx: EvalContext, trace: ConditionOutcome[] | undefined, who: string): void {
+  let value: unknown = false;
+  let alternative: string | undefined;
+  if (c.expr) value = c.expr.evaluate(ctx);
+  else if (c.anyOf) {
+    for (const a of c.anyOf) {
+      const v = a.expr.evaluate(ctx);
+      if (v === true) {
+        value = true;
+        alternative = a.id;
+        break;
+      }
+      if (isUnknown(v)) value = mergeUnknown(value, v);
+    }
   }
-  return { value: acc };
+  if (trace) {
+    const alternatives = c.anyOf?.map((a) => ({ id: a.id, result: toEligibility(a.expr.evaluate(ctx)), source: a.cite.source, ...(a.cite.clause !== undefined && { clause: a.cite.clause }), layer: a.layer }));
+    trace.push({ ...conditionTrace(program.id, c, kind, toEligibility(value), c.expr?.source, value, who), ...(alternative !== undefined && { alternative }), ...(alternatives && { alternatives }) });
+  }
+  if (isUnknown(value)) {
+    verdict.undecided.push(kind === 'exclusion' ? `not:${c.id}` : c.id);
+    verdict.missing = verdict.missing.length ? [...verdict.missing, ...value.missing] : value.missing;
+  } else if ((value === true) === (kind === 'eligibility')) verdict.passed.push(kind === 'exclusion' ? `not:${c.id}` : alternative ? `${c.id}/${alternative}` : c.id);
+  else verdict.failed.push(kind === 'exclusion' ? `excluded:${c.id}` : c.id);
 }
 
 function conditionTrace(program: ProgramId, c: { id: string; zh: string; en: string; cite: { source: string; clause?: string | undefined }; layer: string }, kind: ConditionOutcome['kind'], result: Eligibility, expr: string | undefined, value: unknown, who: string): ConditionOutcome {
@@ -244,17 +307,17 @@ function conditionTrace(program: ProgramId, c: { id: string; zh: string; en: str
   };
 }
 
-/** Person-level programs: add the amount (when eligible) to a verdict. */
-function withAmount(program: CompiledProgram, v: ConditionsVerdict, ctx: EvalContext): ProgramOutcome {
-  const amount = v.eligible === 'yes' && program.amount ? program.amount.expr.evaluate(ctx) : 0;
-  const outcome = amountOutcome(program, v, amount, true, undefined);
-  outcome.outputs = outputsFor(program, ctx);
-  return outcome;
-}
-
-function amountOutcome(program: CompiledProgram, v: ConditionsVerdict, amount: unknown, here: boolean, unit: 'household' | 'single' | undefined): ProgramOutcome {
+function amountOutcome(
+  program: CompiledProgram,
+  v: ConditionsVerdict,
+  amount: unknown,
+  here: boolean,
+  unit: 'household' | 'single' | undefined,
+  outputs: Outputs,
+  provisional: string[],
+): ProgramOutcome {
   // Missing data is named only where it leaves something unknown.
-  const missing = new Set(v.eligible === 'unknown' ? v.missing : []);
+  let missing: readonly string[] = v.eligible === 'unknown' ? v.missing : NO_NAMES;
   let amountFen: number | null;
   let yearlyFen: number | null | undefined;
   let amountNote: string | undefined;
@@ -270,7 +333,7 @@ function amountOutcome(program: CompiledProgram, v: ConditionsVerdict, amount: u
   } else if (isUnknown(amount)) {
     amountFen = null;
     if (program.amount?.yearly) yearlyFen = null;
-    for (const m of amount.missing) missing.add(m);
+    missing = amount.missing;
     amountNote = `amount unknown: ${amount.missing.join(', ')}`;
   } else {
     // Amounts are never negative: a formula that would go below zero pays nothing.
@@ -283,27 +346,25 @@ function amountOutcome(program: CompiledProgram, v: ConditionsVerdict, amount: u
     } else amountFen = fen;
   }
   const showAmount = here || v.eligible !== 'yes';
-  const reasons = v.eligible === 'no' ? v.failed : v.eligible === 'unknown' ? v.undecided : v.passed;
-  return {
-    program: program.id,
-    eligible: v.eligible,
-    amountFen: showAmount ? amountFen : 0,
-    ...(yearlyFen !== undefined && { yearlyFen: showAmount ? yearlyFen : 0 }),
-    ...(unit !== undefined && { unit }),
-    amountHere: showAmount,
-    reasons,
-    passed: v.passed,
-    failed: v.failed,
-    undecided: v.undecided,
-    missing: [...missing].sort(),
-    ...(amountNote !== undefined && { amountNote }),
-    outputs: {},
-    provisional: [],
-  };
+  // Built key by key rather than with conditional spreads: the key order is the JSON
+  // field order, and optional keys are left out, not set to undefined.
+  const o = { program: program.id, eligible: v.eligible, amountFen: showAmount ? amountFen : 0 } as ProgramOutcome;
+  if (yearlyFen !== undefined) o.yearlyFen = showAmount ? yearlyFen : 0;
+  if (unit !== undefined) o.unit = unit;
+  o.amountHere = showAmount;
+  o.reasons = v.eligible === 'no' ? v.failed : v.eligible === 'unknown' ? v.undecided : v.passed;
+  o.passed = v.passed;
+  o.failed = v.failed;
+  o.undecided = v.undecided;
+  o.missing = sortedUnique(missing);
+  if (amountNote !== undefined) o.amountNote = amountNote;
+  o.outputs = outputs;
+  o.provisional = provisional;
+  return o;
 }
 
-function outputsFor(program: CompiledProgram, ctx: EvalContext): Record<string, string | number | boolean | null> {
-  const out: Record<string, string | number | boolean | null> = {};
+function outputsFor(program: CompiledProgram, ctx: EvalContext): Outputs {
+  const out: Outputs = {};
   for (const o of program.outputs) {
     const v = o.expr.evaluate(ctx);
     out[o.name] = isUnknown(v) ? null : (v as string | number | boolean);
@@ -311,16 +372,21 @@ function outputsFor(program: CompiledProgram, ctx: EvalContext): Record<string, 
   return out;
 }
 
-/** Record the parameters an outcome read, and flag the provisional ones on it. */
-function finish(outcome: ProgramOutcome, used: Set<string>, all: Set<string>, eff: EffectiveRules): void {
-  for (const u of used) all.add(u);
-  outcome.provisional = [...used].filter((n) => eff.params.get(n)?.confidence === 'provisional').sort();
+/** The provisional parameters among those read, sorted. */
+function provisionalOf(used: ParamUse, eff: EffectiveRules, tally: Tally): string[] {
+  for (let i = 0; i < used.size; i++) {
+    const n = used.names[i]!;
+    if (eff.params.get(n)?.confidence === 'provisional') tally.names.push(n);
+  }
+  return sortNames(tally.names.take());
 }
 
 function resultView(o: ProgramOutcome): Rec {
+  // Unknowns are immutable: one serves for both fields.
+  const unknown = o.eligible === 'unknown' || o.amountFen === null ? new Unknown(o.missing) : undefined;
   return {
-    eligible: o.eligible === 'unknown' ? new Unknown(o.missing) : o.eligible === 'yes',
-    amount: o.amountFen ?? new Unknown(o.missing),
+    eligible: o.eligible === 'unknown' ? unknown : o.eligible === 'yes',
+    amount: o.amountFen ?? unknown,
     unit: o.unit ?? (o.eligible === 'yes' ? 'person' : 'none'),
   };
 }

@@ -19,7 +19,12 @@ export interface EvalContext {
   option: Readonly<Record<string, unknown>>;
   result?: Readonly<Record<string, unknown>>;
   /** Names of the parameters read, for the trace and the provisional flag. */
-  usedParams?: Set<string>;
+  usedParams?: ParamReadLog;
+}
+
+/** Where parameter reads are recorded: a Set<string>, or the engine's cheaper list. */
+export interface ParamReadLog {
+  add(name: string): unknown;
 }
 
 export type Evaluator = (ctx: EvalContext) => unknown;
@@ -49,9 +54,13 @@ type Root = (typeof ROOTS)[number];
 interface Node {
   fn: Evaluator;
   type: string;
+  /** Set for a literal (and a list of literals), so that operators can skip evaluating it. */
+  constant?: { value: unknown };
+  /** Set for a list of literals: its items. */
+  literals?: readonly unknown[];
 }
 
-const hasOwn = (o: object, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k);
+const hasOwn = (o: object, k: string): boolean => Object.hasOwn(o, k);
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 /** Parse, type-check and compile one expression; `expected` is the type the rule demands. */
@@ -175,7 +184,7 @@ function elementType(type: string): string {
 }
 
 function constant(value: unknown, type: string): Node {
-  return { fn: () => value, type };
+  return { fn: () => value, type, constant: { value } };
 }
 
 function literalType(v: unknown): string {
@@ -269,6 +278,7 @@ function compileNode(node: ASTNode, schema: ExprSchema, refs: Set<string>): Node
       const first = items[0]?.type ?? 'dyn';
       return {
         type: `list<${first}>`,
+        ...(items.every((i) => i.constant !== undefined) && { literals: items.map((i) => i.constant!.value) }),
         fn: (c) => {
           const out = items.map((i) => i.fn(c));
           const unknownItem = out.find(isUnknown);
@@ -315,16 +325,7 @@ function compileField(node: ASTNode, [objNode, field]: [ASTNode, string], schema
         },
       };
     }
-    const missing = new Unknown([name]);
-    return {
-      type,
-      fn: (c) => {
-        const record = (c as unknown as Record<string, Record<string, unknown> | undefined>)[root];
-        if (record === undefined) return missing;
-        const v = hasOwn(record, field) ? record[field] : undefined;
-        return v === undefined || v === null ? missing : v;
-      },
-    };
+    return { type, fn: recordField(root, field, new Unknown([name])) };
   }
   // A field of a computed record: only `result.<program>.<field>` in this language.
   const obj = compileNode(objNode, schema, refs);
@@ -344,6 +345,35 @@ function compileField(node: ASTNode, [objNode, field]: [ASTNode, string], schema
     };
   }
   return unsupported(node, 'field access on this value');
+}
+
+/**
+ * Read `<root>.<field>`: only an own property counts, and an absent or null one is the
+ * (preallocated) Unknown naming it. One closure per root, so that each reads its record
+ * with a plain property access rather than a lookup by the root's name.
+ */
+function recordField(root: Exclude<Root, 'param'>, field: string, missing: Unknown): Evaluator {
+  // Records are plain objects, so a value found under a name that Object.prototype does
+  // not have (every rule field: `age`, `hukou`, …) is an own property; only the rest
+  // (`toString`, …) need the own-property check.
+  const inheritable = field in Object.prototype;
+  const read = (record: Readonly<Record<string, unknown>> | undefined): unknown => {
+    if (record === undefined) return missing;
+    const v = record[field];
+    return v === undefined || v === null || (inheritable && !hasOwn(record, field)) ? missing : v;
+  };
+  switch (root) {
+    case 'person':
+      return (c) => read(c.person);
+    case 'household':
+      return (c) => read(c.household);
+    case 'unit':
+      return (c) => read(c.unit);
+    case 'option':
+      return (c) => read(c.option);
+    case 'result':
+      return (c) => read(c.result);
+  }
 }
 
 function numericResultType(op: string, l: string, r: string): string {
@@ -384,6 +414,16 @@ function compileBinary(node: ASTNode, op: string, [ln, rn]: [ASTNode, ASTNode], 
         return unsupported(node, `the operator "${op}"`);
     }
   })();
+  // `x in ["a", "b"]`: a list of literals is built once, not on every evaluation.
+  if (op === 'in' && r.literals !== undefined) {
+    const list = r.literals;
+    return { type, fn: (c) => { const a = l.fn(c); return isUnknown(a) ? mergeUnknown(a, list) : list.includes(a); } };
+  }
+  // A literal right side (`person.age >= 60`) needs neither evaluating nor checking.
+  if (r.constant !== undefined) {
+    const b = r.constant.value;
+    return { type, fn: (c) => { const a = l.fn(c); return isUnknown(a) ? mergeUnknown(a, b) : apply(a, b); } };
+  }
   return {
     type,
     fn: (c) => {
@@ -434,6 +474,23 @@ function compileCall(node: ASTNode, [name, argNodes]: [string, ASTNode[]], schem
   const impl = FUNCTIONS[name];
   if (!impl) return unsupported(node, `the function "${name}"`, didYouMean(name, FUNCTION_NAMES));
   const type = ['round_half_up', 'round_half_even', 'floor', 'ceil', 'yuan'].includes(name) ? 'int' : (argsC[0]?.type ?? 'dyn');
+  // One and two arguments (every function but none) without the argument array.
+  if (argsC.length === 1) {
+    const x = argsC[0]!.fn;
+    return { type, fn: (c) => { const v = x(c); return isUnknown(v) ? mergeUnknown(undefined, v) : impl(v as number); } };
+  }
+  if (argsC.length === 2) {
+    const x = argsC[0]!.fn;
+    const y = argsC[1]!.fn;
+    return {
+      type,
+      fn: (c) => {
+        const a = x(c);
+        const b = y(c);
+        return isUnknown(a) || isUnknown(b) ? mergeUnknown(a, b) : impl(a as number, b as number);
+      },
+    };
+  }
   return {
     type,
     fn: (c) => {

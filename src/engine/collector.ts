@@ -1,0 +1,35 @@
+/**
+ * A reusable list for building the many small string arrays of an outcome (condition ids,
+ * parameter names). Pushing onto a fresh `[]` gives it room for 17 items at once; the
+ * engine builds a few such arrays per outcome, millions of times, so it collects here
+ * and copies out exactly the items it got.
+ */
+export class Collector {
+  private readonly items: string[] = [];
+  private count = 0;
+
+  push(item: string): void {
+    this.items[this.count++] = item;
+  }
+
+  /** The items collected since the last take, as a new array; the collector is emptied. */
+  take(): string[] {
+    const n = this.count;
+    this.count = 0;
+    // Array literals for the usual zero to two items: cheaper than a call to slice.
+    if (n === 0) return [];
+    if (n === 1) return [this.items[0]!];
+    if (n === 2) return [this.items[0]!, this.items[1]!];
+    return this.items.slice(0, n);
+  }
+}
+
+/** The scratch lists of one household's evaluation (never shared between calls). */
+export class Tally {
+  readonly passed = new Collector();
+  readonly failed = new Collector();
+  readonly undecided = new Collector();
+  readonly names = new Collector();
+  /** Names from the undecided conditions so far, unsorted and possibly repeated. */
+  missing: readonly string[] = [];
+}
