@@ -113,10 +113,17 @@ function why(o: ProgramOutcome, conds: ConditionOutcome[], eff: EffectiveRules, 
   if (o.eligible === 'yes') {
     for (const c of conds.filter((x) => x.kind !== 'exclusion' && x.result === 'yes')) lines.push(`✔ ${text(c)}`);
   } else if (o.eligible === 'no') {
+    // No leading spaces: the table wraps a line that starts with spaces by cutting it.
+    const misses = (ms: { en: string; zh: string }[] | undefined, _indent: string) => (ms ?? []).map((m) => `→ ${zh ? m.zh : m.en}`);
     for (const c of conds.filter((x) => (x.kind === 'eligibility' && x.result === 'no') || (x.kind === 'exclusion' && x.result === 'yes'))) {
       lines.push(`${c.kind === 'exclusion' ? (zh ? '排除：' : 'excluded: ') : '✖ '}${text(c)}`);
+      lines.push(...misses(c.miss, '   '));
+      for (const a of c.alternatives ?? []) if (a.miss?.length) lines.push(`· ${a.id}:`, ...misses(a.miss, '     '));
     }
-    if (o.failed.includes('no_single_person_route')) lines.push(zh ? '✖ 家庭不符合，且本人不符合任何单人户条件' : '✖ the household does not qualify, and no single-person (单人户) route applies');
+    if (o.failed.includes('no_single_person_route')) {
+      lines.push(zh ? '✖ 家庭不符合，且本人不符合任何单人户条件' : '✖ the household does not qualify, and no single-person (单人户) route applies');
+      for (const r of conds.filter((x) => x.kind === 'route' && x.result === 'no')) if (r.miss?.length) lines.push(`· ${r.id.replace('single_person:', '')}:`, ...misses(r.miss, '     '));
+    }
   } else {
     for (const c of conds.filter((x) => x.result === 'unknown')) lines.push(`? ${text(c)}`);
     const ask = o.missing.map((m) => questionFor(m, lang)?.prompt ?? (m.startsWith('param.') ? (zh ? `规则缺少数值：${m}` : `no figure in the rules: ${m}`) : m));
@@ -124,6 +131,45 @@ function why(o: ProgramOutcome, conds: ConditionOutcome[], eff: EffectiveRules, 
   }
   if (o.amountNote && o.eligible === 'yes') lines.push(zh ? `金额未知：${o.missing.join(', ')}` : o.amountNote);
   return lines.join('\n');
+}
+
+/** Display width of a character: East Asian wide and full-width forms take two columns. */
+function charWidth(ch: string): number {
+  const c = ch.codePointAt(0)!;
+  return (c >= 0x1100 && c <= 0x115f) || (c >= 0x2e80 && c <= 0xa4cf) || (c >= 0xac00 && c <= 0xd7a3) || (c >= 0xf900 && c <= 0xfaff) || (c >= 0xfe30 && c <= 0xfe4f) || (c >= 0xff00 && c <= 0xff60) || (c >= 0xffe0 && c <= 0xffe6) ? 2 : 1;
+}
+
+/**
+ * Wrap text to a display width, breaking at spaces where possible and anywhere inside a
+ * run of Chinese (which has no spaces), so nothing is cut off in the table.
+ */
+export function wrapDisplay(text: string, width: number): string {
+  const out: string[] = [];
+  for (const line of text.split('\n')) {
+    let current = '';
+    let w = 0;
+    let lastSpace = -1;
+    for (const ch of line) {
+      const cw = charWidth(ch);
+      if (w + cw > width) {
+        if (lastSpace > 0 && ch !== ' ') {
+          out.push(current.slice(0, lastSpace));
+          current = current.slice(lastSpace + 1);
+        } else {
+          out.push(current);
+          current = '';
+        }
+        w = [...current].reduce((n, c) => n + charWidth(c), 0);
+        lastSpace = -1;
+        if (ch === ' ' && current === '') continue;
+      }
+      if (ch === ' ') lastSpace = current.length;
+      current += ch;
+      w += cw;
+    }
+    out.push(current);
+  }
+  return out.join('\n');
 }
 
 export function renderCheck(outcome: HouseholdOutcome, eff: EffectiveRules, persons: readonly string[], lang: Lang, io: Io): string {
@@ -139,11 +185,12 @@ export function renderCheck(outcome: HouseholdOutcome, eff: EffectiveRules, pers
   );
   for (const p of outcome.persons.filter((x) => persons.includes(x.personId))) {
     const t = new Table({ head: zh ? ['项目', '结果', '月金额（元）', '依据'] : ['program', 'result', 'CNY / month', 'why'], style: { head: io.isTTY.out ? ['cyan'] : [], border: io.isTTY.out ? ['grey'] : [] }, wordWrap: true, colWidths: [22, 14, 14, 70] });
+    const WHY_WIDTH = 66;
     for (const id of PROGRAM_IDS) {
       const o = p.programs[id];
       if (!o) continue;
       const amount = o.amountFen === null ? (o.eligible === 'no' ? '0.00' : '?') : `${formatYuan(o.amountFen)}${o.yearlyFen ? ` (${formatYuan(o.yearlyFen)}/${zh ? '年' : 'yr'})` : ''}${o.unit === 'single' ? (zh ? ' 单人户' : ' alone') : ''}`;
-      t.push([zh ? PROGRAM_NAMES[id].zh : PROGRAM_NAMES[id].en, label(o, zh), o.eligible === 'yes' || o.amountFen ? amount : o.eligible === 'no' ? '—' : '?', why(o, conditionsFor(outcome, p.personId, id), eff, lang)]);
+      t.push([zh ? PROGRAM_NAMES[id].zh : PROGRAM_NAMES[id].en, label(o, zh), o.eligible === 'yes' || o.amountFen ? amount : o.eligible === 'no' ? '—' : '?', wrapDisplay(why(o, conditionsFor(outcome, p.personId, id), eff, lang), WHY_WIDTH)]);
     }
     const facts = p.facts;
     out.push(`\n${p.personId}${facts.age !== null ? ` — ${zh ? '年龄' : 'age'} ${facts.age}` : ''}${facts.disabled ? ` — ${zh ? '持证残疾人' : 'disabled'}${facts.severe ? (zh ? '（重度）' : ' (severe)') : ''}` : ''}`);

@@ -203,7 +203,7 @@ export async function runCheck(f: CheckFlags, g: GlobalOptions, io: Io): Promise
   const outcome =
     !f.household && !anyPersonFlag && io.ask
       ? await questionnaire(raw, eff, io, lang)
-      : evaluateHousehold(eff, { household_id: raw.householdId, members: parseMembers(raw, f.household) }, { trace: true });
+      : evaluateHousehold(eff, { household_id: raw.householdId, members: parseMembers(raw, f.household) }, { trace: true, misses: true });
 
   const shown = f.household ? outcome.persons.map((p) => p.personId) : ['P1'];
   if (f.json) io.out(`${JSON.stringify(outcome, null, 2)}\n`);
@@ -274,7 +274,7 @@ async function questionnaire(raw: RawHousehold, eff: EffectiveRules, io: Io, lan
     for (let i = 3; i <= size; i++) raw.members.push({ person_id: `P${i}`, relation: '家庭成员', monthly_income: '0', ...(applicant.hukou !== undefined && { hukou: applicant.hukou }) });
     await askValid(zh ? '其他家庭成员月收入合计（元）：' : "the other members' monthly income, together (CNY):", (a) => (others.monthly_income = a), others);
   }
-  let outcome = evaluateHousehold(eff, { household_id: raw.householdId, members: parseMembers(raw) }, { trace: true });
+  let outcome = evaluateHousehold(eff, { household_id: raw.householdId, members: parseMembers(raw) }, { trace: true, misses: true });
   const skipped = new Set<string>();
   for (let turn = 0; turn < 40; turn++) {
     const next = missingToAsk(outcome, ['P1']).find((m) => !skipped.has(m));
@@ -284,7 +284,7 @@ async function questionnaire(raw: RawHousehold, eff: EffectiveRules, io: Io, lan
     const target = q && raw.members.find((m) => m.person_id === q.person);
     if (!q || !target) continue;
     await askValid(q.prompt, (a) => q.apply(target, a, eff.asOf), target);
-    outcome = evaluateHousehold(eff, { household_id: raw.householdId, members: parseMembers(raw) }, { trace: true });
+    outcome = evaluateHousehold(eff, { household_id: raw.householdId, members: parseMembers(raw) }, { trace: true, misses: true });
   }
   return outcome;
 }

@@ -9,6 +9,7 @@ import { BencalcError, BencalcErrors, EXIT, type Lang } from '../errors.js';
 import { registerRulesCommands, type CommandState } from './rules-commands.js';
 import { registerBatchCommand } from './batch.js';
 import { registerCheckCommand } from './check.js';
+import { registerCoverageCommand } from './coverage.js';
 import { registerAuditCommand } from './audit.js';
 import { VERSION } from '../version.js';
 
@@ -47,6 +48,7 @@ export function buildProgram(io: Io, state: CommandState): Command {
     });
   registerBatchCommand(program, io, state);
   registerCheckCommand(program, io, state);
+  registerCoverageCommand(program, io, state);
   registerAuditCommand(program, io, state);
   registerRulesCommands(program, io, state);
   return program;

@@ -24,6 +24,7 @@ import type { ProgramId } from '../rules/schema.js';
 import { personRecord, headIndex } from './derive.js';
 import { ParamUse } from './param-use.js';
 import { Tally } from './collector.js';
+import { MissExplainer } from './nearest-miss.js';
 import type { ConditionOutcome, Eligibility, HouseholdOutcome, PersonOutcome, ProgramOutcome } from './types.js';
 
 type Rec = Record<string, unknown>;
@@ -45,8 +46,14 @@ const NO_NAMES: readonly string[] = Object.freeze([]);
  * object keeps one shape); a record that does not apply is undefined, which expressions
  * read exactly as an absent one.
  */
-function householdContext(eff: EffectiveRules, household: Rec, used: ParamUse): EvalContext {
-  return { person: undefined, household, unit: undefined, param: eff.paramValues, option: eff.optionValues, result: undefined, usedParams: used };
+function householdContext(eff: EffectiveRules, household: Rec, used: ParamUse, misses: boolean): EvalContext {
+  const ctx: EvalContext = { person: undefined, household, unit: undefined, param: eff.paramValues, option: eff.optionValues, result: undefined, usedParams: used, explainMiss: undefined };
+  if (misses) {
+    // Reads the context as it is aimed when a condition fails.
+    const explainer = new MissExplainer(eff.compiled);
+    ctx.explainMiss = (source) => explainer.explain(source, ctx);
+  }
+  return ctx;
 }
 
 /** Point the context at one person (and unit) for the program being decided. */
@@ -58,7 +65,7 @@ function aim(ctx: EvalContext, person: Rec, unit: Rec | undefined, result: Rec, 
 }
 
 /** Evaluate every program for every member of a household. */
-export function evaluateHousehold(eff: EffectiveRules, household: HouseholdInput, opts: { trace?: boolean } = {}): HouseholdOutcome {
+export function evaluateHousehold(eff: EffectiveRules, household: HouseholdInput, opts: { trace?: boolean; misses?: boolean } = {}): HouseholdOutcome {
   const compiled = eff.compiled;
   const usedParams = new ParamUse();
   const conditions: ConditionOutcome[] | undefined = opts.trace ? [] : undefined;
@@ -72,7 +79,7 @@ export function evaluateHousehold(eff: EffectiveRules, household: HouseholdInput
     hukou: persons[head]?.hukou,
   };
   // Facts record their parameter reads on the household, not on any one outcome.
-  const ctx = householdContext(eff, hh, usedParams);
+  const ctx = householdContext(eff, hh, usedParams, (opts.trace ?? false) && (opts.misses ?? false));
   const tally = new Tally();
 
   // Person facts (e.g. counted_income after the jurisdiction's disregards).
@@ -240,7 +247,11 @@ function anyRoute(routes: CompiledAlternative[], ctx: EvalContext, trace: Condit
   let acc: boolean | Unknown = false;
   for (const r of routes) {
     const v = r.expr.evaluate(ctx);
-    trace?.push(conditionTrace(program, r, 'route', toEligibility(v), r.expr.source, v, who));
+    if (trace) {
+      const entry = conditionTrace(program, r, 'route', toEligibility(v), r.expr.source, v, who);
+      if (v === false && ctx.explainMiss) entry.miss = ctx.explainMiss(r.expr.source);
+      trace.push(entry);
+    }
     if (v === true) return { value: true, id: r.id };
     if (isUnknown(v)) acc = mergeUnknown(acc, v);
   }
@@ -280,8 +291,15 @@ function check(verdict: Tally, program: CompiledProgram, c: CompiledCondition, k
     }
   }
   if (trace) {
-    const alternatives = c.anyOf?.map((a) => ({ id: a.id, result: toEligibility(a.expr.evaluate(ctx)), source: a.cite.source, ...(a.cite.clause !== undefined && { clause: a.cite.clause }), layer: a.layer }));
-    trace.push({ ...conditionTrace(program.id, c, kind, toEligibility(value), c.expr?.source, value, who), ...(alternative !== undefined && { alternative }), ...(alternatives && { alternatives }) });
+    // A failed eligibility condition gets its nearest miss when asked for (check).
+    const explain = kind === 'eligibility' && value === false ? ctx.explainMiss : undefined;
+    const alternatives = c.anyOf?.map((a) => {
+      const result = toEligibility(a.expr.evaluate(ctx));
+      return { id: a.id, result, source: a.cite.source, ...(a.cite.clause !== undefined && { clause: a.cite.clause }), layer: a.layer, ...(explain && result === 'no' && { miss: explain(a.expr.source) }) };
+    });
+    const entry: ConditionOutcome = { ...conditionTrace(program.id, c, kind, toEligibility(value), c.expr?.source, value, who), ...(alternative !== undefined && { alternative }), ...(alternatives && { alternatives }) };
+    if (explain && c.expr) entry.miss = explain(c.expr.source);
+    trace.push(entry);
   }
   if (isUnknown(value)) {
     verdict.undecided.push(kind === 'exclusion' ? `not:${c.id}` : c.id);

@@ -2,6 +2,11 @@
 import type { ProgramId } from '../rules/schema.js';
 import type { ParamInEffect } from '../rules/effective.js';
 
+export interface Miss {
+  en: string;
+  zh: string;
+}
+
 export type Eligibility = 'yes' | 'no' | 'unknown';
 
 export interface ConditionOutcome {
@@ -12,7 +17,9 @@ export interface ConditionOutcome {
   /** For an `any_of` condition, the alternative that decided it. */
   alternative?: string;
   /** For an `any_of` condition, every alternative's result (traced runs evaluate them all). */
-  alternatives?: { id: string; result: Eligibility; source: string; clause?: string; layer: string }[];
+  alternatives?: { id: string; result: Eligibility; source: string; clause?: string; layer: string; miss?: Miss[] }[];
+  /** For a failed condition, when asked for (`check`): the nearest miss, computed from the rule. */
+  miss?: Miss[];
   result: Eligibility;
   kind: 'eligibility' | 'exclusion' | 'route';
   zh: string;

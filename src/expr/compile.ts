@@ -18,6 +18,8 @@ export interface EvalContext {
   param: Readonly<Record<string, unknown>>;
   option: Readonly<Record<string, unknown>>;
   result?: Readonly<Record<string, unknown>>;
+  /** Set by `check`: explains why a failed condition's expression is not true. */
+  explainMiss?: ((source: string) => { en: string; zh: string }[]) | undefined;
   /** Names of the parameters read, for the trace and the provisional flag. */
   usedParams?: ParamReadLog;
 }
@@ -98,6 +100,14 @@ export function compileExpression(
     if (e instanceof UnsupportedError) return { ok: false, problem: e.problem };
     throw e;
   }
+}
+
+/**
+ * Compile one node of an already checked expression (for explaining a result part by part).
+ * Throws for nodes outside the subset, which a checked expression's nodes never are.
+ */
+export function compileSubexpression(node: ASTNode, schema: ExprSchema): Evaluator {
+  return compileNode(node, schema, new Set()).fn;
 }
 
 function typeFits(actual: string, expected: string): boolean {

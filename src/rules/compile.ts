@@ -79,6 +79,8 @@ export interface CompiledFact {
 export interface CompiledRules {
   merged: MergedRules;
   schema: ExprSchema;
+  /** The type-checking environment of the expressions (for explaining them later). */
+  env: Environment;
   personFacts: CompiledFact[];
   householdFacts: CompiledFact[];
   /** Programs in evaluation (dependency) order. */
@@ -164,7 +166,7 @@ export function compileRules(merged: MergedRules): { compiled?: CompiledRules; e
   }
   const ordered = dependencyOrder(programs, merged, errors);
   if (errors.length) return { errors };
-  return { compiled: { merged, schema, personFacts, householdFacts, programs: ordered }, errors };
+  return { compiled: { merged, schema, env: envFull, personFacts, householdFacts, programs: ordered }, errors };
 }
 
 type CompileFn = (env: Environment, source: string, origin: Origin, sub: KeyPath, expected: 'bool' | 'int' | 'double' | 'string' | 'any') => CompiledExpression | undefined;

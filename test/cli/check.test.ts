@@ -121,3 +121,45 @@ members:
     expect(badId.stderr).not.toContain('110105194912310021');
   });
 });
+
+describe('nearest miss', () => {
+  it('says how far income is above the standard', async () => {
+    const r = await check('-j', '990100', '--as-of', '2024-08-01', '--age', '50', '--hukou', 'urban', '--income', '777', '--json');
+    const below = JSON.parse(r.stdout).conditions.find((c: { id: string }) => c.id === 'income_below_standard');
+    expect(below.miss[0].en).toContain('income per person 777.00 is 42.00 above the dibao standard 735.00');
+    expect(below.miss[0].zh).toBe('人均月收入 777.00元高于最低生活保障标准 735.00元，相差 42.00元');
+    const table = await check('-j', '990100', '--as-of', '2024-08-01', '--age', '50', '--hukou', 'urban', '--income', '777');
+    expect(table.stdout.replace(/[│\s]+/g, ' ')).toContain('income per person 777.00 is 42.00 above the dibao standard 735.00');
+  });
+
+  it('names what an extension covers when the category is outside it', async () => {
+    const r = await check('-j', '990100', '--as-of', '2024-08-01', '--age', '30', '--disability', 'physical:3', '--hukou', 'urban', '--income', '3000', '--needs-care', '--no-special-hardship', '--no-work-injury-care', '--option', 'care_subsidy_non_severe=on', '--json');
+    const scope = JSON.parse(r.stdout).conditions.find((c: { program: string; id: string }) => c.program === 'care_subsidy' && c.id === 'scope');
+    const alt = scope.alternatives.find((a: { id: string }) => a.id === 'grade_3_4_intellectual_mental');
+    expect(alt.miss.map((m: { en: string }) => m.en)).toContain('disability category is physical; covered: intellectual, mental');
+  });
+
+  it('every "not eligible" comes with its nearest miss or the exclusion that holds', async () => {
+    const cases: string[][] = [];
+    for (const age of ['3', '10', '30', '65']) {
+      for (const dis of ['physical:1', 'intellectual:3', 'visual:4', undefined]) {
+        for (const income of ['0', '900', '3000']) {
+          cases.push(['--age', age, '--hukou', 'urban', '--income', income, '--members', '2', '--household-income', String(Number(income) + 600), ...(dis ? ['--disability', dis] : []), '--needs-care', '--no-special-hardship', '--no-work-injury-care', '--no-orphan', '--no-autism', '--no-employed']);
+        }
+      }
+    }
+    for (const args of cases) {
+      const out = JSON.parse((await check('-j', '990100', '--as-of', '2024-08-01', ...args, '--json')).stdout);
+      const p1 = out.persons[0];
+      for (const [program, o] of Object.entries(p1.programs) as [string, { eligible: string; failed: string[] }][]) {
+        if (o.eligible !== 'no') continue;
+        const conds = out.conditions.filter((c: { program: string; person?: string }) => c.program === program && (c.person === 'P1' || c.person === undefined));
+        const explained = conds.some(
+          (c: { kind: string; result: string; miss?: unknown[]; alternatives?: { miss?: unknown[] }[] }) =>
+            (c.kind !== 'exclusion' && c.result === 'no' && ((c.miss?.length ?? 0) > 0 || (c.alternatives ?? []).some((a) => (a.miss?.length ?? 0) > 0))) || (c.kind === 'exclusion' && c.result === 'yes'),
+        );
+        expect(explained, `${program} for ${args.join(' ')}`).toBe(true);
+      }
+    }
+  });
+});

@@ -1,0 +1,455 @@
+/**
+ * `bencalc coverage <roster.csv>`: who is eligible and who is receiving, per program and per
+ * region — covered, eligible but not receiving (应保未保), receiving but not eligible — and
+ * the coverage rate against the plans' 100 % targets.
+ *
+ * It is a batch run and a count: the roster goes through `runBatch` into a temporary file
+ * (exact cells: no formula escaping, no masking), which is then read back beside the roster
+ * (for the input line numbers) and aggregated. Memory stays flat: one row at a time, the
+ * lists are streamed to their file.
+ *
+ * Per person and program, with E the `<program>_eligible` result and R the roster's
+ * `receiving_<program>` cell (Y/是/1/true, N/否/0/false, or blank):
+ * - E = Y, R = yes: covered; E = Y, R = no: 应保未保; E = Y, R blank: to check (unknown);
+ * - E = N, R = yes: receiving but not eligible (with the reason); E = N otherwise: nothing;
+ * - E = ?: to check (unknown), whatever R says — neither covered nor a miss.
+ * Rows with an error are left out and counted. A program whose receiving column is absent
+ * has only its eligibility figures: its coverage is not known, and it is said so.
+ */
+import type { Command } from 'commander';
+import { Option } from 'commander';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Table from 'cli-table3';
+import { BencalcError, EXIT, type Lang } from '../errors.js';
+import { PROGRAM_IDS, type ProgramId } from '../rules/schema.js';
+import { readCsvBatches, type CsvRecord } from '../io/csv-read.js';
+import { canonicalColumn, chineseHeader, type CanonicalColumn } from '../io/headers.js';
+import { parseEncodingChoice } from '../io/encoding.js';
+import { AtomicFileWriter, assertNotSameFile, serializeRow } from '../io/csv-write.js';
+import { normaliseText, parseBoolean } from '../domain/values.js';
+import { runBatch } from './batch.js';
+import type { Io, GlobalOptions } from './main.js';
+import type { CommandState } from './rules-commands.js';
+import { parseAsOf, todayIso } from './format.js';
+
+export interface CoverageOptions {
+  output?: string;
+  jurisdiction?: string;
+  asOf?: string;
+  asKnownAt?: string;
+  option: string[];
+  json?: boolean;
+  encoding: string;
+  bom?: boolean;
+}
+
+/**
+ * The plans' binding coverage targets: 应保尽保 for dibao and 应补尽补 for the two subsidies
+ * (100 %). Care service and rehabilitation assistance have no binding target.
+ */
+export const COVERAGE_TARGETS: Readonly<Record<ProgramId, number | null>> = {
+  dibao: 1,
+  living_subsidy: 1,
+  care_subsidy: 1,
+  care_service: null,
+  rehab: null,
+};
+
+export const LIST_KINDS = ['eligible_not_receiving', 'receiving_not_eligible', 'unknown'] as const;
+export type ListKind = (typeof LIST_KINDS)[number];
+
+export const LIST_HEADER = ['list', 'program', 'region', 'household_id', 'person_id', 'name', 'reason', 'line'] as const;
+
+/** The figures of one program in one region (or all regions). Null where the roster cannot tell. */
+export interface CoverageFigures {
+  /** Persons eligible (Y). */
+  eligible: number;
+  /** Persons receiving, eligible or not; null when the roster has no receiving column. */
+  receiving: number | null;
+  /** Eligible and receiving. */
+  covered: number | null;
+  /** Eligible and not receiving (应保未保). */
+  eligible_not_receiving: number | null;
+  /** Receiving and not eligible. */
+  receiving_not_eligible: number | null;
+  /** To check: eligibility unknown (?), or eligible with a blank receiving cell. */
+  unknown: number;
+  /** covered / eligible; null when no one is eligible or the receiving column is absent. */
+  rate: number | null;
+  /** covered = eligible, for programs with a binding target; null without a target or a column. */
+  target_met: boolean | null;
+}
+
+export interface CoverageReport {
+  roster: string;
+  as_of: string;
+  /** Rows read (the header excluded). */
+  rows: number;
+  /** Rows with an error: left out of every figure. */
+  invalid_rows: number;
+  invalid_rows_by_region: Record<string, number>;
+  regions: string[];
+  programs: Record<
+    ProgramId,
+    {
+      /** The receiving column's header as written in the roster, or null when it is absent. */
+      receiving_column: string | null;
+      /** The binding target (1 = 100 %), or null. */
+      target: number | null;
+      regions: Record<string, CoverageFigures>;
+      total: CoverageFigures;
+    }
+  >;
+  /** Every binding target met and no one receiving without being eligible (exit 0). */
+  ok: boolean;
+}
+
+const RECEIVING_COLUMNS = PROGRAM_IDS.map((p): CanonicalColumn => `receiving_${p}`);
+
+function isReceivingColumn(header: string): boolean {
+  const c = canonicalColumn(header);
+  return c !== undefined && RECEIVING_COLUMNS.includes(c);
+}
+
+const PROGRAM_ZH: Record<ProgramId, string> = {
+  dibao: '低保',
+  living_subsidy: '生活补贴',
+  care_subsidy: '护理补贴',
+  care_service: '托养',
+  rehab: '康复救助',
+};
+
+export function registerCoverageCommand(program: Command, io: Io, state: CommandState): void {
+  program
+    .command('coverage <roster>')
+    .description('coverage audit (应保未保): eligible and receiving per program and region, the lists, and the rate against the 100 % targets')
+    .option('-o, --output <file>', 'write the lists (eligible not receiving, receiving not eligible, to check) to this CSV, atomically')
+    .option('-j, --jurisdiction <id>', 'rule set for rows without a region column value (e.g. 530100)')
+    .option('--as-of <date>', 'date of evaluation, YYYY-MM-DD (default: today)')
+    .option('--as-known-at <date>', 'use only rule values published by this date')
+    .option('--option <name=on|off>', 'switch a policy option for this run (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .addOption(new Option('--lang <lang>', 'language of the table').choices(['zh', 'en']))
+    .option('--json', 'print the figures as JSON instead of a table')
+    .addOption(new Option('--encoding <enc>', 'input encoding').choices(['auto', 'utf8', 'utf-8', 'gb18030', 'gbk']).default('auto'))
+    .option('--bom', 'start the lists CSV with a UTF-8 BOM (for Excel)')
+    .action(async (roster: string, opts: CoverageOptions & { lang?: Lang }, cmd: Command) => {
+      const g = cmd.optsWithGlobals<GlobalOptions>();
+      state.exitCode = await runCoverage(roster, opts, { ...g, lang: opts.lang ?? g.lang }, io);
+    });
+}
+
+interface Counts {
+  eligible: number;
+  receiving: number;
+  covered: number;
+  notReceiving: number;
+  receivingNotEligible: number;
+  unknown: number;
+}
+
+const emptyCounts = (): Counts => ({ eligible: 0, receiving: 0, covered: 0, notReceiving: 0, receivingNotEligible: 0, unknown: 0 });
+
+function addCounts(to: Counts, c: Counts): void {
+  to.eligible += c.eligible;
+  to.receiving += c.receiving;
+  to.covered += c.covered;
+  to.notReceiving += c.notReceiving;
+  to.receivingNotEligible += c.receivingNotEligible;
+  to.unknown += c.unknown;
+}
+
+function figures(c: Counts, hasColumn: boolean, target: number | null): CoverageFigures {
+  if (!hasColumn) {
+    return { eligible: c.eligible, receiving: null, covered: null, eligible_not_receiving: null, receiving_not_eligible: null, unknown: c.unknown, rate: null, target_met: null };
+  }
+  return {
+    eligible: c.eligible,
+    receiving: c.receiving,
+    covered: c.covered,
+    eligible_not_receiving: c.notReceiving,
+    receiving_not_eligible: c.receivingNotEligible,
+    unknown: c.unknown,
+    rate: c.eligible > 0 ? c.covered / c.eligible : null,
+    target_met: target === null ? null : c.covered >= c.eligible * target,
+  };
+}
+
+/** Where the columns coverage needs stand in the batch output (input columns first, then results). */
+interface OutputLayout {
+  household: number | undefined;
+  person: number | undefined;
+  name: number | undefined;
+  region: number | undefined;
+  receiving: Record<ProgramId, number | undefined>;
+  receivingHeader: Record<ProgramId, string | null>;
+  eligible: Record<ProgramId, number>;
+  reason: Record<ProgramId, number>;
+  rulesId: number;
+  asOf: number;
+  errorCode: number;
+}
+
+function outputLayout(header: readonly string[], inputColumns: number): OutputLayout {
+  const first: Partial<Record<CanonicalColumn, number>> = {};
+  for (let i = 0; i < inputColumns; i++) {
+    const c = canonicalColumn(header[i] ?? '');
+    if (c !== undefined && first[c] === undefined) first[c] = i;
+  }
+  // Result columns come after the input columns (an input column may bear the same name).
+  const result = (name: string): number => {
+    const i = header.indexOf(name, inputColumns);
+    if (i < 0) throw new BencalcError({ code: 'IO', en: `the batch output has no ${name} column`, zh: `批量计算结果缺少 ${name} 列` });
+    return i;
+  };
+  const per = <T>(f: (p: ProgramId) => T) => Object.fromEntries(PROGRAM_IDS.map((p) => [p, f(p)])) as Record<ProgramId, T>;
+  const receiving = per((p) => first[`receiving_${p}` as CanonicalColumn]);
+  return {
+    household: first.household_id,
+    person: first.person_id,
+    name: first.name,
+    region: first.region,
+    receiving,
+    receivingHeader: per((p) => (receiving[p] === undefined ? null : header[receiving[p]!]!)),
+    eligible: per((p) => result(`${p}_eligible`)),
+    reason: per((p) => result(`${p}_reason`)),
+    rulesId: result('rules_id'),
+    asOf: result('as_of'),
+    errorCode: result('error_code'),
+  };
+}
+
+/** Records one at a time from a batch reader. */
+async function* records(batches: AsyncIterable<CsvRecord[]>): AsyncGenerator<CsvRecord, void, undefined> {
+  for await (const batch of batches) yield* batch;
+}
+
+export async function runCoverage(roster: string, opts: CoverageOptions, g: GlobalOptions, io: Io): Promise<number> {
+  const encoding = parseEncodingChoice(opts.encoding);
+  const asOfFlag = opts.asOf ? parseAsOf(opts.asOf, '--as-of') : todayIso();
+  if (opts.asKnownAt) parseAsOf(opts.asKnownAt, '--as-known-at');
+  if (opts.output) await assertNotSameFile(opts.output, [roster]);
+
+  // The batch output has one row per input row, in input order; the input is read beside
+  // it for the line numbers (a quoted cell may span lines), and first for its header.
+  const input = records(readCsvBatches(roster, { encoding }));
+  let dir: string | undefined;
+  let writer: AtomicFileWriter | undefined;
+  try {
+    const inputHeader = (await input.next()).value;
+    const inputColumns = inputHeader ? inputHeader.cells.length : 0;
+    if (inputHeader && !inputHeader.cells.some(isReceivingColumn)) {
+      throw new BencalcError({
+        code: 'USAGE',
+        file: roster,
+        line: 1,
+        en: `the roster has no receiving column, so there is no coverage to measure: add one or more of ${RECEIVING_COLUMNS.map((c) => `${c} (${chineseHeader(c)})`).join(', ')}, with Y/N (是/否) per person`,
+        zh: `花名册没有“享受”列，无法计算覆盖情况：请加上 ${RECEIVING_COLUMNS.map((c) => `${chineseHeader(c)}（${c}）`).join('、')} 中的一列或几列，每人填 是/否`,
+      });
+    }
+    dir = await mkdtemp(join(tmpdir(), 'bencalc-coverage-'));
+    const results = join(dir, 'results.csv');
+    await runBatch(
+      roster,
+      {
+        output: results,
+        ...(opts.jurisdiction !== undefined && { jurisdiction: opts.jurisdiction }),
+        asOf: asOfFlag,
+        ...(opts.asKnownAt !== undefined && { asKnownAt: opts.asKnownAt }),
+        option: opts.option,
+        encoding: opts.encoding,
+        format: 'csv',
+        quiet: true,
+        formulaEscape: false,
+      },
+      g,
+      io,
+    );
+
+    writer = opts.output ? await AtomicFileWriter.open(opts.output, { inputs: [roster], bom: opts.bom ?? false }) : undefined;
+    // Cells copied from the roster are neutralised for spreadsheets (as batch does); the rest are bencalc's.
+    const neutralise = LIST_HEADER.map((h) => ['region', 'household_id', 'person_id', 'name'].includes(h));
+    if (writer) await writer.write(serializeRow([...LIST_HEADER], { newline: '\n' }));
+
+    const counts = new Map<string, Record<ProgramId, Counts>>();
+    const invalid = new Map<string, number>();
+    let rows = 0;
+    let asOf: string | undefined;
+    let layout: OutputLayout | undefined;
+    for await (const rec of records(readCsvBatches(results, { encoding: 'utf8' }))) {
+      if (!layout) {
+        layout = outputLayout(rec.cells, inputColumns);
+        continue;
+      }
+      const cells = rec.cells;
+      const inRec = (await input.next()).value;
+      const line = inRec ? inRec.line : '';
+      rows++;
+      const cell = (i: number | undefined) => (i === undefined ? '' : normaliseText(cells[i] ?? ''));
+      asOf ??= cell(layout.asOf) || undefined;
+      const region = cell(layout.region) || cell(layout.rulesId);
+      if (cell(layout.errorCode) !== '') {
+        invalid.set(region, (invalid.get(region) ?? 0) + 1);
+        continue;
+      }
+      let byProgram = counts.get(region);
+      if (!byProgram) {
+        byProgram = Object.fromEntries(PROGRAM_IDS.map((p) => [p, emptyCounts()])) as Record<ProgramId, Counts>;
+        counts.set(region, byProgram);
+      }
+      for (const p of PROGRAM_IDS) {
+        const c = byProgram[p];
+        const eligible = cell(layout.eligible[p]);
+        const reason = cell(layout.reason[p]);
+        const col = layout.receiving[p];
+        const list = async (kind: ListKind, why: string) => {
+          if (writer) await writer.write(serializeRow([kind, p, region, cell(layout!.household), cell(layout!.person), cell(layout!.name), why, line], { newline: '\n', neutralise }));
+        };
+        if (col === undefined) {
+          // No receiving column: only the eligibility figures can be given.
+          if (eligible === 'Y') c.eligible++;
+          else if (eligible === '?') c.unknown++;
+          continue;
+        }
+        const parsed = parseBoolean(cells[col] ?? '');
+        const receiving = parsed.ok ? parsed.value : undefined;
+        if (receiving === true) c.receiving++;
+        if (eligible === 'Y') {
+          c.eligible++;
+          if (receiving === true) c.covered++;
+          else if (receiving === false) {
+            c.notReceiving++;
+            await list('eligible_not_receiving', reason);
+          } else {
+            c.unknown++;
+            await list('unknown', `${reason} | missing: receiving_${p}`);
+          }
+        } else if (eligible === 'N') {
+          if (receiving === true) {
+            c.receivingNotEligible++;
+            await list('receiving_not_eligible', reason);
+          }
+        } else {
+          c.unknown++;
+          await list('unknown', reason);
+        }
+      }
+    }
+    if (!layout) throw new BencalcError({ code: 'INPUT_BAD_CSV', file: roster, en: 'the roster is empty: a header row is required', zh: '花名册为空：需要表头行' });
+
+    const regions = [...new Set([...counts.keys(), ...invalid.keys()])].sort();
+    const programs = {} as CoverageReport['programs'];
+    let ok = true;
+    for (const p of PROGRAM_IDS) {
+      const hasColumn = layout.receiving[p] !== undefined;
+      const target = COVERAGE_TARGETS[p];
+      const total = emptyCounts();
+      const byRegion: Record<string, CoverageFigures> = {};
+      for (const r of regions) {
+        const c = counts.get(r)?.[p] ?? emptyCounts();
+        addCounts(total, c);
+        byRegion[r] = figures(c, hasColumn, target);
+      }
+      const t = figures(total, hasColumn, target);
+      if (t.target_met === false || (t.receiving_not_eligible ?? 0) > 0) ok = false;
+      programs[p] = { receiving_column: layout.receivingHeader[p], target, regions: byRegion, total: t };
+    }
+    const report: CoverageReport = {
+      roster,
+      as_of: asOf ?? asOfFlag,
+      rows,
+      invalid_rows: [...invalid.values()].reduce((a, b) => a + b, 0),
+      invalid_rows_by_region: Object.fromEntries(regions.filter((r) => invalid.has(r)).map((r) => [r, invalid.get(r)!])),
+      regions,
+      programs,
+      ok,
+    };
+    await writer?.commit();
+    io.out(opts.json ? `${JSON.stringify(report, null, 2)}\n` : renderCoverage(report, g.lang, io, opts.output));
+    return ok ? EXIT.OK : 1;
+  } catch (e) {
+    await writer?.abort();
+    throw e;
+  } finally {
+    await input.return();
+    if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+  }
+}
+
+function percent(rate: number | null): string {
+  return rate === null ? '—' : `${(Math.round(rate * 1000) / 10).toFixed(1)}%`;
+}
+
+const num = (n: number | null): string => (n === null ? '—' : String(n));
+
+/** The summary: a head table, the figures per program and region, and what follows from them. */
+export function renderCoverage(r: CoverageReport, lang: Lang, io: Io, listsFile?: string): string {
+  const zh = lang === 'zh';
+  const style = { head: io.isTTY.out ? ['cyan'] : [], border: io.isTTY.out ? ['grey'] : [] };
+  const head = new Table({ style });
+  head.push({ [zh ? '计算日期' : 'as of']: r.as_of }, { [zh ? '行数' : 'rows']: String(r.rows) }, { [zh ? '无效行（不计入）' : 'invalid rows (left out)']: String(r.invalid_rows) });
+  const t = new Table({
+    head: zh
+      ? ['项目', '地区', '符合条件', '享受', '应保已保', '应保未保', '享受但不符合', '待核实', '覆盖率', '目标']
+      : ['program', 'region', 'eligible', 'receiving', 'covered', '应保未保', 'receiving, not eligible', 'unknown', 'rate', 'target'],
+    style,
+  });
+  const noColumn = zh ? '无此列' : 'no column';
+  const all = zh ? '合计' : 'all';
+  const row = (p: ProgramId, region: string, f: CoverageFigures, hasColumn: boolean) => [
+    zh ? PROGRAM_ZH[p] : p,
+    region === '' ? '—' : region,
+    String(f.eligible),
+    hasColumn ? num(f.receiving) : noColumn,
+    num(f.covered),
+    num(f.eligible_not_receiving),
+    num(f.receiving_not_eligible),
+    String(f.unknown),
+    percent(f.rate),
+    COVERAGE_TARGETS[p] === null ? '—' : `${Math.round(COVERAGE_TARGETS[p]! * 100)}%`,
+  ];
+  for (const p of PROGRAM_IDS) {
+    const prog = r.programs[p];
+    const hasColumn = prog.receiving_column !== null;
+    for (const region of r.regions) t.push(row(p, region, prog.regions[region]!, hasColumn));
+    if (r.regions.length !== 1) t.push(row(p, all, prog.total, hasColumn));
+  }
+  const notes: string[] = [];
+  const missingCols = PROGRAM_IDS.filter((p) => r.programs[p].receiving_column === null);
+  if (missingCols.length) {
+    notes.push(
+      zh
+        ? `花名册没有以下项目的“享受”列，其覆盖情况未知：${missingCols.map((p) => `${PROGRAM_ZH[p]}（receiving_${p}）`).join('、')}`
+        : `The roster has no receiving column for ${missingCols.map((p) => `${p} (receiving_${p})`).join(', ')}: their coverage is not known.`,
+    );
+  }
+  if (r.invalid_rows) {
+    notes.push(zh ? `${r.invalid_rows} 行有错误，未计入（用 bencalc batch --errors 查看）。` : `${r.invalid_rows} row(s) with errors were left out (bencalc batch --errors lists them).`);
+  }
+  const missed = PROGRAM_IDS.filter((p) => r.programs[p].total.target_met === false);
+  const unchecked = PROGRAM_IDS.filter((p) => r.programs[p].target !== null && r.programs[p].receiving_column === null);
+  const rne = PROGRAM_IDS.filter((p) => (r.programs[p].total.receiving_not_eligible ?? 0) > 0);
+  if (missed.length) {
+    notes.push(
+      zh
+        ? `未达到 100% 目标：${missed.map((p) => `${PROGRAM_ZH[p]}（${percent(r.programs[p].total.rate)}）`).join('、')}`
+        : `Binding 100% target missed: ${missed.map((p) => `${p} (${percent(r.programs[p].total.rate)})`).join(', ')}`,
+    );
+  } else if (!unchecked.length) {
+    notes.push(zh ? '约束性 100% 目标均已达到。' : 'Every binding 100% target is met.');
+  }
+  if (unchecked.length) {
+    notes.push(
+      zh
+        ? `未能核对的 100% 目标（无“享受”列）：${unchecked.map((p) => PROGRAM_ZH[p]).join('、')}`
+        : `Binding 100% target not checked (no receiving column): ${unchecked.join(', ')}`,
+    );
+  }
+  if (rne.length) {
+    notes.push(zh ? `有人享受但不符合条件：${rne.map((p) => PROGRAM_ZH[p]).join('、')}` : `Receiving without being eligible: ${rne.join(', ')}`);
+  }
+  if (listsFile) notes.push(zh ? `名单已写入 ${listsFile}` : `Lists written to ${listsFile}`);
+  else notes.push(zh ? '用 -o FILE 写出名单（应保未保、享受但不符合、待核实）。' : 'Use -o FILE to write the lists (eligible not receiving, receiving not eligible, to check).');
+  return `${head.toString()}\n${t.toString()}\n${notes.join('\n')}\n`;
+}
