@@ -293,12 +293,17 @@ function check(verdict: Tally, program: CompiledProgram, c: CompiledCondition, k
   if (trace) {
     // A failed eligibility condition gets its nearest miss when asked for (check).
     const explain = kind === 'eligibility' && value === false ? ctx.explainMiss : undefined;
+    // Listing every alternative evaluates some the decision did not need: those reads are
+    // not the outcome's, so they are not recorded (a traced run flags what an untraced does).
+    const used = ctx.usedParams;
+    ctx.usedParams = undefined;
     const alternatives = c.anyOf?.map((a) => {
       const result = toEligibility(a.expr.evaluate(ctx));
       return { id: a.id, result, source: a.cite.source, ...(a.cite.clause !== undefined && { clause: a.cite.clause }), layer: a.layer, ...(explain && result === 'no' && { miss: explain(a.expr.source) }) };
     });
     const entry: ConditionOutcome = { ...conditionTrace(program.id, c, kind, toEligibility(value), c.expr?.source, value, who), ...(alternative !== undefined && { alternative }), ...(alternatives && { alternatives }) };
     if (explain && c.expr) entry.miss = explain(c.expr.source);
+    ctx.usedParams = used;
     trace.push(entry);
   }
   if (isUnknown(value)) {
@@ -391,6 +396,7 @@ function outputsFor(program: CompiledProgram, ctx: EvalContext): Outputs {
 }
 
 /** The provisional parameters among those read, sorted. */
+/** The provisional parameters an outcome read (reading a fact counts as reading its parameters). */
 function provisionalOf(used: ParamUse, eff: EffectiveRules, tally: Tally): string[] {
   for (let i = 0; i < used.size; i++) {
     const n = used.names[i]!;

@@ -71,6 +71,7 @@ export function compileExpression(
   schema: ExprSchema,
   source: string,
   expected?: 'bool' | 'int' | 'double' | 'string' | 'any',
+  implied: Readonly<Record<string, readonly string[]>> = {},
 ): CompileOutcome {
   let parsed: ReturnType<Environment['parse']>;
   try {
@@ -94,7 +95,7 @@ export function compileExpression(
   }
   const references = new Set<string>();
   try {
-    const node = compileNode(parsed.ast as ASTNode, schema, references);
+    const node = compileNode(parsed.ast as ASTNode, schema, references, implied);
     return { ok: true, value: { source, type, evaluate: node.fn, references: [...references].sort() } };
   } catch (e) {
     if (e instanceof UnsupportedError) return { ok: false, problem: e.problem };
@@ -205,7 +206,7 @@ function literalType(v: unknown): string {
   return 'null';
 }
 
-function compileNode(node: ASTNode, schema: ExprSchema, refs: Set<string>): Node {
+function compileNode(node: ASTNode, schema: ExprSchema, refs: Set<string>, implied: Readonly<Record<string, readonly string[]>> = {}): Node {
   const op = node.op as string;
   const args = node.args as unknown;
   switch (op) {
@@ -223,11 +224,11 @@ function compileNode(node: ASTNode, schema: ExprSchema, refs: Set<string>): Node
       return unsupported(node, `the name "${name}"`);
     }
     case '.':
-      return compileField(node, args as [ASTNode, string], schema, refs);
+      return compileField(node, implied, args as [ASTNode, string], schema, refs);
     case '[]': {
       const [objNode, keyNode] = args as [ASTNode, ASTNode];
-      const obj = compileNode(objNode, schema, refs);
-      const key = compileNode(keyNode, schema, refs);
+      const obj = compileNode(objNode, schema, refs, implied);
+      const key = compileNode(keyNode, schema, refs, implied);
       const label = objNode.input.slice(objNode.start, objNode.end);
       return {
         type: elementType(obj.type),
@@ -248,16 +249,16 @@ function compileNode(node: ASTNode, schema: ExprSchema, refs: Set<string>): Node
       };
     }
     case '!_': {
-      const x = compileNode(args as ASTNode, schema, refs);
+      const x = compileNode(args as ASTNode, schema, refs, implied);
       return { type: 'bool', fn: (c) => { const v = x.fn(c); return isUnknown(v) ? v : !v; } };
     }
     case '-_': {
-      const x = compileNode(args as ASTNode, schema, refs);
+      const x = compileNode(args as ASTNode, schema, refs, implied);
       return { type: x.type, fn: (c) => { const v = x.fn(c); return isUnknown(v) ? v : -(v as number); } };
     }
     case '&&':
     case '||': {
-      const [l, r] = (args as [ASTNode, ASTNode]).map((a) => compileNode(a, schema, refs)) as [Node, Node];
+      const [l, r] = (args as [ASTNode, ASTNode]).map((a) => compileNode(a, schema, refs, implied)) as [Node, Node];
       // Kleene logic: a decided side settles the answer whatever the other side is.
       const decisive = op === '||';
       return {
@@ -273,7 +274,7 @@ function compileNode(node: ASTNode, schema: ExprSchema, refs: Set<string>): Node
       };
     }
     case '?:': {
-      const [cond, yes, no] = (args as [ASTNode, ASTNode, ASTNode]).map((a) => compileNode(a, schema, refs)) as [Node, Node, Node];
+      const [cond, yes, no] = (args as [ASTNode, ASTNode, ASTNode]).map((a) => compileNode(a, schema, refs, implied)) as [Node, Node, Node];
       return {
         type: yes.type === 'null' ? no.type : yes.type,
         fn: (c) => {
@@ -284,7 +285,7 @@ function compileNode(node: ASTNode, schema: ExprSchema, refs: Set<string>): Node
       };
     }
     case 'list': {
-      const items = (args as ASTNode[]).map((a) => compileNode(a, schema, refs));
+      const items = (args as ASTNode[]).map((a) => compileNode(a, schema, refs, implied));
       const first = items[0]?.type ?? 'dyn';
       return {
         type: `list<${first}>`,
@@ -297,9 +298,9 @@ function compileNode(node: ASTNode, schema: ExprSchema, refs: Set<string>): Node
       };
     }
     case 'call':
-      return compileCall(node, args as [string, ASTNode[]], schema, refs);
+      return compileCall(node, implied, args as [string, ASTNode[]], schema, refs);
     case 'rcall':
-      return compileMethod(node, args as [string, ASTNode, ASTNode[]], schema, refs);
+      return compileMethod(node, implied, args as [string, ASTNode, ASTNode[]], schema, refs);
     case '==':
     case '!=':
     case '<':
@@ -312,13 +313,13 @@ function compileNode(node: ASTNode, schema: ExprSchema, refs: Set<string>): Node
     case '/':
     case '%':
     case 'in':
-      return compileBinary(node, op, args as [ASTNode, ASTNode], schema, refs);
+      return compileBinary(node, implied, op, args as [ASTNode, ASTNode], schema, refs);
     default:
       return unsupported(node, `the operator "${op}"`);
   }
 }
 
-function compileField(node: ASTNode, [objNode, field]: [ASTNode, string], schema: ExprSchema, refs: Set<string>): Node {
+function compileField(node: ASTNode, implied: Readonly<Record<string, readonly string[]>>, [objNode, field]: [ASTNode, string], schema: ExprSchema, refs: Set<string>): Node {
   if (FORBIDDEN_KEYS.has(field)) return unsupported(node, `the field "${field}"`);
   if (objNode.op === 'id' && (ROOTS as readonly string[]).includes(objNode.args as string)) {
     const root = objNode.args as Root;
@@ -335,10 +336,21 @@ function compileField(node: ASTNode, [objNode, field]: [ASTNode, string], schema
         },
       };
     }
-    return { type, fn: recordField(root, field, new Unknown([name])) };
+    const read = recordField(root, field, new Unknown([name]));
+    const params = implied[name];
+    if (!params?.length) return { type, fn: read };
+    // A fact computed from parameters: reading it counts as reading them (provisional flags).
+    return {
+      type,
+      fn: (c) => {
+        const used = c.usedParams;
+        if (used) for (const p of params) used.add(p);
+        return read(c);
+      },
+    };
   }
   // A field of a computed record: only `result.<program>.<field>` in this language.
-  const obj = compileNode(objNode, schema, refs);
+  const obj = compileNode(objNode, schema, refs, implied);
   if (obj.type === 'BencalcProgramResult') {
     const label = `${objNode.input.slice(objNode.start, objNode.end)}.${field}`;
     refs.add(label);
@@ -393,9 +405,9 @@ function numericResultType(op: string, l: string, r: string): string {
   return l;
 }
 
-function compileBinary(node: ASTNode, op: string, [ln, rn]: [ASTNode, ASTNode], schema: ExprSchema, refs: Set<string>): Node {
-  const l = compileNode(ln, schema, refs);
-  const r = compileNode(rn, schema, refs);
+function compileBinary(node: ASTNode, implied: Readonly<Record<string, readonly string[]>>, op: string, [ln, rn]: [ASTNode, ASTNode], schema: ExprSchema, refs: Set<string>): Node {
+  const l = compileNode(ln, schema, refs, implied);
+  const r = compileNode(rn, schema, refs, implied);
   const type = numericResultType(op, l.type, r.type);
   const integer = l.type === 'int' && r.type === 'int';
   const where = `column ${node.start + 1}`;
@@ -470,9 +482,9 @@ const FUNCTIONS: Record<string, (...a: number[]) => unknown> = {
   yuan: (a) => roundHalfUp(a! * 100),
 };
 
-function compileCall(node: ASTNode, [name, argNodes]: [string, ASTNode[]], schema: ExprSchema, refs: Set<string>): Node {
+function compileCall(node: ASTNode, implied: Readonly<Record<string, readonly string[]>>, [name, argNodes]: [string, ASTNode[]], schema: ExprSchema, refs: Set<string>): Node {
   if (name === 'has') return unsupported(node, 'has()', 'known(…)');
-  const argsC = argNodes.map((a) => compileNode(a, schema, refs));
+  const argsC = argNodes.map((a) => compileNode(a, schema, refs, implied));
   if (name === 'known') {
     const x = argsC[0]!;
     return { type: 'bool', fn: (c) => !isUnknown(x.fn(c)) };
@@ -522,13 +534,13 @@ const METHODS: Record<string, (s: string, arg: string) => boolean> = {
   contains: (s, a) => s.includes(a),
 };
 
-function compileMethod(node: ASTNode, [name, recvNode, argNodes]: [string, ASTNode, ASTNode[]], schema: ExprSchema, refs: Set<string>): Node {
+function compileMethod(node: ASTNode, implied: Readonly<Record<string, readonly string[]>>, [name, recvNode, argNodes]: [string, ASTNode, ASTNode[]], schema: ExprSchema, refs: Set<string>): Node {
   const impl = METHODS[name];
   if (!impl || argNodes.length !== 1) {
     return unsupported(node, `the method ".${name}()"`, impl ? undefined : didYouMean(name, Object.keys(METHODS)));
   }
-  const recv = compileNode(recvNode, schema, refs);
-  const arg = compileNode(argNodes[0]!, schema, refs);
+  const recv = compileNode(recvNode, schema, refs, implied);
+  const arg = compileNode(argNodes[0]!, schema, refs, implied);
   return {
     type: 'bool',
     fn: (c) => {

@@ -159,9 +159,16 @@ export function compileRules(merged: MergedRules): { compiled?: CompiledRules; e
     });
   }
 
+  const implied = impliedParams(personFacts, householdFacts);
+  const compileProgramExpr: CompileFn = (env, source, origin, sub, expected) => {
+    const out = compileExpression(env, schema, source, expected, implied);
+    if (out.ok) return out.value;
+    errors.push(expressionError(out.problem, source, origin, [...origin.path, ...sub]));
+    return undefined;
+  };
   const programs: CompiledProgram[] = [];
   for (const p of merged.programs.values()) {
-    const compiledProgram = compileProgram(p, merged, envFull, compile, citeCheck, errors);
+    const compiledProgram = compileProgram(p, merged, envFull, compileProgramExpr, citeCheck, errors);
     if (compiledProgram) programs.push(compiledProgram);
   }
   const ordered = dependencyOrder(programs, merged, errors);
@@ -247,6 +254,31 @@ function compileProgram(
     }
   }
   return { id: p.id, zh: p.zh, en: p.en, level: p.level, dependsOn: p.dependsOn, eligibility, exclusions, routes, ...(amount && { amount }), outputs };
+}
+
+/** Income aggregates are built from the person fact `counted_income`. */
+const INCOME_FIELDS = ['household.income_total', 'household.per_capita_income', 'unit.income_total', 'unit.per_capita_income'];
+
+/**
+ * The parameters behind each fact field, directly or through earlier facts (and the income
+ * aggregates, through `counted_income`). Facts are computed once per household, so a
+ * program expression that reads a fact records these as read: provisional figures used
+ * inside a fact are flagged on the outcomes that use it.
+ */
+function impliedParams(personFacts: CompiledFact[], householdFacts: CompiledFact[]): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  const paramsOf = (refs: readonly string[]): string[] => {
+    const set = new Set<string>();
+    for (const ref of refs) {
+      if (ref.startsWith('param.')) set.add(ref.slice('param.'.length));
+      for (const p of out[ref] ?? []) set.add(p);
+    }
+    return [...set].sort();
+  };
+  for (const f of personFacts) out[`person.${f.name}`] = paramsOf(f.expr.references);
+  for (const field of INCOME_FIELDS) out[field] = out['person.counted_income'] ?? [];
+  for (const f of householdFacts) out[`household.${f.name}`] = paramsOf(f.expr.references);
+  return out;
 }
 
 /** Topological order of programs by depends_on; a cycle is a rules error. */

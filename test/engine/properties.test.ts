@@ -86,3 +86,18 @@ describe('engine properties', () => {
     );
   });
 });
+
+describe('tracing changes nothing', () => {
+  it('a traced run gives the same outcomes (provisional flags included) as an untraced one', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...jurisdictions), arbHousehold, arbDate, (id, members, asOf) => {
+        const eff = resolveEffective(compileJurisdiction(tree, id), { asOf });
+        const plain = evaluateHousehold(eff, { household_id: 'H', members });
+        const traced = evaluateHousehold(eff, { household_id: 'H', members }, { trace: true, misses: true });
+        expect(traced.persons).toEqual(plain.persons);
+        expect(traced.provisional).toEqual(plain.provisional);
+      }),
+      { numRuns: 150 },
+    );
+  });
+});
