@@ -3,12 +3,11 @@
  * what to ask next for unknown results, provisional figures flagged with the date they
  * were last confirmed, and the full trace as a tree.
  */
-import Table from 'cli-table3';
+import { boxTable } from './box-table.js';
 import type { Lang } from '../errors.js';
 import type { EffectiveRules, ParamInEffect } from '../rules/effective.js';
 import type { ConditionOutcome, HouseholdOutcome, ProgramOutcome } from '../engine/types.js';
 import { PROGRAM_IDS, type ProgramId } from '../rules/schema.js';
-import type { Io } from './main.js';
 import { formatYuan } from './format.js';
 
 const PROGRAM_NAMES: Record<ProgramId, { zh: string; en: string }> = {
@@ -133,46 +132,7 @@ function why(o: ProgramOutcome, conds: ConditionOutcome[], eff: EffectiveRules, 
   return lines.join('\n');
 }
 
-/** Display width of a character: East Asian wide and full-width forms take two columns. */
-function charWidth(ch: string): number {
-  const c = ch.codePointAt(0)!;
-  return (c >= 0x1100 && c <= 0x115f) || (c >= 0x2e80 && c <= 0xa4cf) || (c >= 0xac00 && c <= 0xd7a3) || (c >= 0xf900 && c <= 0xfaff) || (c >= 0xfe30 && c <= 0xfe4f) || (c >= 0xff00 && c <= 0xff60) || (c >= 0xffe0 && c <= 0xffe6) ? 2 : 1;
-}
-
-/**
- * Wrap text to a display width, breaking at spaces where possible and anywhere inside a
- * run of Chinese (which has no spaces), so nothing is cut off in the table.
- */
-export function wrapDisplay(text: string, width: number): string {
-  const out: string[] = [];
-  for (const line of text.split('\n')) {
-    let current = '';
-    let w = 0;
-    let lastSpace = -1;
-    for (const ch of line) {
-      const cw = charWidth(ch);
-      if (w + cw > width) {
-        if (lastSpace > 0 && ch !== ' ') {
-          out.push(current.slice(0, lastSpace));
-          current = current.slice(lastSpace + 1);
-        } else {
-          out.push(current);
-          current = '';
-        }
-        w = [...current].reduce((n, c) => n + charWidth(c), 0);
-        lastSpace = -1;
-        if (ch === ' ' && current === '') continue;
-      }
-      if (ch === ' ') lastSpace = current.length;
-      current += ch;
-      w += cw;
-    }
-    out.push(current);
-  }
-  return out.join('\n');
-}
-
-export function renderCheck(outcome: HouseholdOutcome, eff: EffectiveRules, persons: readonly string[], lang: Lang, io: Io): string {
+export function renderCheck(outcome: HouseholdOutcome, eff: EffectiveRules, persons: readonly string[], lang: Lang): string {
   const zh = lang === 'zh';
   const m = eff.compiled.merged;
   const out: string[] = [];
@@ -184,17 +144,16 @@ export function renderCheck(outcome: HouseholdOutcome, eff: EffectiveRules, pers
       : `household: ${hf.size} person(s), income per person ${hf.per_capita_income === null ? 'unknown' : formatYuan(hf.per_capita_income as number)} CNY/month${hf.tier ? `, tier ${hf.tier}` : ''}`,
   );
   for (const p of outcome.persons.filter((x) => persons.includes(x.personId))) {
-    const t = new Table({ head: zh ? ['项目', '结果', '月金额（元）', '依据'] : ['program', 'result', 'CNY / month', 'why'], style: { head: io.isTTY.out ? ['cyan'] : [], border: io.isTTY.out ? ['grey'] : [] }, wordWrap: true, colWidths: [22, 14, 14, 70] });
-    const WHY_WIDTH = 66;
+    const rows: string[][] = [];
     for (const id of PROGRAM_IDS) {
       const o = p.programs[id];
       if (!o) continue;
       const amount = o.amountFen === null ? (o.eligible === 'no' ? '0.00' : '?') : `${formatYuan(o.amountFen)}${o.yearlyFen ? ` (${formatYuan(o.yearlyFen)}/${zh ? '年' : 'yr'})` : ''}${o.unit === 'single' ? (zh ? ' 单人户' : ' alone') : ''}`;
-      t.push([zh ? PROGRAM_NAMES[id].zh : PROGRAM_NAMES[id].en, label(o, zh), o.eligible === 'yes' || o.amountFen ? amount : o.eligible === 'no' ? '—' : '?', wrapDisplay(why(o, conditionsFor(outcome, p.personId, id), eff, lang), WHY_WIDTH)]);
+      rows.push([zh ? PROGRAM_NAMES[id].zh : PROGRAM_NAMES[id].en, label(o, zh), o.eligible === 'yes' || o.amountFen ? amount : o.eligible === 'no' ? '—' : '?', why(o, conditionsFor(outcome, p.personId, id), eff, lang)]);
     }
     const facts = p.facts;
     out.push(`\n${p.personId}${facts.age !== null ? ` — ${zh ? '年龄' : 'age'} ${facts.age}` : ''}${facts.disabled ? ` — ${zh ? '持证残疾人' : 'disabled'}${facts.severe ? (zh ? '（重度）' : ' (severe)') : ''}` : ''}`);
-    out.push(t.toString());
+    out.push(boxTable(zh ? ['项目', '结果', '月金额（元）', '依据'] : ['program', 'result', 'CNY / month', 'why'], rows, [20, 12, 12, 68]));
   }
   const provisional = outcome.params.filter((x) => x.confidence === 'provisional');
   if (provisional.length) {

@@ -208,7 +208,7 @@ export async function runCheck(f: CheckFlags, g: GlobalOptions, io: Io): Promise
   const shown = f.household ? outcome.persons.map((p) => p.personId) : ['P1'];
   if (f.json) io.out(`${JSON.stringify(outcome, null, 2)}\n`);
   else {
-    io.out(renderCheck(outcome, eff, shown, lang, io));
+    io.out(renderCheck(outcome, eff, shown, lang));
     if (f.explain) io.out(renderExplain(outcome, eff, lang));
   }
   return 0;

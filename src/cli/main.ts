@@ -6,11 +6,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { fileURLToPath } from 'node:url';
 import { BencalcError, BencalcErrors, EXIT, type Lang } from '../errors.js';
-import { registerRulesCommands, type CommandState } from './rules-commands.js';
-import { registerBatchCommand } from './batch.js';
-import { registerCheckCommand } from './check.js';
-import { registerCoverageCommand } from './coverage.js';
-import { registerAuditCommand } from './audit.js';
+import type { CommandState } from './rules-commands.js';
 import { VERSION } from '../version.js';
 
 /** The rule files shipped with bencalc. */
@@ -31,7 +27,32 @@ export interface GlobalOptions {
   debug: boolean;
 }
 
-export function buildProgram(io: Io, state: CommandState): Command {
+type Register = (program: Command, io: Io, state: CommandState) => void;
+
+/**
+ * Each command's module, loaded only when that command runs: `check` must answer fast, so
+ * it does not load what only batch needs (the CSV and encoding layers, worker threads).
+ */
+const COMMANDS: Record<string, () => Promise<Register>> = {
+  batch: async () => (await import('./batch.js')).registerBatchCommand,
+  check: async () => (await import('./check.js')).registerCheckCommand,
+  coverage: async () => (await import('./coverage.js')).registerCoverageCommand,
+  audit: async () => (await import('./audit.js')).registerAuditCommand,
+  rules: async () => (await import('./rules-commands.js')).registerRulesCommands,
+};
+
+/** The command named on the command line (after the global options), if any. */
+export function commandName(argv: readonly string[]): string | undefined {
+  const args = argv.slice(2);
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '--rules' || a === '--lang') i++;
+    else if (!a.startsWith('-')) return a;
+  }
+  return undefined;
+}
+
+export async function buildProgram(io: Io, state: CommandState, argv: readonly string[] = []): Promise<Command> {
   const program = new Command();
   program
     .name('bencalc')
@@ -46,23 +67,23 @@ export function buildProgram(io: Io, state: CommandState): Command {
       writeOut: (s) => io.out(s),
       writeErr: (s) => io.err(s),
     });
-  registerBatchCommand(program, io, state);
-  registerCheckCommand(program, io, state);
-  registerCoverageCommand(program, io, state);
-  registerAuditCommand(program, io, state);
-  registerRulesCommands(program, io, state);
+  // Help, a typo or no command: every command is registered (for the list and "did you mean").
+  const name = commandName(argv);
+  const wanted = name !== undefined && name in COMMANDS ? [name] : Object.keys(COMMANDS);
+  for (const register of await Promise.all(wanted.map((k) => COMMANDS[k]!()))) register(program, io, state);
   return program;
 }
 
 /** Run the CLI; returns the exit code (main() turns it into the process's). */
 export async function run(argv: readonly string[], io: Io): Promise<number> {
   const state: CommandState = { exitCode: EXIT.OK };
-  const program = buildProgram(io, state);
+  let program: Command | undefined;
   try {
+    program = await buildProgram(io, state, argv);
     await program.parseAsync(argv as string[]);
     return state.exitCode;
   } catch (e) {
-    const opts = program.opts<GlobalOptions>();
+    const opts = program?.opts<GlobalOptions>() ?? { lang: 'en' as Lang, debug: argv.includes('--debug') };
     return reportError(e, io, opts.lang ?? 'en', opts.debug ?? false);
   }
 }
