@@ -78,7 +78,7 @@ export async function runAudit(file: string, opts: AuditOptions, g: GlobalOption
 
   let split = -1;
   let col: Record<string, number> = {};
-  const { header, layout, scan, scatteredRows } = await scanRoster(file, readOpts, (h) => {
+  const { header, layout, scatteredRows, duplicates } = await scanRoster(file, readOpts, (h) => {
     split = h.indexOf('dibao_eligible');
     const missing = PROVENANCE.filter((c) => !h.includes(c));
     if (split < 0 || missing.length) {
@@ -117,7 +117,7 @@ export async function runAudit(file: string, opts: AuditOptions, g: GlobalOption
         header: inputHeader,
         lang,
         explain: false,
-        duplicates: [...scan.duplicates],
+        duplicates: [...duplicates],
         scattered: [...scatteredRows].map(([id, rows]) => [id, rows.map(toInput)]),
       };
       p = new ChunkProcessor(settings);

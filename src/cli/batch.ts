@@ -107,7 +107,7 @@ export async function runBatch(roster: string, opts: BatchOptions, g: GlobalOpti
 
   // Passes 1 and 2: header, row count, scattered households and their rows, duplicate persons.
   const readOpts = { encoding };
-  const { header, layout, scan, scatteredRows } = await scanRoster(roster, readOpts);
+  const { header, layout, rows: rowCount, households, scatteredRows, duplicates } = await scanRoster(roster, readOpts);
 
   const resultCols = resultLayout(compiledAll, opts.explain ?? false);
   const cellOpts: CellOptions = {
@@ -130,13 +130,13 @@ export async function runBatch(roster: string, opts: BatchOptions, g: GlobalOpti
     header,
     lang,
     explain: opts.explain ?? false,
-    duplicates: [...scan.duplicates],
+    duplicates: [...duplicates],
     scattered: [...scatteredRows],
   };
   const outHeader = [...header, ...resultHeader(resultCols)];
-  const summary = { ...emptyTally(), households: scan.households };
-  const progress = new Progress(io, !opts.quiet && io.isTTY.err, scan.rows);
-  const workers = workerCount(opts.workers, scan.rows);
+  const summary = { ...emptyTally(), households };
+  const progress = new Progress(io, !opts.quiet && io.isTTY.err, rowCount);
+  const workers = workerCount(opts.workers, rowCount);
   const pool = workers > 0 ? new WorkerPool(workers, settings) : undefined;
   const local = pool ? undefined : new ChunkProcessor(settings);
 

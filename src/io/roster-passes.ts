@@ -2,24 +2,30 @@
  * Reading a roster household by household, in file order, with bounded memory. Shared by
  * batch (a roster) and audit (a batch output, whose first columns are the roster's):
  *
- * 1. `scanRoster`: the header, a row count, households whose rows do not stand together,
- *    and persons listed twice — fingerprints only, no rows kept;
- * 2. only when some household is scattered: one more read that keeps those households' rows;
+ * 1. `scanRoster`: the header, a row count, and candidates for households whose rows do not
+ *    stand together and persons listed twice — Bloom filters only, no rows kept;
+ * 2. only when there are candidates: one more read that settles them exactly, keeping the
+ *    scattered households' rows and the first line of each repeated person;
  * 3. `householdGroups`: consecutive rows of one household, in file order.
  */
 import { BencalcError } from '../errors.js';
 import { readCsvBatches, type CsvReadOptions, type CsvRecord } from './csv-read.js';
 import { mapHeaders } from './headers.js';
-import { RosterScanner, type ScanResult } from './roster-scan.js';
+import { RosterScanner } from './roster-scan.js';
 import { normaliseText } from '../domain/values.js';
 import type { RosterLayout, RosterRow } from '../engine/roster.js';
 
 export interface RosterScan {
   header: string[];
   layout: RosterLayout;
-  scan: ScanResult;
-  /** Scattered households: id → all their rows. */
+  /** Data rows (the header not counted). */
+  rows: number;
+  /** Distinct households. */
+  households: number;
+  /** Scattered households (exact): id → all their rows. */
   scatteredRows: Map<string, RosterRow[]>;
+  /** Line of a row → the line where the same person (ID number, else person id) first appeared. */
+  duplicates: Map<number, number>;
 }
 
 /** The layout of a header: canonical column indexes. A duplicate or a missing household_id is an error. */
@@ -72,7 +78,7 @@ export async function scanRoster(file: string, readOpts: CsvReadOptions, layoutO
         layout = layoutOf(rec.cells);
         continue;
       }
-      scanner.add(rec.line, householdIdOf(rec, layout!), personKeyOf(rec, layout!));
+      scanner.add(householdIdOf(rec, layout!), personKeyOf(rec, layout!));
     }
   }
   if (!header || !layout) {
@@ -80,13 +86,32 @@ export async function scanRoster(file: string, readOpts: CsvReadOptions, layoutO
   }
   const scan = scanner.finish();
   const scatteredRows = new Map<string, RosterRow[]>();
-  if (scan.scattered.size) {
+  const duplicates = new Map<number, number>();
+  let households = scan.runs;
+  if (scan.scattered.size || scan.repeatedPersons.size) {
+    const runs = new Map<string, number>();
+    const firstLine = new Map<string, number>();
     for await (const [id, rows] of householdGroups(file, readOpts, layout)) {
-      if (!scan.scattered.has(id)) continue;
-      scatteredRows.set(id, [...(scatteredRows.get(id) ?? []), ...rows]);
+      if (scan.scattered.has(id)) {
+        scatteredRows.set(id, [...(scatteredRows.get(id) ?? []), ...rows]);
+        runs.set(id, (runs.get(id) ?? 0) + 1);
+      }
+      if (!scan.repeatedPersons.size) continue;
+      for (const row of rows) {
+        const key = personKeyOf(row, layout);
+        if (key === undefined || !scan.repeatedPersons.has(key)) continue;
+        const first = firstLine.get(key);
+        if (first === undefined) firstLine.set(key, row.line);
+        else duplicates.set(row.line, first);
+      }
+    }
+    // A candidate that stands together after all was a false alarm of the filter.
+    for (const [id, n] of runs) {
+      if (n === 1) scatteredRows.delete(id);
+      else households -= n - 1;
     }
   }
-  return { header, layout, scan, scatteredRows };
+  return { header, layout, rows: scan.rows, households, scatteredRows, duplicates };
 }
 
 /** Pass 3: each run of consecutive rows of one household, in file order (header skipped). */

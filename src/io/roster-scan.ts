@@ -1,12 +1,13 @@
 /**
- * The roster's first pass: a quick read that counts rows, finds households whose members
- * do not stand together, and finds persons who appear twice. Memory stays bounded by
- * keeping 64-bit hashes in typed arrays rather than strings (about 16 bytes a household
- * and 20 a person); only the ids of scattered households are kept as strings.
+ * The roster's first pass: a quick read that counts rows and finds *candidates* — households
+ * whose id comes back after another household (scattered), and person keys seen before
+ * (listed twice) — in Bloom filters of about 16 bits an entry, so memory stays small even
+ * at 5 million persons. A candidate may be a false alarm (a few in ten thousand); the
+ * second pass settles every candidate exactly, so the results are exact.
  */
 
-/** FNV-1a over UTF-16 code units, two seeds: a 64-bit fingerprint in two 32-bit halves. */
-function fingerprint(s: string): [number, number] {
+/** FNV-1a-style hashing over UTF-16 code units, two seeds: two independent 32-bit hashes. */
+function hashes(s: string): [number, number] {
   let a = 0x811c9dc5;
   let b = 0x01000193 ^ 0x5bd1e995;
   for (let i = 0; i < s.length; i++) {
@@ -14,113 +15,95 @@ function fingerprint(s: string): [number, number] {
     a = Math.imul(a ^ c, 0x01000193);
     b = Math.imul(b ^ c, 0x5bd1e995) ^ (b >>> 13);
   }
-  return [a >>> 0, b >>> 0];
+  return [a >>> 0, (b >>> 0) | 1];
 }
 
+const BITS_PER_ENTRY = 16;
+const PROBES = 11;
+
 /**
- * A map from strings to one uint32 each, holding only a 64-bit fingerprint of the key
- * (12 bytes a slot, open addressing). A fingerprint collision (about one in 2^64 per pair)
- * would report a false match. The fingerprint (0, 0) marks an empty slot, so it is mapped
- * to (0, 1).
+ * A Bloom filter that grows: when one layer holds its planned number of entries, a layer
+ * twice as large is added; a key is "maybe present" when any layer says so. Each layer
+ * keeps its false-positive rate near 0.05 %.
  */
-export class FingerprintMap {
-  private hi: Uint32Array;
-  private lo: Uint32Array;
-  private values: Uint32Array;
-  private count = 0;
+export class GrowingBloom {
+  private readonly layers: { bits: Uint32Array; capacity: number; count: number }[] = [];
 
-  constructor(capacity = 1 << 16) {
-    this.hi = new Uint32Array(capacity);
-    this.lo = new Uint32Array(capacity);
-    this.values = new Uint32Array(capacity);
+  constructor(private readonly initialCapacity = 1 << 16) {
+    this.addLayer(initialCapacity);
   }
 
-  get size(): number {
-    return this.count;
+  private addLayer(capacity: number): void {
+    this.layers.push({ bits: new Uint32Array(Math.ceil((capacity * BITS_PER_ENTRY) / 32)), capacity, count: 0 });
   }
 
-  private static key(s: string): [number, number] {
-    const [h, l] = fingerprint(s);
-    return h === 0 && l === 0 ? [0, 1] : [h, l];
-  }
-
-  /** The stored value for `key`, or -1. */
-  get(key: string): number {
-    const [h, l] = FingerprintMap.key(key);
-    const mask = this.hi.length - 1;
-    for (let i = h & mask; ; i = (i + 1) & mask) {
-      const sh = this.hi[i]!;
-      const sl = this.lo[i]!;
-      if (sh === 0 && sl === 0) return -1;
-      if (sh === h && sl === l) return this.values[i]!;
-    }
-  }
-
-  /** Store `value` for `key` unless present; returns the value already stored, or -1. */
-  setIfAbsent(key: string, value: number): number {
-    if ((this.count + 1) * 10 > this.hi.length * 7) this.grow();
-    const [h, l] = FingerprintMap.key(key);
-    const mask = this.hi.length - 1;
-    for (let i = h & mask; ; i = (i + 1) & mask) {
-      const sh = this.hi[i]!;
-      const sl = this.lo[i]!;
-      if (sh === 0 && sl === 0) {
-        this.hi[i] = h;
-        this.lo[i] = l;
-        this.values[i] = value;
-        this.count++;
-        return -1;
+  private static probe(bits: Uint32Array, h1: number, h2: number, set: boolean): boolean {
+    const m = bits.length * 32;
+    let all = true;
+    for (let i = 0; i < PROBES; i++) {
+      const bit = (h1 + Math.imul(i, h2)) >>> 0;
+      const at = bit % m;
+      const word = at >>> 5;
+      const mask = 1 << (at & 31);
+      if ((bits[word]! & mask) === 0) {
+        all = false;
+        if (!set) return false;
+        bits[word]! |= mask;
       }
-      if (sh === h && sl === l) return this.values[i]!;
     }
+    return all;
   }
 
-  private grow(): void {
-    const { hi, lo, values } = this;
-    const cap = hi.length * 2;
-    this.hi = new Uint32Array(cap);
-    this.lo = new Uint32Array(cap);
-    this.values = new Uint32Array(cap);
-    const mask = cap - 1;
-    for (let j = 0; j < hi.length; j++) {
-      if (hi[j] === 0 && lo[j] === 0) continue;
-      let i = hi[j]! & mask;
-      while (this.hi[i] !== 0 || this.lo[i] !== 0) i = (i + 1) & mask;
-      this.hi[i] = hi[j]!;
-      this.lo[i] = lo[j]!;
-      this.values[i] = values[j]!;
+  has(key: string): boolean {
+    const [h1, h2] = hashes(key);
+    return this.layers.some((l) => GrowingBloom.probe(l.bits, h1, h2, false));
+  }
+
+  add(key: string): void {
+    let last = this.layers[this.layers.length - 1]!;
+    if (last.count >= last.capacity) {
+      this.addLayer(last.capacity * 2);
+      last = this.layers[this.layers.length - 1]!;
     }
+    const [h1, h2] = hashes(key);
+    GrowingBloom.probe(last.bits, h1, h2, true);
+    last.count++;
+  }
+
+  /** Bytes held, for the record. */
+  get bytes(): number {
+    return this.layers.reduce((n, l) => n + l.bits.byteLength, 0);
   }
 }
 
 export interface ScanResult {
   rows: number;
-  households: number;
-  /** Ids of households whose rows do not stand together. */
+  /** Runs of consecutive rows of one household (equal to households when none is scattered). */
+  runs: number;
+  /** Candidate scattered households: every scattered one, and perhaps a few that are not. */
   scattered: Set<string>;
-  /** Line of a row → the line where the same person (ID number, else person id) first appeared. */
-  duplicates: Map<number, number>;
+  /** Candidate person keys seen twice: every repeated one, and perhaps a few that are not. */
+  repeatedPersons: Set<string>;
 }
 
-/** Incremental scanner: feed it (line, household id, person key) in file order. */
+/** Incremental scanner: feed it (household id, person key) in file order. */
 export class RosterScanner {
-  /** Household id → 1 once its run of rows has ended. */
-  private readonly households = new FingerprintMap();
-  private readonly persons = new FingerprintMap();
+  private readonly closedHouseholds = new GrowingBloom();
+  private readonly persons = new GrowingBloom();
   private current: string | undefined;
-  private readonly result: ScanResult = { rows: 0, households: 0, scattered: new Set(), duplicates: new Map() };
+  private readonly result: ScanResult = { rows: 0, runs: 0, scattered: new Set(), repeatedPersons: new Set() };
 
-  add(line: number, householdId: string, personKey: string | undefined): void {
+  add(householdId: string, personKey: string | undefined): void {
     this.result.rows++;
     if (householdId !== this.current) {
-      if (this.current !== undefined) this.households.setIfAbsent(this.current, 1);
-      if (this.households.get(householdId) >= 0) this.result.scattered.add(householdId);
-      else this.result.households++;
+      if (this.current !== undefined) this.closedHouseholds.add(this.current);
+      if (this.closedHouseholds.has(householdId)) this.result.scattered.add(householdId);
+      this.result.runs++;
       this.current = householdId;
     }
     if (personKey) {
-      const firstLine = this.persons.setIfAbsent(personKey, line);
-      if (firstLine >= 0) this.result.duplicates.set(line, firstLine);
+      if (this.persons.has(personKey)) this.result.repeatedPersons.add(personKey);
+      else this.persons.add(personKey);
     }
   }
 
