@@ -11,7 +11,7 @@
 import { BencalcError } from '../errors.js';
 import { readCsvBatches, type CsvReadOptions, type CsvRecord } from './csv-read.js';
 import { mapHeaders } from './headers.js';
-import { RosterScanner } from './roster-scan.js';
+import { RosterScanner, detach } from './roster-scan.js';
 import { normaliseText } from '../domain/values.js';
 import type { RosterLayout, RosterRow } from '../engine/roster.js';
 
@@ -93,7 +93,9 @@ export async function scanRoster(file: string, readOpts: CsvReadOptions, layoutO
     const firstLine = new Map<string, number>();
     for await (const [id, rows] of householdGroups(file, readOpts, layout)) {
       if (scan.scattered.has(id)) {
-        scatteredRows.set(id, [...(scatteredRows.get(id) ?? []), ...rows]);
+        // Kept for the whole run: copy the cells, so they do not hold their file chunks.
+        const kept = rows.map((r) => ({ ...r, cells: r.cells.map(detach) }));
+        scatteredRows.set(detach(id), [...(scatteredRows.get(id) ?? []), ...kept]);
         runs.set(id, (runs.get(id) ?? 0) + 1);
       }
       if (!scan.repeatedPersons.size) continue;
@@ -101,7 +103,7 @@ export async function scanRoster(file: string, readOpts: CsvReadOptions, layoutO
         const key = personKeyOf(row, layout);
         if (key === undefined || !scan.repeatedPersons.has(key)) continue;
         const first = firstLine.get(key);
-        if (first === undefined) firstLine.set(key, row.line);
+        if (first === undefined) firstLine.set(detach(key), row.line);
         else duplicates.set(row.line, first);
       }
     }

@@ -18,6 +18,15 @@ function hashes(s: string): [number, number] {
   return [a >>> 0, (b >>> 0) | 1];
 }
 
+/**
+ * A copy of a string that does not keep its source alive. Cells read from a file are slices
+ * of the 64 KiB chunk they came from, and V8 keeps the whole chunk for as long as a slice
+ * lives: a key kept for the whole run must be copied, or it holds its chunk with it.
+ */
+export function detach(s: string): string {
+  return (` ${s}`).slice(1);
+}
+
 const BITS_PER_ENTRY = 16;
 const PROBES = 11;
 
@@ -97,12 +106,13 @@ export class RosterScanner {
     this.result.rows++;
     if (householdId !== this.current) {
       if (this.current !== undefined) this.closedHouseholds.add(this.current);
-      if (this.closedHouseholds.has(householdId)) this.result.scattered.add(householdId);
+      // The current id is kept only until the next household starts; copying it would be wasted.
+      if (this.closedHouseholds.has(householdId)) this.result.scattered.add(detach(householdId));
       this.result.runs++;
       this.current = householdId;
     }
     if (personKey) {
-      if (this.persons.has(personKey)) this.result.repeatedPersons.add(personKey);
+      if (this.persons.has(personKey)) this.result.repeatedPersons.add(detach(personKey));
       else this.persons.add(personKey);
     }
   }
