@@ -24,7 +24,7 @@ import { resultLayout, resultHeader, yuan, type CellOptions, type ResultLayout }
 import { ChunkProcessor, addTally, emptyTally, type BatchSettings, type ChunkResult, type HouseholdGroup, type Tally } from './batch-chunk.js';
 import type { Io, GlobalOptions } from './main.js';
 import type { CommandState } from './rules-commands.js';
-import { parseAsOf, todayIso } from './format.js';
+import { parseAsOf, todayIso, parseSwitches, collect } from './format.js';
 
 export interface BatchOptions {
   output?: string;
@@ -51,7 +51,7 @@ export function registerBatchCommand(program: Command, io: Io, state: CommandSta
     .option('-j, --jurisdiction <id>', 'rule set for rows without a region column value (e.g. 530100)')
     .option('--as-of <date>', 'date of evaluation, YYYY-MM-DD (default: today)')
     .option('--as-known-at <date>', 'use only rule values published by this date')
-    .option('--option <name=on|off>', 'switch a policy option for this run (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--option <name=on|off>', 'switch a policy option for this run (repeatable)', collect, [] as string[])
     .addOption(new Option('--lang <lang>', 'language of error messages in the output').choices(['zh', 'en']))
     .option('--explain', 'add a compact trace column per row')
     .option('--mask-ids', 'mask ID and certificate numbers in the output (530102********1234)')
@@ -69,19 +69,6 @@ export function registerBatchCommand(program: Command, io: Io, state: CommandSta
 }
 
 type Summary = Tally & { households: number };
-
-function parseSwitches(values: readonly string[]): Record<string, boolean> {
-  const out: Record<string, boolean> = {};
-  for (const v of values) {
-    const m = /^([a-z][a-z0-9_]*)=(on|off|true|false|yes|no)$/.exec(v.trim());
-    if (!m) {
-      throw new BencalcError({ code: 'USAGE', en: `--option takes NAME=on|off; found "${v}"`, zh: `--option 的格式为 名称=on|off；实际为“${v}”`, example: '--option living_subsidy_low_income=on' });
-    }
-    out[m[1]!] = ['on', 'true', 'yes'].includes(m[2]!);
-  }
-  return out;
-}
-
 
 export async function runBatch(roster: string, opts: BatchOptions, g: GlobalOptions, io: Io): Promise<number> {
   const lang = g.lang;

@@ -15,7 +15,7 @@ import type { PersonInput } from '../domain/household.js';
 import { readHouseholdFile, type RawHousehold } from '../io/household-file.js';
 import type { Io, GlobalOptions } from './main.js';
 import type { CommandState } from './rules-commands.js';
-import { parseAsOf, todayIso } from './format.js';
+import { parseAsOf, todayIso, parseSwitches, collect } from './format.js';
 import { renderCheck, renderExplain, questionFor, missingToAsk } from './check-output.js';
 
 export interface CheckFlags {
@@ -75,7 +75,7 @@ export function registerCheckCommand(program: Command, io: Io, state: CommandSta
     .option('-j, --jurisdiction <id>', 'rule set, e.g. 530100 (default: from --region)')
     .option('--as-of <date>', 'date of evaluation, YYYY-MM-DD (default: today)')
     .option('--as-known-at <date>', 'use only rule values published by this date')
-    .option('--option <name=on|off>', 'switch a policy option (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--option <name=on|off>', 'switch a policy option (repeatable)', collect, [] as string[])
     .addOption(new Option('--lang <lang>', 'language of the answer').choices(['zh', 'en']))
     .option('--household <file>', 'a YAML or JSON household (same field names as the roster, Chinese aliases accepted)')
     .option('--json', 'print the engine result object as JSON')
@@ -103,16 +103,6 @@ export function registerCheckCommand(program: Command, io: Io, state: CommandSta
     const g = c.optsWithGlobals<GlobalOptions>();
     state.exitCode = await runCheck(opts, { ...g, lang: opts.lang ?? g.lang }, io);
   });
-}
-
-function switchesOf(values: readonly string[]): Record<string, boolean> {
-  const out: Record<string, boolean> = {};
-  for (const v of values) {
-    const m = /^([a-z][a-z0-9_]*)=(on|off)$/.exec(v.trim());
-    if (!m) throw new BencalcError({ code: 'USAGE', en: `--option takes NAME=on|off; found "${v}"`, zh: `--option 的格式为 名称=on|off；实际为“${v}”`, example: '--option living_subsidy_low_income=on' });
-    out[m[1]!] = m[2] === 'on';
-  }
-  return out;
 }
 
 /** Build the raw household of the flags: the person, plus the other members when --members > 1. */
@@ -198,7 +188,7 @@ export async function runCheck(f: CheckFlags, g: GlobalOptions, io: Io): Promise
   const id = f.jurisdiction ? resolveJurisdictionId(tree, f.jurisdiction) : region ? nearestRuleSet(tree.dirs, region) : undefined;
   if (!id) throw new BencalcError({ code: 'USAGE', en: 'which rules? give -j <id> (e.g. -j 530100) or --region', zh: '请用 -j 指定规则集（如 -j 530100）或给出 --region', example: '-j 530100' });
   const compiled = compileJurisdiction(tree, id);
-  const eff = resolveEffective(compiled, { asOf, ...(knownAt !== undefined && { knownAt }), options: switchesOf(f.option) });
+  const eff = resolveEffective(compiled, { asOf, ...(knownAt !== undefined && { knownAt }), options: parseSwitches(f.option) });
 
   const outcome =
     !f.household && !anyPersonFlag && io.ask

@@ -32,7 +32,7 @@ import { normaliseText, parseBoolean } from '../domain/values.js';
 import { runBatch } from './batch.js';
 import type { Io, GlobalOptions } from './main.js';
 import type { CommandState } from './rules-commands.js';
-import { parseAsOf, todayIso } from './format.js';
+import { parseAsOf, todayIso, collect } from './format.js';
 
 export interface CoverageOptions {
   output?: string;
@@ -129,7 +129,7 @@ export function registerCoverageCommand(program: Command, io: Io, state: Command
     .option('-j, --jurisdiction <id>', 'rule set for rows without a region column value (e.g. 530100)')
     .option('--as-of <date>', 'date of evaluation, YYYY-MM-DD (default: today)')
     .option('--as-known-at <date>', 'use only rule values published by this date')
-    .option('--option <name=on|off>', 'switch a policy option for this run (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--option <name=on|off>', 'switch a policy option for this run (repeatable)', collect, [] as string[])
     .addOption(new Option('--lang <lang>', 'language of the table').choices(['zh', 'en']))
     .option('--json', 'print the figures as JSON instead of a table')
     .addOption(new Option('--encoding <enc>', 'input encoding').choices(['auto', 'utf8', 'utf-8', 'gb18030', 'gbk']).default('auto'))

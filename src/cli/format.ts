@@ -27,3 +27,19 @@ export function parseAsOf(value: string, flag: string): string {
   }
   return value;
 }
+
+/** `--option NAME=on|off` values (repeatable) → switches; a usage error names the bad one. */
+export function parseSwitches(values: readonly string[]): Record<string, boolean> {
+  const out: Record<string, boolean> = {};
+  for (const v of values) {
+    const m = /^([a-z][a-z0-9_]*)=(on|off|true|false|yes|no)$/.exec(v.trim());
+    if (!m) {
+      throw new BencalcError({ code: 'USAGE', en: `--option takes NAME=on|off; found "${v}"`, zh: `--option 的格式为 名称=on|off；实际为“${v}”`, example: '--option living_subsidy_low_income=on' });
+    }
+    out[m[1]!] = ['on', 'true', 'yes'].includes(m[2]!);
+  }
+  return out;
+}
+
+/** Collects a repeatable flag's values (commander's argument parser). */
+export const collect = (v: string, acc: string[]): string[] => [...acc, v];

@@ -242,3 +242,19 @@ describe('bencalc batch with worker threads (the built CLI)', () => {
     expect(none.trim().split('\n')).toHaveLength(602);
   });
 });
+
+describe('bencalc batch through the real entry point', () => {
+  it('restarts with a bounded heap and passes the exit code and output through', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const { fileURLToPath } = await import('node:url');
+    const bin = fileURLToPath(new URL('../../bin/bencalc.js', import.meta.url));
+    const input = write('entry.csv', [HEADER, GOOD[0]!, 'H1,P2,李四,,2023-02-29,子女,urban,990100,0,,,N,N,N,N,']);
+    const r = spawnSync('node', [bin, '--rules', rules, 'batch', input, '--as-of', '2024-08-01', '--quiet'], { encoding: 'utf8' });
+    expect(r.status).toBe(1);
+    expect(r.stdout.split('\n')[0]).toContain('household_id');
+    expect(r.stdout.trim().split('\n')).toHaveLength(3);
+    const bad = spawnSync('node', [bin, '--rules', rules, 'batch', input, '--as-of', 'nope'], { encoding: 'utf8' });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('USAGE');
+  });
+});
