@@ -38,6 +38,19 @@ function edited(name: string, edits: [row: number, column: string, value: string
   return path;
 }
 
+/**
+ * The fixture rules plus a dibao standard of 750 / 570 taking effect on 2024-08-01 but
+ * published only on 2024-10-15: the law on the decision date changed after the decision.
+ */
+function rulesWithLaterValue(name: string): string {
+  const later = join(dir, name);
+  cpSync(rules, later, { recursive: true });
+  const city = join(later, '990100-example-city', 'rules.yaml');
+  const current = '      - { from: 2024-07-01, published: 2024-06-20, value: { urban: 735, rural: 560 }, source: ec_dibao_2024, confidence: official, label: O }';
+  writeFileSync(city, readFileSync(city, 'utf8').replace(current, `${current}\n      - { from: 2024-08-01, published: 2024-10-15, value: { urban: 750, rural: 570 }, source: ec_dibao_2024, confidence: official, label: O }`));
+  return later;
+}
+
 async function audit(file: string, ...args: string[]) {
   const r = await cli('--rules', rules, 'audit', file, ...args);
   const rows = parseCsvString(r.stdout).map((x) => x.cells);
@@ -97,16 +110,7 @@ describe('bencalc audit', () => {
   });
 
   it('rules changed: a value published after the decision is named from the current files alone', async () => {
-    const later = join(dir, 'rules-later');
-    cpSync(rules, later, { recursive: true });
-    const city = join(later, '990100-example-city', 'rules.yaml');
-    writeFileSync(
-      city,
-      readFileSync(city, 'utf8').replace(
-        '      - { from: 2024-07-01, published: 2024-06-20, value: { urban: 735, rural: 560 }, source: ec_dibao_2024, confidence: official, label: O }',
-        '      - { from: 2024-07-01, published: 2024-06-20, value: { urban: 735, rural: 560 }, source: ec_dibao_2024, confidence: official, label: O }\n      - { from: 2024-08-01, published: 2024-10-15, value: { urban: 750, rural: 570 }, source: ec_dibao_2024, confidence: official, label: O }',
-      ),
-    );
+    const later = rulesWithLaterValue('rules-later');
     const r = await cli('--rules', later, 'audit', output);
     const diffs = parseCsvString(r.stdout).map((x) => x.cells).slice(1);
     expect(diffs[0]!.slice(0, 7)).toEqual(['2', 'H1', 'P1', 'dibao', 'Y 670.00', 'Y 700.00', 'rules_changed']);
@@ -133,16 +137,7 @@ describe('bencalc audit', () => {
 
 describe('--as-known-at separates "the law on that date" from "what could be known then"', () => {
   it('is honoured by batch and check', async () => {
-    const later = join(dir, 'rules-known');
-    cpSync(rules, later, { recursive: true });
-    const city = join(later, '990100-example-city', 'rules.yaml');
-    writeFileSync(
-      city,
-      readFileSync(city, 'utf8').replace(
-        '      - { from: 2024-07-01, published: 2024-06-20, value: { urban: 735, rural: 560 }, source: ec_dibao_2024, confidence: official, label: O }',
-        '      - { from: 2024-07-01, published: 2024-06-20, value: { urban: 735, rural: 560 }, source: ec_dibao_2024, confidence: official, label: O }\n      - { from: 2024-08-01, published: 2024-10-15, value: { urban: 750, rural: 570 }, source: ec_dibao_2024, confidence: official, label: O }',
-      ),
-    );
+    const later = rulesWithLaterValue('rules-known');
     const roster = join(dir, 'roster.csv');
     const amount = async (...extra: string[]) => {
       const r = await cli('--rules', later, 'batch', roster, '--as-of', '2024-08-01', '--quiet', ...extra);
