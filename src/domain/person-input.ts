@@ -60,6 +60,9 @@ export const PERSON_FIELD_PARSERS: Readonly<Record<string, Parser>> = {
 
 export const PERSON_FIELD_NAMES: readonly string[] = Object.keys(PERSON_FIELD_PARSERS);
 
+/** The parsers as a list, built once: parsePerson runs for every row of a roster. */
+const FIELD_ENTRIES: readonly (readonly [string, Parser])[] = Object.entries(PERSON_FIELD_PARSERS);
+
 /** A raw value from YAML/JSON or a flag: numbers and booleans are accepted as well as text. */
 export function rawToText(v: unknown): string {
   if (v === null || v === undefined) return '';
@@ -80,7 +83,7 @@ export interface PersonParse {
 export function parsePerson(fields: Readonly<Record<string, string>>, where: { file?: string; line?: number } = {}): PersonParse {
   const errors: BencalcError[] = [];
   const out: Record<string, unknown> = {};
-  for (const [name, parse] of Object.entries(PERSON_FIELD_PARSERS)) {
+  for (const [name, parse] of FIELD_ENTRIES) {
     const raw = fields[name];
     if (raw === undefined) continue;
     const r = parse(raw);
