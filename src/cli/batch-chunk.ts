@@ -4,7 +4,7 @@
  * rosters, tests) and in worker threads (large rosters), giving the same bytes either way.
  */
 import { BencalcError, type Lang } from '../errors.js';
-import { openRuleTree, compileJurisdiction, resolveEffective, type EffectiveRules, type RuleTree } from '../rules/index.js';
+import { openRuleTree, compileJurisdiction, resolveEffective, nearestRuleSet, type EffectiveRules, type RuleTree } from '../rules/index.js';
 import { evaluateRosterHousehold, type RosterLayout, type RosterRow, type RowResult } from '../engine/roster.js';
 import { resultCells, resultHeader, inputCells, type CellOptions, type ResultLayout } from '../io/result-columns.js';
 import { serializeRow } from '../io/csv-write.js';
@@ -92,9 +92,7 @@ export class ChunkProcessor {
     const hit = this.regionCache.get(key);
     if (hit) return hit;
     let result: EffectiveRules | BencalcError;
-    const code = region ? normaliseText(region) : '';
-    const candidates = /^\d{6}$/.test(code) ? [code, `${code.slice(0, 4)}00`, `${code.slice(0, 2)}0000`] : [];
-    const found = candidates.find((c) => this.tree.dirs.has(c));
+    const found = region ? nearestRuleSet(this.tree, region) : undefined;
     if (found) result = this.effectiveFor(found);
     else if (!region && this.s.fallback) result = this.effectiveFor(this.s.fallback);
     else {

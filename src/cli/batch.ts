@@ -20,11 +20,12 @@ import { PROGRAM_IDS } from '../rules/schema.js';
 import { parseEncodingChoice, type EncodingChoice } from '../io/encoding.js';
 import { AtomicFileWriter, serializeRow, UTF8_BOM, assertNotSameFile } from '../io/csv-write.js';
 import { scanRoster, householdGroups } from '../io/roster-passes.js';
-import { resultLayout, resultHeader, yuan, type CellOptions, type ResultLayout } from '../io/result-columns.js';
+import { resultLayout, resultHeader, type CellOptions, type ResultLayout } from '../io/result-columns.js';
 import { ChunkProcessor, addTally, emptyTally, type BatchSettings, type ChunkResult, type HouseholdGroup, type Tally } from './batch-chunk.js';
 import type { Io, GlobalOptions } from './main.js';
 import type { CommandState } from './rules-commands.js';
 import { parseAsOf, todayIso, parseSwitches, collect } from './format.js';
+import { formatFen } from '../domain/values.js';
 
 export interface BatchOptions {
   output?: string;
@@ -275,7 +276,7 @@ function summaryTable(s: Summary, lang: Lang, io: Io): string {
   const head = new Table({ style: { head: io.isTTY.err ? ['cyan'] : [], border: io.isTTY.err ? ['grey'] : [] } });
   head.push({ [zh ? '行数' : 'rows']: String(s.rows) }, { [zh ? '户数' : 'households']: String(s.households) }, { [zh ? '无效行' : 'invalid rows']: String(s.invalid) });
   const t = new Table({ head: zh ? ['项目', '符合人数', '月合计（元）'] : ['program', 'persons eligible', 'monthly total (CNY)'], style: { head: io.isTTY.err ? ['cyan'] : [], border: io.isTTY.err ? ['grey'] : [] } });
-  for (const p of PROGRAM_IDS) t.push([p, String(s.eligible[p] ?? 0), yuan(s.totalFen[p] ?? 0)]);
+  for (const p of PROGRAM_IDS) t.push([p, String(s.eligible[p] ?? 0), formatFen(s.totalFen[p] ?? 0)]);
   return `${head.toString()}\n${t.toString()}\n`;
 }
 

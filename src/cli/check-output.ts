@@ -8,7 +8,7 @@ import type { Lang } from '../errors.js';
 import type { EffectiveRules, ParamInEffect } from '../rules/effective.js';
 import type { ConditionOutcome, HouseholdOutcome, ProgramOutcome } from '../engine/types.js';
 import { PROGRAM_IDS, type ProgramId } from '../rules/schema.js';
-import { formatYuan } from './format.js';
+import { formatFen } from '../domain/values.js';
 
 const PROGRAM_NAMES: Record<ProgramId, { zh: string; en: string }> = {
   dibao: { zh: '最低生活保障（低保）', en: 'dibao (minimum living security)' },
@@ -113,15 +113,15 @@ function why(o: ProgramOutcome, conds: ConditionOutcome[], eff: EffectiveRules, 
     for (const c of conds.filter((x) => x.kind !== 'exclusion' && x.result === 'yes')) lines.push(`✔ ${text(c)}`);
   } else if (o.eligible === 'no') {
     // No leading spaces: the table wraps a line that starts with spaces by cutting it.
-    const misses = (ms: { en: string; zh: string }[] | undefined, _indent: string) => (ms ?? []).map((m) => `→ ${zh ? m.zh : m.en}`);
+    const misses = (ms: { en: string; zh: string }[] | undefined) => (ms ?? []).map((m) => `→ ${zh ? m.zh : m.en}`);
     for (const c of conds.filter((x) => (x.kind === 'eligibility' && x.result === 'no') || (x.kind === 'exclusion' && x.result === 'yes'))) {
       lines.push(`${c.kind === 'exclusion' ? (zh ? '排除：' : 'excluded: ') : '✖ '}${text(c)}`);
-      lines.push(...misses(c.miss, '   '));
-      for (const a of c.alternatives ?? []) if (a.miss?.length) lines.push(`· ${a.id}:`, ...misses(a.miss, '     '));
+      lines.push(...misses(c.miss));
+      for (const a of c.alternatives ?? []) if (a.miss?.length) lines.push(`· ${a.id}:`, ...misses(a.miss));
     }
     if (o.failed.includes('no_single_person_route')) {
       lines.push(zh ? '✖ 家庭不符合，且本人不符合任何单人户条件' : '✖ the household does not qualify, and no single-person (单人户) route applies');
-      for (const r of conds.filter((x) => x.kind === 'route' && x.result === 'no')) if (r.miss?.length) lines.push(`· ${r.id.replace('single_person:', '')}:`, ...misses(r.miss, '     '));
+      for (const r of conds.filter((x) => x.kind === 'route' && x.result === 'no')) if (r.miss?.length) lines.push(`· ${r.id.replace('single_person:', '')}:`, ...misses(r.miss));
     }
   } else {
     for (const c of conds.filter((x) => x.result === 'unknown')) lines.push(`? ${text(c)}`);
@@ -140,15 +140,15 @@ export function renderCheck(outcome: HouseholdOutcome, eff: EffectiveRules, pers
   const hf = outcome.facts;
   out.push(
     zh
-      ? `家庭：${hf.size} 人，人均月收入 ${hf.per_capita_income === null ? '未知' : formatYuan(hf.per_capita_income as number)} 元${hf.tier ? `，类别 ${hf.tier}` : ''}`
-      : `household: ${hf.size} person(s), income per person ${hf.per_capita_income === null ? 'unknown' : formatYuan(hf.per_capita_income as number)} CNY/month${hf.tier ? `, tier ${hf.tier}` : ''}`,
+      ? `家庭：${hf.size} 人，人均月收入 ${hf.per_capita_income === null ? '未知' : formatFen(hf.per_capita_income as number)} 元${hf.tier ? `，类别 ${hf.tier}` : ''}`
+      : `household: ${hf.size} person(s), income per person ${hf.per_capita_income === null ? 'unknown' : formatFen(hf.per_capita_income as number)} CNY/month${hf.tier ? `, tier ${hf.tier}` : ''}`,
   );
   for (const p of outcome.persons.filter((x) => persons.includes(x.personId))) {
     const rows: string[][] = [];
     for (const id of PROGRAM_IDS) {
       const o = p.programs[id];
       if (!o) continue;
-      const amount = o.amountFen === null ? (o.eligible === 'no' ? '0.00' : '?') : `${formatYuan(o.amountFen)}${o.yearlyFen ? ` (${formatYuan(o.yearlyFen)}/${zh ? '年' : 'yr'})` : ''}${o.unit === 'single' ? (zh ? ' 单人户' : ' alone') : ''}`;
+      const amount = o.amountFen === null ? (o.eligible === 'no' ? '0.00' : '?') : `${formatFen(o.amountFen)}${o.yearlyFen ? ` (${formatFen(o.yearlyFen)}/${zh ? '年' : 'yr'})` : ''}${o.unit === 'single' ? (zh ? ' 单人户' : ' alone') : ''}`;
       rows.push([zh ? PROGRAM_NAMES[id].zh : PROGRAM_NAMES[id].en, label(o, zh), o.eligible === 'yes' || o.amountFen ? amount : o.eligible === 'no' ? '—' : '?', why(o, conditionsFor(outcome, p.personId, id), eff, lang)]);
     }
     const facts = p.facts;

@@ -7,7 +7,7 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { BencalcError, BencalcErrors, type Lang } from '../errors.js';
-import { openRuleTree, compileJurisdiction, resolveEffective, resolveJurisdictionId, type EffectiveRules } from '../rules/index.js';
+import { openRuleTree, compileJurisdiction, resolveEffective, resolveJurisdictionId, nearestRuleSet, type EffectiveRules } from '../rules/index.js';
 import { evaluateHousehold } from '../engine/evaluate.js';
 import type { HouseholdOutcome } from '../engine/types.js';
 import { parsePerson } from '../domain/person-input.js';
@@ -185,7 +185,7 @@ export async function runCheck(f: CheckFlags, g: GlobalOptions, io: Io): Promise
     throw new BencalcError({ code: 'USAGE', en: 'nothing to check: give person flags (e.g. --age 34 --disability intellectual:3), --household FILE, or run on a terminal for the questionnaire', zh: '没有可查询的内容：请给出个人参数（如 --age 34 --disability 智力:三级）、--household 文件，或在终端中运行以回答问题', example: 'bencalc check -j 530100 --age 34 --disability 智力:二级 --hukou urban --income 0 --needs-care' });
   }
   const region = raw.members.find((m) => m.region)?.region;
-  const id = f.jurisdiction ? resolveJurisdictionId(tree, f.jurisdiction) : region ? nearestRuleSet(tree.dirs, region) : undefined;
+  const id = f.jurisdiction ? resolveJurisdictionId(tree, f.jurisdiction) : region ? nearestRuleSet(tree, region) : undefined;
   if (!id) throw new BencalcError({ code: 'USAGE', en: 'which rules? give -j <id> (e.g. -j 530100) or --region', zh: '请用 -j 指定规则集（如 -j 530100）或给出 --region', example: '-j 530100' });
   const compiled = compileJurisdiction(tree, id);
   const eff = resolveEffective(compiled, { asOf, ...(knownAt !== undefined && { knownAt }), options: parseSwitches(f.option) });
@@ -202,12 +202,6 @@ export async function runCheck(f: CheckFlags, g: GlobalOptions, io: Io): Promise
     if (f.explain) io.out(renderExplain(outcome, eff, lang));
   }
   return 0;
-}
-
-function nearestRuleSet(dirs: ReadonlyMap<string, string>, region: string): string | undefined {
-  const code = region.trim();
-  if (!/^\d{6}$/.test(code)) return undefined;
-  return [code, `${code.slice(0, 4)}00`, `${code.slice(0, 2)}0000`].find((c) => dirs.has(c));
 }
 
 /**

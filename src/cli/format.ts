@@ -2,13 +2,6 @@
 import { BencalcError } from '../errors.js';
 import { isRealDate } from '../rules/schema.js';
 
-/** Fen to a yuan string with two decimals: 12345 → "123.45". */
-export function formatYuan(fen: number): string {
-  const sign = fen < 0 ? '-' : '';
-  const abs = Math.abs(fen);
-  return `${sign}${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, '0')}`;
-}
-
 /** Today's date in the machine's local time zone, YYYY-MM-DD. */
 export function todayIso(): string {
   const d = new Date();

@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import Table from 'cli-table3';
 import chalk from 'chalk';
 import { BencalcError, BencalcErrors, EXIT, type Lang } from '../errors.js';
-import { loadRuleTree, openRuleTree, compileJurisdiction, resolveEffective, resolveJurisdictionId, validateTree, type RuleTree } from '../rules/index.js';
+import { loadRuleTree, openRuleTree, chainOf, compileJurisdiction, resolveEffective, resolveJurisdictionId, validateTree, type RuleTree } from '../rules/index.js';
 import { RULE_FILE_NAME } from '../rules/load.js';
 import { loadCases, runCase, coverage, mergeCoverage, type CaseResult, type CoverageEntry } from '../rules/cases.js';
 import type { EffectiveRules } from '../rules/effective.js';
@@ -35,7 +35,7 @@ export function registerRulesCommands(program: Command, io: Io, state: CommandSt
       const g = globals(cmd);
       const tree = loadRuleTree(g.rules);
       const rows = [...tree.layers.values()].map((l) => {
-        const chain = chainIds(tree, l.id);
+        const chain = chainOf(tree, l.id).map((x) => x.id);
         return { id: l.id, zh: l.rules.jurisdiction.zh, en: l.rules.jurisdiction.en, level: l.rules.jurisdiction.level, folder: basename(l.dir), chain };
       });
       if (opts.json) {
@@ -150,16 +150,6 @@ export function registerRulesCommands(program: Command, io: Io, state: CommandSt
       io.out(`${passed} passed, ${failed} failed\n`);
       if (failed > 0) state.exitCode = EXIT.TEST_FAILURES;
     });
-}
-
-function chainIds(tree: RuleTree, id: string): string[] {
-  const out: string[] = [];
-  let cur: string | null = id;
-  while (cur !== null && tree.layers.has(cur) && !out.includes(cur)) {
-    out.unshift(cur);
-    cur = tree.layers.get(cur)!.rules.jurisdiction.parent;
-  }
-  return out;
 }
 
 /** A rules root from a path that may be the root, a jurisdiction folder, or a rules.yaml file. */

@@ -283,6 +283,12 @@ export function parseSex(raw: string): FieldResult<Sex> {
 
 const MONEY_ACCEPTED = 'yuan, at most 2 decimals (≤ 0.01): 1234.5, 1,234.50, ￥800, 800元';
 
+/** Fen as yuan with two decimals, sign kept: 12345 → "123.45", -5 → "-0.05". */
+export function formatFen(fen: number): string {
+  const abs = Math.abs(fen);
+  return `${fen < 0 ? '-' : ''}${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, '0')}`;
+}
+
 /**
  * An amount in yuan → integer fen (分), so that sums and comparisons are exact.
  * Accepts `1234.5`, `1,234.50` (commas only in groups of three), `￥800` / `¥800`, `800元`,

@@ -10,6 +10,7 @@ import type { CompiledRules } from '../rules/compile.js';
 import type { RowResult } from '../engine/roster.js';
 import type { ProgramOutcome, ConditionOutcome } from '../engine/types.js';
 import { maskIdNumber } from '../domain/identity.js';
+import { formatFen } from '../domain/values.js';
 import { neutraliseFormula } from './csv-write.js';
 import { VERSION } from '../version.js';
 
@@ -65,11 +66,6 @@ export function resultHeader(layout: ResultLayout): string[] {
   return cols;
 }
 
-/** Fen to "123.45". */
-export function yuan(fen: number): string {
-  return `${Math.floor(fen / 100)}.${String(fen % 100).padStart(2, '0')}`;
-}
-
 /** SHA-256 of a row's input values, as read (before masking). */
 export function inputDigest(cells: readonly string[]): string {
   return createHash('sha256').update(JSON.stringify(cells)).digest('hex');
@@ -113,13 +109,13 @@ export function resultCells(r: RowResult, layout: ResultLayout, cells: readonly 
     }
     // Unknown because an invalid member's data is missing: name the member, not the field.
     const blocked = o.eligible === 'unknown' && r.blockedBy?.some((b) => o.missing.some((m) => m.startsWith(`person[${b}]`)));
-    out.push(eligibleMark(o), o.amountFen === null ? '' : yuan(o.amountFen));
-    if (layout.yearly.includes(p)) out.push(o.yearlyFen === undefined || o.yearlyFen === null ? '' : yuan(o.yearlyFen));
+    out.push(eligibleMark(o), o.amountFen === null ? '' : formatFen(o.amountFen));
+    if (layout.yearly.includes(p)) out.push(o.yearlyFen === undefined || o.yearlyFen === null ? '' : formatFen(o.yearlyFen));
     out.push(blocked ? `blocked_by:${r.blockedBy!.join(';')}` : reasonText(o));
     if (p === 'dibao') out.push(o.unit ?? '');
     for (const name of layout.outputsByProgram[p]!) {
       const v = o.eligible === 'no' ? undefined : o.outputs[name];
-      out.push(v === undefined || v === null ? '' : typeof v === 'number' && Number.isInteger(v) ? yuan(v) : String(v));
+      out.push(v === undefined || v === null ? '' : typeof v === 'number' && Number.isInteger(v) ? formatFen(v) : String(v));
     }
   }
   const provisional = person ? [...new Set(Object.values(person.programs).flatMap((o) => o!.provisional))].sort().join(';') : '';

@@ -12,6 +12,7 @@ import { ruleFileSchema, type RuleFile } from './schema.js';
 import { readYaml, zodIssuesToErrors, positionAt, formatPath, type KeyPath, type YamlSource } from './yaml.js';
 import { didYouMean } from '../util/suggest.js';
 import type { CompiledRules } from './compile.js';
+import { normaliseText } from '../domain/values.js';
 
 export const RULE_FILE_NAME = 'rules.yaml';
 
@@ -280,6 +281,16 @@ export function chainOf(tree: RuleTree, id: string): RuleLayer[] {
     cur = layer.rules.jurisdiction.parent;
   }
   return chain;
+}
+
+/**
+ * The rule set for a region code: its own, else its city's, else its province's (a district
+ * without a folder of its own uses its city's rules). Undefined when none is loaded.
+ */
+export function nearestRuleSet(tree: RuleTree, region: string): string | undefined {
+  const code = normaliseText(region);
+  if (!/^\d{6}$/.test(code)) return undefined;
+  return [code, `${code.slice(0, 4)}00`, `${code.slice(0, 2)}0000`].find((c) => tree.dirs.has(c));
 }
 
 /** Resolve a command-line argument that names a jurisdiction by id, folder or name. */

@@ -14,6 +14,7 @@ import {
   parseGrade,
   parseHukou,
   parseMoney,
+  formatFen,
   parseSex,
   type FieldResult,
   type InputErrorCode,
@@ -408,5 +409,24 @@ describe('messages never contain a whole ID number', () => {
       }),
       { numRuns: 50 },
     );
+  });
+});
+
+describe('formatFen', () => {
+  it.each([
+    [0, '0.00'],
+    [5, '0.05'],
+    [12345, '123.45'],
+    [73500, '735.00'],
+    [-5, '-0.05'],
+    [-12345, '-123.45'],
+  ])('%i fen → %s', (fen, text) => {
+    expect(formatFen(fen)).toBe(text);
+  });
+  it('parseMoney reads back what formatFen writes', () => {
+    fc.assert(fc.property(fc.integer({ min: 0, max: 1e12 }), (fen) => {
+      const r = parseMoney(formatFen(fen));
+      expect(r.ok && r.value).toBe(fen);
+    }));
   });
 });
