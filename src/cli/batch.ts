@@ -19,9 +19,12 @@ import type { CompiledRules } from '../rules/compile.js';
 import { PROGRAM_IDS } from '../rules/schema.js';
 import { parseEncodingChoice, type EncodingChoice } from '../io/encoding.js';
 import { AtomicFileWriter, serializeRow, UTF8_BOM, assertNotSameFile } from '../io/csv-write.js';
-import { scanRoster, householdGroups } from '../io/roster-passes.js';
+import { scanRoster, headerLayout } from '../io/roster-passes.js';
+import { readRosterHead, rosterPieces, type RosterHead, type RosterPiece } from '../io/roster-pieces.js';
+import { RosterKeyLog } from '../io/roster-keys.js';
+import { PieceProcessor, type PieceResult, type PieceSettings } from './batch-piece.js';
 import { resultLayout, resultHeader, type CellOptions, type ResultLayout } from '../io/result-columns.js';
-import { ChunkProcessor, addTally, emptyTally, type BatchSettings, type ChunkResult, type HouseholdGroup, type Tally } from './batch-chunk.js';
+import { addTally, emptyTally, type Tally } from './batch-chunk.js';
 import type { Io, GlobalOptions } from './main.js';
 import type { CommandState } from './rules-commands.js';
 import { parseAsOf, todayIso, parseSwitches, collect } from './format.js';
@@ -71,6 +74,12 @@ export function registerBatchCommand(program: Command, io: Io, state: CommandSta
 
 type Summary = Tally & { households: number };
 
+/** Where a run's output goes. */
+interface Sinks {
+  writer: AtomicFileWriter | undefined;
+  errorsWriter: AtomicFileWriter | undefined;
+}
+
 export async function runBatch(roster: string, opts: BatchOptions, g: GlobalOptions, io: Io): Promise<number> {
   const lang = g.lang;
   const encoding: EncodingChoice = parseEncodingChoice(opts.encoding);
@@ -93,10 +102,8 @@ export async function runBatch(roster: string, opts: BatchOptions, g: GlobalOpti
   if (opts.output) await assertNotSameFile(opts.output, [roster]);
   if (opts.errors) await assertNotSameFile(opts.errors, [roster]);
 
-  // Passes 1 and 2: header, row count, scattered households and their rows, duplicate persons.
-  const readOpts = { encoding };
-  const { header, layout, rows: rowCount, households, scatteredRows, duplicates } = await scanRoster(roster, readOpts);
-
+  const head = await readRosterHead(roster, encoding, (h) => headerLayout(h, roster));
+  const { header, layout } = head;
   const resultCols = resultLayout(compiledAll, opts.explain ?? false);
   const cellOpts: CellOptions = {
     lang,
@@ -104,7 +111,7 @@ export async function runBatch(roster: string, opts: BatchOptions, g: GlobalOpti
     formulaEscape: opts.formulaEscape,
     idColumns: [layout.index.id_number, layout.index.disability_certificate].filter((i): i is number => i !== undefined),
   };
-  const settings: BatchSettings = {
+  const base: PieceSettings = {
     rulesDir: tree.root,
     asOf,
     ...(knownAt !== undefined && { knownAt }),
@@ -118,62 +125,107 @@ export async function runBatch(roster: string, opts: BatchOptions, g: GlobalOpti
     header,
     lang,
     explain: opts.explain ?? false,
-    duplicates: [...duplicates],
-    scattered: [...scatteredRows],
+    duplicates: [],
+    scattered: [],
+    file: roster,
+    encodingChoice: encoding,
+    collectKeys: false,
   };
-  const outHeader = [...header, ...resultHeader(resultCols)];
-  const summary = { ...emptyTally(), households };
-  const progress = new Progress(io, !opts.quiet && io.isTTY.err, rowCount);
-  const workers = workerCount(opts.workers, rowCount);
-  const pool = workers > 0 ? new WorkerPool(workers, settings) : undefined;
-  const local = pool ? undefined : new ChunkProcessor(settings);
-
-  const writer = opts.output ? await AtomicFileWriter.open(opts.output, { inputs: [roster], bom: opts.bom ?? false }) : undefined;
-  const errorsWriter = opts.errors ? await AtomicFileWriter.open(opts.errors, { inputs: [roster] }) : undefined;
-  const emit = async (r: ChunkResult): Promise<void> => {
-    addTally(summary, r.tally);
-    progress.tick(r.tally.rows);
-    if (errorsWriter && r.errorsText) await errorsWriter.write(r.errorsText);
-    if (writer) await writer.write(r.text);
-    else io.out(r.text);
-  };
-  try {
-    const head = opts.format === 'csv' ? serializeRow(outHeader, { newline: '\n' }) : '';
-    const bom = opts.bom && !writer ? UTF8_BOM : '';
-    if (writer) await writer.write(head);
-    else io.out(`${bom}${head}`);
+  const outHeader = opts.format === 'csv' ? serializeRow([...header, ...resultHeader(resultCols)], { newline: '\n' }) : '';
+  const workers = workerCount(opts.workers, head.size - head.dataOffset);
+  const openSinks = async (): Promise<Sinks> => {
+    const writer = opts.output ? await AtomicFileWriter.open(opts.output, { inputs: [roster], bom: opts.bom ?? false }) : undefined;
+    const errorsWriter = opts.errors ? await AtomicFileWriter.open(opts.errors, { inputs: [roster] }) : undefined;
+    if (writer) await writer.write(outHeader);
+    else io.out(`${opts.bom ? UTF8_BOM : ''}${outHeader}`);
     if (errorsWriter) await errorsWriter.write(serializeRow(['line', 'household_id', 'person_id', 'field', 'error_code', 'error'], { newline: '\n' }));
+    return { writer, errorsWriter };
+  };
+  const progress = new Progress(io, !opts.quiet && io.isTTY.err, head.size);
 
-    // Pass 3: households in file order, in chunks that never split a household.
-    let chunk: HouseholdGroup[] = [];
-    let chunkRows = 0;
-    const flushChunk = async () => {
-      if (!chunk.length) return;
-      const groups = chunk;
-      chunk = [];
-      chunkRows = 0;
-      if (pool) await pool.submit(groups, emit);
-      else await emit(local!.process(groups));
-    };
-    for await (const group of householdGroups(roster, readOpts, layout)) {
-      chunk.push(group);
-      chunkRows += group[1].length;
-      if (chunkRows >= CHUNK_ROWS) await flushChunk();
+  let summary: Summary;
+  if (opts.output) {
+    // To a file: one pass that assumes households stand together and nobody is listed twice,
+    // checked at the end; when the check fails, the temporary output is dropped and the run
+    // is redone with the exact reading (README: "Scattered households").
+    const sinks = await openSinks();
+    const first = await evaluatePass(roster, head, { ...base, collectKeys: true }, workers, sinks, progress, io);
+    if (first.keys && !first.keys.needsExactReading()) {
+      summary = { ...first.tally, households: first.keys.runs };
+      await commit(sinks);
+    } else {
+      await abort(sinks);
+      progress.restart();
+      if (!opts.quiet) {
+        io.err(
+          lang === 'zh'
+            ? '注意：有的户成员不在相邻行，或有人出现两次；已重新读取花名册以逐户完整核算（较慢，见 README）。\n'
+            : 'note: some household\'s rows do not stand together, or a person is listed twice; the roster was read again to evaluate households whole (slower; see the README).\n',
+        );
+      }
+      summary = await exactRun(roster, head, base, workers, openSinks, progress, io);
     }
-    await flushChunk();
+  } else {
+    // To stdout, nothing can be taken back: the exact reading first.
+    summary = await exactRun(roster, head, base, workers, openSinks, progress, io);
+  }
+  progress.done();
+  if (!opts.quiet) io.err(summaryTable(summary, lang, io));
+  return summary.invalid > 0 ? EXIT.INVALID_ROWS : EXIT.OK;
+}
+
+async function commit(s: Sinks): Promise<void> {
+  await s.writer?.commit();
+  await s.errorsWriter?.commit();
+}
+
+async function abort(s: Sinks): Promise<void> {
+  await s.writer?.abort();
+  await s.errorsWriter?.abort();
+}
+
+/** The exact run: scattered households and repeated persons found first (`scanRoster`), then evaluation. */
+async function exactRun(roster: string, head: RosterHead, base: PieceSettings, workers: number, openSinks: () => Promise<Sinks>, progress: Progress, io: Io): Promise<Summary> {
+  const scan = await scanRoster(roster, { encoding: head.encoding });
+  const settings: PieceSettings = { ...base, duplicates: [...scan.duplicates], scattered: [...scan.scatteredRows] };
+  const sinks = await openSinks();
+  const pass = await evaluatePass(roster, head, settings, workers, sinks, progress, io);
+  await commit(sinks);
+  return { ...pass.tally, households: scan.households };
+}
+
+/** One evaluation pass over the roster's pieces, in parallel when there are workers; output in file order. */
+async function evaluatePass(roster: string, head: RosterHead, settings: PieceSettings, workers: number, sinks: Sinks, progress: Progress, io: Io): Promise<{ tally: Tally; keys?: RosterKeyLog }> {
+  const tally = emptyTally();
+  const keys = settings.collectKeys ? new RosterKeyLog(Math.round((head.size - head.dataOffset) / 100)) : undefined;
+  const ends: number[] = [];
+  const emit = async (r: PieceResult, seq: number): Promise<void> => {
+    addTally(tally, r.tally);
+    if (r.keys) keys!.add(r.keys);
+    progress.tick(r.tally.rows, ends[seq]!);
+    if (sinks.errorsWriter && r.errorsText) await sinks.errorsWriter.write(r.errorsText);
+    if (sinks.writer) await sinks.writer.writeBytes(r.out);
+    else if (io.outBytes) io.outBytes(r.out);
+    else io.out(Buffer.from(r.out.buffer, r.out.byteOffset, r.out.length).toString('utf8'));
+  };
+  const pool = workers > 0 ? new WorkerPool(workers, settings) : undefined;
+  const local = pool ? undefined : new PieceProcessor(settings);
+  try {
+    let seq = 0;
+    for await (const piece of rosterPieces(roster, head)) {
+      ends.push(piece.end);
+      if (pool) await pool.submit(piece, emit);
+      else await emit(local!.process(piece), seq);
+      seq++;
+    }
     if (pool) await pool.drain(emit);
-    await writer?.commit();
-    await errorsWriter?.commit();
   } catch (e) {
-    await writer?.abort();
-    await errorsWriter?.abort();
+    await abort(sinks);
     throw e;
   } finally {
     await pool?.close();
-    progress.done();
   }
-  if (!opts.quiet) io.err(summaryTable(summary, lang, io));
-  return summary.invalid > 0 ? EXIT.INVALID_ROWS : EXIT.OK;
+  return { tally, ...(keys && { keys }) };
 }
 
 /**
@@ -185,12 +237,10 @@ export async function runBatch(roster: string, opts: BatchOptions, g: GlobalOpti
  */
 const WORKER_LIMITS = { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 192 };
 
-/** Rows per chunk sent to a worker: large enough to amortise messaging, small enough to keep memory flat. */
-const CHUNK_ROWS = 2000;
-/** Below this many rows, workers cost more to start than they save. */
-const WORKER_MIN_ROWS = 20_000;
+/** Below this many bytes of data (about 20,000 rows), workers cost more to start than they save. */
+const WORKER_MIN_BYTES = 2 * 1024 * 1024;
 
-function workerCount(requested: string | undefined, rows: number): number {
+function workerCount(requested: string | undefined, dataBytes: number): number {
   if (requested !== undefined) {
     const n = Number(requested);
     if (!Number.isInteger(n) || n < 0 || n > 64) throw new BencalcError({ code: 'USAGE', en: `--workers takes a whole number 0–64; found "${requested}"`, zh: `--workers 应为 0–64 的整数；实际为“${requested}”`, example: '--workers 2' });
@@ -198,11 +248,13 @@ function workerCount(requested: string | undefined, rows: number): number {
   }
   // Worker threads run the built JavaScript; under a TypeScript test runner there is none.
   if (!import.meta.url.endsWith('.js')) return 0;
-  return rows >= WORKER_MIN_ROWS ? Math.max(1, availableParallelism()) : 0;
+  return dataBytes >= WORKER_MIN_BYTES ? Math.max(1, availableParallelism()) : 0;
 }
 
+type WorkerReply = { seq: number; result?: PieceResult; error?: { code: string; en: string; zh: string; file?: string; line?: number } };
+
 /**
- * Worker threads with results handed back in submission order. At most `2 × workers` chunks
+ * Worker threads with results handed back in submission order. At most `2 × workers` pieces
  * are in flight, so memory stays flat whatever the roster's size.
  */
 class WorkerPool {
@@ -210,18 +262,18 @@ class WorkerPool {
   private readonly idle: Worker[] = [];
   private next = 0;
   private written = 0;
-  private readonly done = new Map<number, ChunkResult>();
+  private readonly done = new Map<number, PieceResult>();
   private readonly waiting: (() => void)[] = [];
   private failure: unknown;
-  private inFlight = 0;
 
-  constructor(n: number, settings: BatchSettings) {
+  constructor(n: number, settings: PieceSettings) {
     for (let i = 0; i < n; i++) {
       const w = new Worker(new URL('./batch-worker.js', import.meta.url), { workerData: settings, resourceLimits: WORKER_LIMITS });
-      w.on('message', (m: { seq: number; error?: { code: string; en: string; zh: string } } & ChunkResult) => {
-        this.inFlight--;
-        if (m.error) this.failure ??= new BencalcError({ code: m.error.code === 'INTERNAL' ? 'IO' : (m.error.code as never), en: m.error.en, zh: m.error.zh });
-        else this.done.set(m.seq, m);
+      w.on('message', (m: WorkerReply) => {
+        if (m.error) {
+          const { code, en, zh, file, line } = m.error;
+          this.failure ??= new BencalcError({ code: code === 'INTERNAL' ? 'IO' : (code as never), en, zh, ...(file !== undefined && { file }), ...(line !== undefined && { line }) });
+        } else this.done.set(m.seq, m.result!);
         this.idle.push(w);
         this.waiting.splice(0).forEach((f) => f());
       });
@@ -238,15 +290,14 @@ class WorkerPool {
     return new Promise((r) => this.waiting.push(r));
   }
 
-  private async flushReady(emit: (r: ChunkResult) => Promise<void>): Promise<void> {
+  private async flushReady(emit: (r: PieceResult, seq: number) => Promise<void>): Promise<void> {
     for (let r = this.done.get(this.written); r; r = this.done.get(this.written)) {
       this.done.delete(this.written);
-      this.written++;
-      await emit(r);
+      await emit(r, this.written++);
     }
   }
 
-  async submit(groups: HouseholdGroup[], emit: (r: ChunkResult) => Promise<void>): Promise<void> {
+  async submit(piece: RosterPiece, emit: (r: PieceResult, seq: number) => Promise<void>): Promise<void> {
     for (;;) {
       if (this.failure) throw this.failure;
       await this.flushReady(emit);
@@ -254,11 +305,12 @@ class WorkerPool {
       await this.wait();
     }
     const w = this.idle.shift()!;
-    this.inFlight++;
-    w.postMessage({ seq: this.next++, groups });
+    // Bytes are moved to the worker, not copied.
+    const transfer = piece.kind === 'bytes' ? [piece.bytes.buffer as ArrayBuffer] : [];
+    w.postMessage({ seq: this.next++, piece }, transfer);
   }
 
-  async drain(emit: (r: ChunkResult) => Promise<void>): Promise<void> {
+  async drain(emit: (r: PieceResult, seq: number) => Promise<void>): Promise<void> {
     while (this.written < this.next) {
       if (this.failure) throw this.failure;
       await this.flushReady(emit);
@@ -280,23 +332,30 @@ function summaryTable(s: Summary, lang: Lang, io: Io): string {
   return `${head.toString()}\n${t.toString()}\n`;
 }
 
-/** A progress bar on a terminal's stderr: rows/s and ETA. Silent otherwise. */
+/** A progress bar on a terminal's stderr: rows, rows/s and ETA (from the bytes read). Silent otherwise. */
 class Progress {
-  private done_ = 0;
-  private readonly start = Date.now();
+  private rows = 0;
+  private start = Date.now();
   private last = 0;
-  constructor(private readonly io: Io, private readonly on: boolean, private readonly total: number) {}
-  tick(n: number): void {
-    this.done_ += n;
+  constructor(private readonly io: Io, private readonly on: boolean, private readonly totalBytes: number) {}
+  /** `rows` more rows done, the file read up to byte `at`. */
+  tick(rows: number, at: number): void {
+    this.rows += rows;
     if (!this.on) return;
     const now = Date.now();
-    if (now - this.last < 200 && this.done_ < this.total) return;
+    if (now - this.last < 200 && at < this.totalBytes) return;
     this.last = now;
-    const rate = this.done_ / Math.max(0.001, (now - this.start) / 1000);
-    const eta = rate > 0 ? Math.round((this.total - this.done_) / rate) : 0;
+    const seconds = Math.max(0.001, (now - this.start) / 1000);
+    const share = Math.min(1, at / Math.max(1, this.totalBytes));
+    const eta = share > 0 ? Math.round((seconds / share) * (1 - share)) : 0;
     const width = 30;
-    const filled = Math.round((this.done_ / Math.max(1, this.total)) * width);
-    this.io.err(`\r[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${this.done_}/${this.total} ${Math.round(rate)} rows/s ETA ${eta}s `);
+    const filled = Math.round(share * width);
+    this.io.err(`\r[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${this.rows} rows ${Math.round(this.rows / seconds)} rows/s ETA ${eta}s `);
+  }
+  /** The run starts over (the exact reading after a failed one-pass check). */
+  restart(): void {
+    this.rows = 0;
+    this.start = Date.now();
   }
   done(): void {
     if (this.on) this.io.err('\n');

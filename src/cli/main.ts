@@ -15,6 +15,8 @@ export const DEFAULT_RULES_DIR = fileURLToPath(new URL('../../rules', import.met
 
 export interface Io {
   out: (s: string) => void;
+  /** Bytes already encoded as UTF-8 (batch's output); `out` with the decoded text when absent. */
+  outBytes?: (b: Uint8Array) => void;
   err: (s: string) => void;
   /** Whether stdout/stderr are terminals (tables with colour, progress bars). */
   isTTY: { out: boolean; err: boolean };
@@ -146,6 +148,7 @@ export function main(argv: readonly string[]): void {
   let rl: import('node:readline/promises').Interface | undefined;
   const io: Io = {
     out: (s) => process.stdout.write(s),
+    outBytes: (b) => process.stdout.write(b),
     err: (s) => process.stderr.write(s),
     isTTY: { out: Boolean(process.stdout.isTTY), err: Boolean(process.stderr.isTTY) },
     ...(interactive && {

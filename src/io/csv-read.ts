@@ -52,6 +52,8 @@ export interface CsvParserOptions {
    * so that a stray quote cannot make the parser hold the rest of the file.
    */
   maxQuotedChars?: number;
+  /** Line number of the first line given (default 1), when parsing starts mid-file. */
+  firstLine?: number;
 }
 
 const QUOTE = 34;
@@ -188,7 +190,7 @@ function countLf(s: string, from: number, to: number): number {
   return n;
 }
 
-function raggedMsg(line: number, expected: number, found: number): { en: string; zh: string } {
+export function raggedMsg(line: number, expected: number, found: number): { en: string; zh: string } {
   return {
     en: `line ${line}: expected ${expected} cells, found ${found}`,
     zh: `第 ${line} 行：应有 ${expected} 个单元格，实际有 ${found} 个`,
@@ -209,6 +211,9 @@ export class CsvParser {
     this.expected = opts.expectedCells;
     this.skipEmpty = opts.skipEmptyLines ?? true;
     this.maxQuotedChars = opts.maxQuotedChars ?? 1 << 20;
+    this.lineNo = opts.firstLine ?? 1;
+    // A BOM can only lead the file, not a piece starting mid-file.
+    this.started = this.lineNo > 1;
   }
 
   /** The cell count records are checked against (known after the first record). */

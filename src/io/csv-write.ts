@@ -220,6 +220,18 @@ export class AtomicFileWriter {
     return undefined;
   }
 
+  /**
+   * Write bytes already encoded (UTF-8 output only): what batch's worker threads hand back.
+   * Text buffered by `write()` goes first.
+   */
+  writeBytes(bytes: Uint8Array): Promise<void> {
+    if (this.state !== 'open') throw ioError(this.target, `write after ${this.state}`, `已${this.state === 'committed' ? '提交' : '放弃'}后又写入`);
+    if (this.error !== undefined) throw this.failure();
+    if (this.encoding !== 'utf8') throw new Error('writeBytes needs a UTF-8 writer');
+    void this.flushPending();
+    return this.enqueue(bytes);
+  }
+
   /** `write(serializeRow(cells, opts))`. */
   writeRow(cells: readonly CellValue[], opts?: RowOptions): Promise<void> | undefined {
     return this.write(serializeRow(cells, opts));
@@ -235,7 +247,11 @@ export class AtomicFileWriter {
     if (this.pending.length === 0) return this.chain;
     const text = this.pending;
     this.pending = '';
-    const data = this.encoding === 'utf8' ? Buffer.from(text, 'utf8') : iconv.encode(text, 'gb18030');
+    return this.enqueue(this.encoding === 'utf8' ? Buffer.from(text, 'utf8') : iconv.encode(text, 'gb18030'));
+  }
+
+  /** Queue `data` after the writes already queued; the promise never rejects (see `write`). */
+  private enqueue(data: Uint8Array): Promise<void> {
     const fh = this.fh;
     this.chain = this.chain.then(async () => {
       if (this.error !== undefined || fh === undefined) return;

@@ -172,6 +172,9 @@ export interface DecoderOptions {
   encoding?: EncodingChoice;
   /** Named in error messages. */
   file?: string;
+  /** File offset and newlines before the first byte given, when decoding starts mid-file (for error messages). */
+  startOffset?: number;
+  startNewlines?: number;
 }
 
 const ENC_NAME: Record<Encoding, string> = { utf8: 'UTF-8', gb18030: 'GB18030' };
@@ -207,6 +210,10 @@ export class StreamDecoder {
     this.choice = opts.encoding ?? 'auto';
     this.file = opts.file;
     this.enc = this.choice === 'auto' ? undefined : this.choice;
+    this.offset = opts.startOffset ?? 0;
+    this.lines = opts.startNewlines ?? 0;
+    // Mid-file, there is no BOM to strip.
+    this.bomChecked = this.offset > 0;
   }
 
   /** The encoding in use; `undefined` while `auto` has not decided yet. */
@@ -292,28 +299,56 @@ export class StreamDecoder {
   }
 
   private fail(buf: Buffer, at: number): never {
-    const enc = this.enc ?? 'utf8';
-    const offset = this.offset + at;
-    const line = this.lines + countNewlines(buf, at) + 1;
-    const bytes = Array.from(buf.subarray(at, at + 4), (x) => x.toString(16).toUpperCase().padStart(2, '0')).join(' ');
-    const file = this.file ?? '<input>';
-    const utf16 = offset === 0 && buf.length >= 2 && ((buf[0] === 0xff && buf[1] === 0xfe) || (buf[0] === 0xfe && buf[1] === 0xff));
-    const hintEn = utf16
-      ? ' The file looks like UTF-16 ("Unicode text"); save it from Excel as "CSV UTF-8" instead.'
-      : ' Save the file as "CSV UTF-8" or as GB18030/GBK CSV, or pass --encoding utf8|gb18030.';
-    const hintZh = utf16
-      ? '该文件看起来是 UTF-16（“Unicode 文本”）；请在 Excel 中另存为“CSV UTF-8”。'
-      : '请将文件另存为“CSV UTF-8”或 GB18030/GBK 编码的 CSV，或使用 --encoding utf8|gb18030 指定编码。';
-    const how = this.choice === 'auto' ? ' (detected)' : ' (as chosen)';
-    const howZh = this.choice === 'auto' ? '（自动检测）' : '（按指定）';
-    throw new BencalcError({
-      code: 'INPUT_BAD_ENCODING',
-      file,
-      line,
-      en: `${file}: not valid ${ENC_NAME[enc]}${how} at byte offset ${offset} (line ${line}, bytes ${bytes}).${hintEn}`,
-      zh: `${file}：第 ${offset} 字节（第 ${line} 行，字节 ${bytes}）不是有效的 ${ENC_NAME[enc]} 编码${howZh}。${hintZh}`,
+    throw encodingError({
+      file: this.file ?? '<input>',
+      encoding: this.enc ?? 'utf8',
+      choice: this.choice,
+      offset: this.offset + at,
+      line: this.lines + countNewlines(buf, at) + 1,
+      bytes: buf.subarray(at, at + 4),
+      utf16: this.offset + at === 0 && buf.length >= 2 && ((buf[0] === 0xff && buf[1] === 0xfe) || (buf[0] === 0xfe && buf[1] === 0xff)),
     });
   }
+}
+
+/** INPUT_BAD_ENCODING at a byte of a file: where, which bytes, and how to save the file instead. */
+export function encodingError(at: { file: string; encoding: Encoding; choice: EncodingChoice; offset: number; line: number; bytes: Uint8Array; utf16: boolean }): BencalcError {
+  const { file, offset, line, utf16 } = at;
+  const bytes = Array.from(at.bytes, (x) => x.toString(16).toUpperCase().padStart(2, '0')).join(' ');
+  const hintEn = utf16
+    ? ' The file looks like UTF-16 ("Unicode text"); save it from Excel as "CSV UTF-8" instead.'
+    : ' Save the file as "CSV UTF-8" or as GB18030/GBK CSV, or pass --encoding utf8|gb18030.';
+  const hintZh = utf16
+    ? '该文件看起来是 UTF-16（“Unicode 文本”）；请在 Excel 中另存为“CSV UTF-8”。'
+    : '请将文件另存为“CSV UTF-8”或 GB18030/GBK 编码的 CSV，或使用 --encoding utf8|gb18030 指定编码。';
+  const how = at.choice === 'auto' ? ' (detected)' : ' (as chosen)';
+  const howZh = at.choice === 'auto' ? '（自动检测）' : '（按指定）';
+  return new BencalcError({
+    code: 'INPUT_BAD_ENCODING',
+    file,
+    line,
+    en: `${file}: not valid ${ENC_NAME[at.encoding]}${how} at byte offset ${offset} (line ${line}, bytes ${bytes}).${hintEn}`,
+    zh: `${file}：第 ${offset} 字节（第 ${line} 行，字节 ${bytes}）不是有效的 ${ENC_NAME[at.encoding]} 编码${howZh}。${hintZh}`,
+  });
+}
+
+/**
+ * Decode a whole piece of a file that ends at a line end (so no character is cut), validating
+ * it; `at` says where it lies in the file, for the error message. Used by batch's workers.
+ */
+export function decodeWhole(bytes: Uint8Array, at: { file: string; encoding: Encoding; choice: EncodingChoice; offset: number; newlines: number }): string {
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+  let bad = -1;
+  if (at.encoding === 'utf8') {
+    if (!isUtf8(buf)) bad = Math.max(0, findInvalidUtf8(buf, 0, buf.length));
+  } else {
+    const scan = scanGb18030(buf);
+    bad = scan.bad >= 0 ? scan.bad : scan.tail < buf.length ? scan.tail : -1;
+  }
+  if (bad >= 0) {
+    throw encodingError({ file: at.file, encoding: at.encoding, choice: at.choice, offset: at.offset + bad, line: at.newlines + countNewlines(buf, bad) + 1, bytes: buf.subarray(bad, bad + 4), utf16: false });
+  }
+  return at.encoding === 'utf8' ? buf.toString('utf8') : iconv.decode(buf, 'gb18030', { stripBOM: false });
 }
 
 /**

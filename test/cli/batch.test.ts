@@ -138,6 +138,27 @@ describe('bencalc batch', () => {
     expect(scattered.records.map((x) => x.person_id)).toEqual(['P1', 'P3', 'P2', 'P4']);
   });
 
+  it('-o reads in one pass and checks afterwards: scattered households and persons listed twice still come out exact', async () => {
+    const cases: [string, string[]][] = [
+      ['clean', [HEADER, ...GOOD]],
+      ['scattered', [HEADER, GOOD[0]!, GOOD[2]!, GOOD[1]!, GOOD[3]!]],
+      ['twice', [HEADER, ...GOOD, 'H3,P7,王五,11010519491231002X,1949-12-31,户主,urban,990100,1600,,,N,N,N,N,']],
+    ];
+    for (const [name, lines] of cases) {
+      const input = write(`onepass-${name}.csv`, lines);
+      const toStdout = await cli('--rules', rules, 'batch', input, '--as-of', '2024-08-01', '--errors', join(dir, `onepass-${name}-e1.csv`));
+      const out = join(dir, `onepass-${name}-out.csv`);
+      const toFile = await cli('--rules', rules, 'batch', input, '-o', out, '--as-of', '2024-08-01', '--errors', join(dir, `onepass-${name}-e2.csv`));
+      expect(toFile.code).toBe(toStdout.code);
+      expect(readFileSync(out, 'utf8')).toBe(toStdout.stdout);
+      expect(readFileSync(join(dir, `onepass-${name}-e2.csv`), 'utf8')).toBe(readFileSync(join(dir, `onepass-${name}-e1.csv`), 'utf8'));
+      // The summary counts households, not runs of rows; a second reading is said.
+      expect(toFile.stderr.replace(/^note: .*\n/, '')).toBe(toStdout.stderr);
+      expect(toFile.stderr.startsWith('note: some household')).toBe(name !== 'clean');
+    }
+    expect(readdirSync(dir).filter((f) => f.startsWith('.bencalc-tmp'))).toEqual([]);
+  });
+
   it('malformed CSV: an unbalanced quote is reported with its line, and later rows are kept', async () => {
     const r = await batch(write('quote.csv', [HEADER, GOOD[0]!, 'H1,P2,"李四,,1999-05-01,子女,urban,990100,0,肢体,二级,Y,N,N,N,', ...GOOD.slice(2)]));
     expect(r.code).toBe(1);
@@ -240,6 +261,15 @@ describe('bencalc batch with worker threads (the built CLI)', () => {
     const two = execFileSync('node', [...args, '--workers', '2']).toString();
     expect(two).toBe(none);
     expect(none.trim().split('\n')).toHaveLength(602);
+    // To a file: the one pass in workers finds the scattered member and redoes the run exactly;
+    // without it, the one pass stands.
+    const out = join(dir, 'workers-out.csv');
+    execFileSync('node', [...args, '--workers', '2', '-o', out]);
+    expect(readFileSync(out, 'utf8')).toBe(none);
+    const clean = write('workers-clean.csv', rows.slice(0, -1));
+    const cleanArgs = [bin, '--rules', rules, 'batch', clean, '--as-of', '2024-08-01', '--quiet'];
+    execFileSync('node', [...cleanArgs, '--workers', '2', '-o', out]);
+    expect(readFileSync(out, 'utf8')).toBe(execFileSync('node', [...cleanArgs, '--workers', '0']).toString());
   });
 });
 

@@ -1,0 +1,167 @@
+import { describe, it, expect, beforeAll } from 'vitest';
+import fc from 'fast-check';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import iconv from 'iconv-lite';
+import { tempDir } from '../helpers.js';
+import { readRosterHead, rosterPieces, pieceHouseholds, type RosterHead } from '../../src/io/roster-pieces.js';
+import { RosterKeyLog, hash53, keysOfGroups } from '../../src/io/roster-keys.js';
+import { headerLayout } from '../../src/io/roster-passes.js';
+import { readCsvBatches } from '../../src/io/csv-read.js';
+import { BencalcError } from '../../src/errors.js';
+
+let dir: string;
+beforeAll(() => {
+  dir = tempDir();
+});
+
+let fileNo = 0;
+function write(content: string | Buffer): string {
+  const path = join(dir, `r${fileNo++}.csv`);
+  writeFileSync(path, content);
+  return path;
+}
+
+/** Every record the pieces give, with the piece it came in. */
+async function readPieces(file: string, blockBytes: number): Promise<{ head: RosterHead; records: { line: number; cells: string[]; error?: string; piece: number; household: string }[]; kinds: string[] }> {
+  const head = await readRosterHead(file, 'auto', (h) => headerLayout(h, file));
+  const records: { line: number; cells: string[]; error?: string; piece: number; household: string }[] = [];
+  const kinds: string[] = [];
+  let piece = 0;
+  for await (const p of rosterPieces(file, head, { blockBytes, groupRows: 3 })) {
+    kinds.push(p.kind);
+    for (const groups of pieceHouseholds(p, file, 'auto', head.header.length, head.layout, 2)) {
+      for (const [household, rows] of groups) {
+        for (const r of rows) records.push({ line: r.line, cells: r.cells, ...(r.csvError && { error: r.csvError.en }), piece, household });
+      }
+    }
+    piece++;
+  }
+  return { head, records, kinds };
+}
+
+/** What the one-piece reader of every other command gives. */
+async function readWhole(file: string): Promise<{ line: number; cells: string[]; error?: string }[]> {
+  const out: { line: number; cells: string[]; error?: string }[] = [];
+  for await (const batch of readCsvBatches(file)) for (const r of batch) out.push({ line: r.line, cells: r.cells, ...(r.error && { error: r.error.en }) });
+  return out.slice(1);
+}
+
+const household = fc.record({
+  id: fc.constantFrom('H1', 'H2', 'H3', 'Ｈ4', ' H5', '户6', 'H7', 'H8'),
+  members: fc.array(fc.record({ name: fc.constantFrom('张三', 'Li', '', '王小明'), income: fc.nat(9999) }), { minLength: 1, maxLength: 4 }),
+});
+
+describe('rosterPieces', () => {
+  it('gives every record once, with its line, and never splits a household (no quotes)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(household, { minLength: 0, maxLength: 12 }),
+        fc.constantFrom('\n', '\r\n'),
+        fc.boolean(),
+        fc.constantFrom('utf8', 'gb18030'),
+        fc.integer({ min: 1, max: 200 }),
+        fc.boolean(),
+        async (households, eol, blankLines, encoding, blockBytes, ragged) => {
+          const lines = ['household_id,name,monthly_income'];
+          households.forEach((h, i) => {
+            for (const m of h.members) lines.push(`${h.id}${i},${m.name},${m.income}`);
+            if (blankLines && i % 3 === 1) lines.push('');
+          });
+          if (ragged && lines.length > 2) lines[2] += ',extra';
+          const text = lines.join(eol) + (households.length % 2 ? eol : '');
+          const file = write(encoding === 'utf8' ? text : iconv.encode(text, 'gb18030'));
+          const { records } = await readPieces(file, blockBytes);
+          const whole = await readWhole(file);
+          expect(records.map(({ line, cells, error }) => ({ line, cells, ...(error !== undefined && { error }) }))).toEqual(whole);
+          // A household's rows all come in one piece.
+          const pieceOf = new Map<string, number>();
+          for (const r of records) {
+            expect(pieceOf.get(r.household) ?? r.piece).toBe(r.piece);
+            pieceOf.set(r.household, r.piece);
+          }
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it('reads on exactly from the first block with a quote (a quoted newline, an unbalanced quote)', async () => {
+    const lines = ['household_id,name,note'];
+    for (let i = 0; i < 40; i++) lines.push(`H${i},甲${i},plain`);
+    lines.push('H40,"Wang, Jr.","two\nlines"');
+    for (let i = 41; i < 60; i++) lines.push(`H${i},乙${i},plain`);
+    lines.push('H60,"open,never closed');
+    lines.push('H61,丙,plain');
+    const file = write(`${lines.join('\n')}\n`);
+    for (const block of [64, 300, 4096]) {
+      const { records, kinds } = await readPieces(file, block);
+      expect(records.map(({ line, cells, error }) => ({ line, cells, ...(error !== undefined && { error }) }))).toEqual(await readWhole(file));
+      expect(kinds).toContain('groups');
+      if (block < 4096) expect(kinds[0]).toBe('bytes');
+    }
+  });
+
+  it('finds the header after a BOM and blank lines, and a header with a quoted newline', async () => {
+    const a = await readPieces(write('\uFEFF\n\nhousehold_id,name\nH1,甲\nH1,乙\nH2,丙\n'), 8);
+    expect(a.head.header).toEqual(['household_id', 'name']);
+    expect(a.records.map((r) => [r.line, r.cells[1]])).toEqual([[4, '甲'], [5, '乙'], [6, '丙']]);
+    const b = await readPieces(write('household_id,"name\nof person"\nH1,甲\n'), 1024);
+    expect(b.head.header).toEqual(['household_id', 'name\nof person']);
+    expect(b.records.map((r) => r.line)).toEqual([3]);
+  });
+
+  it('names the absolute byte offset and line of bad encoding in a later piece, as the stream reader does', async () => {
+    const lines = ['household_id,name'];
+    for (let i = 0; i < 8000; i++) lines.push(`H${i},甲${i}`); // past the 64 KiB that detection looks at
+    const good = Buffer.from(`${lines.join('\n')}\n`);
+    const file = write(Buffer.concat([good, Buffer.from('H999,'), Buffer.from([0xc3, 0x28]), Buffer.from('\n')]));
+    const err = await readPieces(file, 4096).catch((e: unknown) => e);
+    const expected = await readWhole(file).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BencalcError);
+    expect((err as BencalcError).code).toBe('INPUT_BAD_ENCODING');
+    expect((err as BencalcError).en).toBe((expected as BencalcError).en);
+    expect((err as BencalcError).en).toContain('UTF-8 (detected)');
+    expect((err as BencalcError).en).toContain('line 8002');
+  });
+
+  it('rejects an empty file', async () => {
+    const file = write('');
+    await expect(readRosterHead(file, 'auto', (h) => headerLayout(h, file))).rejects.toMatchObject({ code: 'INPUT_BAD_CSV' });
+  });
+});
+
+describe('roster keys', () => {
+  it('hash53 gives distinct safe integers for distinct keys (200k IDs)', () => {
+    const seen = new Set<number>();
+    let unsafe = 0;
+    for (let i = 0; i < 200_000; i++) {
+      const h = hash53(`id:11010519491231${String(i).padStart(6, '0')}`);
+      if (!Number.isSafeInteger(h) || h < 0) unsafe++;
+      seen.add(h);
+    }
+    expect(unsafe).toBe(0);
+    expect(seen.size).toBe(200_000);
+  });
+
+  it('a run is clean when households stand together and persons are unique, and not otherwise', () => {
+    const layout = headerLayout(['household_id', 'person_id'], 'x.csv');
+    const row = (line: number, pid: string) => ({ line, cells: ['', pid] });
+    const clean = new RosterKeyLog(10);
+    clean.add(keysOfGroups([['H1', [row(2, 'a'), row(3, 'b')]], ['H2', [row(4, 'c')]]], layout));
+    clean.add(keysOfGroups([['H3', [row(5, 'd')]]], layout));
+    expect(clean.runs).toBe(3);
+    expect(clean.needsExactReading()).toBe(false);
+
+    const scattered = new RosterKeyLog(10);
+    scattered.add(keysOfGroups([['H1', [row(2, 'a')]], ['H2', [row(3, 'b')]]], layout));
+    scattered.add(keysOfGroups([['H1', [row(4, 'c')]]], layout));
+    expect(scattered.needsExactReading()).toBe(true);
+
+    const twice = new RosterKeyLog(1);
+    for (let i = 0; i < 3000; i++) twice.add(keysOfGroups([[`H${i}`, [row(i, `p${i}`)]]], layout));
+    expect(twice.needsExactReading()).toBe(false);
+    twice.add(keysOfGroups([['H9999', [row(9999, 'p17')]]], layout));
+    expect(twice.needsExactReading()).toBe(true);
+  });
+});
