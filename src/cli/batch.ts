@@ -149,21 +149,26 @@ export async function runBatch(roster: string, opts: BatchOptions, g: GlobalOpti
     // checked at the end; when the check fails, the temporary output is dropped and the run
     // is redone with the exact reading (README: "Scattered households").
     const sinks = await openSinks();
-    const first = await evaluatePass(roster, head, { ...base, collectKeys: true }, workers, sinks, progress, io);
-    if (first.keys && !first.keys.needsExactReading()) {
-      summary = { ...first.tally, households: first.keys.runs };
-      await commit(sinks);
-    } else {
-      await abort(sinks);
-      progress.restart();
-      if (!opts.quiet) {
-        io.err(
-          lang === 'zh'
-            ? '注意：有的户成员不在相邻行，或有人出现两次；已重新读取花名册以逐户完整核算（较慢，见 README）。\n'
-            : 'note: some household\'s rows do not stand together, or a person is listed twice; the roster was read again to evaluate households whole (slower; see the README).\n',
-        );
+    const keys = new RosterKeyLog();
+    try {
+      const first = await evaluatePass(roster, head, { ...base, collectKeys: true }, workers, sinks, progress, io, keys);
+      if (!(await keys.needsExactReading())) {
+        summary = { ...first, households: keys.runs };
+        await commit(sinks);
+      } else {
+        await abort(sinks);
+        progress.restart();
+        if (!opts.quiet) {
+          io.err(
+            lang === 'zh'
+              ? '注意：有的户成员不在相邻行，或有人出现两次；已重新读取花名册以逐户完整核算（较慢，见 README）。\n'
+              : 'note: some household\'s rows do not stand together, or a person is listed twice; the roster was read again to evaluate households whole (slower; see the README).\n',
+          );
+        }
+        summary = await exactRun(roster, head, base, workers, openSinks, progress, io);
       }
-      summary = await exactRun(roster, head, base, workers, openSinks, progress, io);
+    } finally {
+      await keys.close();
     }
   } else {
     // To stdout, nothing can be taken back: the exact reading first.
@@ -189,19 +194,18 @@ async function exactRun(roster: string, head: RosterHead, base: PieceSettings, w
   const scan = await scanRoster(roster, { encoding: head.encoding });
   const settings: PieceSettings = { ...base, duplicates: [...scan.duplicates], scattered: [...scan.scatteredRows] };
   const sinks = await openSinks();
-  const pass = await evaluatePass(roster, head, settings, workers, sinks, progress, io);
+  const tally = await evaluatePass(roster, head, settings, workers, sinks, progress, io);
   await commit(sinks);
-  return { ...pass.tally, households: scan.households };
+  return { ...tally, households: scan.households };
 }
 
 /** One evaluation pass over the roster's pieces, in parallel when there are workers; output in file order. */
-async function evaluatePass(roster: string, head: RosterHead, settings: PieceSettings, workers: number, sinks: Sinks, progress: Progress, io: Io): Promise<{ tally: Tally; keys?: RosterKeyLog }> {
+async function evaluatePass(roster: string, head: RosterHead, settings: PieceSettings, workers: number, sinks: Sinks, progress: Progress, io: Io, keys?: RosterKeyLog): Promise<Tally> {
   const tally = emptyTally();
-  const keys = settings.collectKeys ? new RosterKeyLog(Math.round((head.size - head.dataOffset) / 100)) : undefined;
   const ends: number[] = [];
   const emit = async (r: PieceResult, seq: number): Promise<void> => {
     addTally(tally, r.tally);
-    if (r.keys) keys!.add(r.keys);
+    if (r.keys) await keys!.add(r.keys);
     progress.tick(r.tally.rows, ends[seq]!);
     if (sinks.errorsWriter && r.errorsText) await sinks.errorsWriter.write(r.errorsText);
     if (sinks.writer) await sinks.writer.writeBytes(r.out);
@@ -225,7 +229,7 @@ async function evaluatePass(roster: string, head: RosterHead, settings: PieceSet
   } finally {
     await pool?.close();
   }
-  return { tally, ...(keys && { keys }) };
+  return tally;
 }
 
 /**

@@ -8,9 +8,12 @@
  * sorts each log and looks for a value that comes twice. None: every household stood
  * together and every person was listed once, so the one pass was right. One (a repeat, or,
  * about once in a billion rosters of 5 million rows, two keys with the same hash): the
- * caller redoes the run with the exact, slower reading (`scanRoster`). Memory: 8 bytes a
- * row and 8 a household.
+ * caller redoes the run with the exact, slower reading (`scanRoster`). The hashes go to
+ * temporary files (8 bytes a row and 8 a household), so memory stays flat.
  */
+import { mkdtemp, open, rm, type FileHandle } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { personKeyOf } from './roster-passes.js';
 import type { RosterLayout } from '../engine/roster.js';
 import type { HouseholdGroup } from './roster-pieces.js';
@@ -54,51 +57,109 @@ export function keysOfGroups(groups: readonly HouseholdGroup[], layout: RosterLa
   return { persons: n === rows ? persons : persons.slice(0, n), households };
 }
 
-/** A growing log of hashes. */
+/** Partitions of a log, by the top bits of the hash: each is sorted alone at the end. */
+const PARTITION_BITS = 6;
+const PARTITIONS = 1 << PARTITION_BITS;
+/** Values held per partition before they go to its file (64 KiB). */
+const PARTITION_BUFFER = 8192;
+
+/**
+ * A log of hashes that keeps memory flat: values are spread over 64 partitions by their top
+ * bits, and each partition's buffer, when full, is appended to that partition's file. At the
+ * end each partition (1/64 of the log) is read back and sorted on its own.
+ */
 class HashLog {
-  private values: Float64Array;
+  private readonly buffers: Float64Array[] = [];
+  private readonly fill = new Uint32Array(PARTITIONS);
+  private readonly files: (FileHandle | undefined)[] = new Array<FileHandle | undefined>(PARTITIONS).fill(undefined);
+  private readonly written = new Uint32Array(PARTITIONS);
+  private writes: Promise<unknown> = Promise.resolve();
   private n = 0;
 
-  constructor(capacity: number) {
-    this.values = new Float64Array(Math.max(1024, capacity));
+  constructor(private readonly dir: () => Promise<string>, private readonly name: string, private readonly bufferValues: number) {
+    for (let i = 0; i < PARTITIONS; i++) this.buffers.push(new Float64Array(bufferValues));
   }
 
-  add(more: Float64Array): void {
-    if (this.n + more.length > this.values.length) {
-      const grown = new Float64Array(Math.max(this.n + more.length, Math.ceil(this.values.length * 1.5)));
-      grown.set(this.values.subarray(0, this.n));
-      this.values = grown;
+  /** Log `more`; the promise settles when full buffers are on their way to disk. */
+  add(more: Float64Array): Promise<void> | undefined {
+    let pending: Promise<void> | undefined;
+    for (let i = 0; i < more.length; i++) {
+      const v = more[i]!;
+      // 53-bit values: the top bits are the quotient by 2^(53 - PARTITION_BITS).
+      const p = Math.floor(v / 2 ** (53 - PARTITION_BITS));
+      const at = this.fill[p]!;
+      this.buffers[p]![at] = v;
+      if (at + 1 === this.bufferValues) {
+        pending = this.spill(p);
+      } else this.fill[p] = at + 1;
     }
-    this.values.set(more, this.n);
     this.n += more.length;
+    return pending;
+  }
+
+  private spill(p: number): Promise<void> {
+    const full = this.buffers[p]!;
+    this.buffers[p] = new Float64Array(this.bufferValues);
+    this.fill[p] = 0;
+    this.written[p] = this.written[p]! + this.bufferValues;
+    const next = this.writes.then(async () => {
+      let fh = this.files[p];
+      if (fh === undefined) {
+        fh = await open(join(await this.dir(), `${this.name}-${p}`), 'w+');
+        this.files[p] = fh;
+      }
+      await fh.write(new Uint8Array(full.buffer));
+    });
+    this.writes = next;
+    return next;
   }
 
   get size(): number {
     return this.n;
   }
 
-  /** Whether some value is logged twice. Sorts the log in place. */
-  hasRepeat(): boolean {
-    const v = this.values.subarray(0, this.n).sort();
-    for (let i = 1; i < v.length; i++) if (v[i] === v[i - 1]) return true;
+  /** Whether some value was logged twice. */
+  async hasRepeat(): Promise<boolean> {
+    await this.writes;
+    for (let p = 0; p < PARTITIONS; p++) {
+      const onDisk = this.written[p]!;
+      const all = new Float64Array(onDisk + this.fill[p]!);
+      const fh = this.files[p];
+      if (fh !== undefined && onDisk > 0) await fh.read(new Uint8Array(all.buffer, 0, onDisk * 8), 0, onDisk * 8, 0);
+      all.set(this.buffers[p]!.subarray(0, this.fill[p]!), onDisk);
+      all.sort();
+      for (let i = 1; i < all.length; i++) if (all[i] === all[i - 1]) return true;
+    }
     return false;
+  }
+
+  async close(): Promise<void> {
+    await this.writes.catch(() => undefined);
+    await Promise.all(this.files.map((f) => f?.close()));
   }
 }
 
-/** The keys of a whole run, piece by piece. */
+/**
+ * The keys of a whole run, piece by piece. Partition files go to a temporary directory made
+ * on first need and removed by `close()`.
+ */
 export class RosterKeyLog {
   private readonly persons: HashLog;
   private readonly households: HashLog;
+  private tmp: Promise<string> | undefined;
 
-  /** `expectedRows`: a guess of the roster's rows, to size the logs once. */
-  constructor(expectedRows: number) {
-    this.persons = new HashLog(Math.ceil(expectedRows * 1.1));
-    this.households = new HashLog(Math.ceil(expectedRows * 0.5));
+  /** `bufferValues`: values a partition holds before they go to its file (tests make it small). */
+  constructor(bufferValues = PARTITION_BUFFER) {
+    const dir = (): Promise<string> => (this.tmp ??= mkdtemp(join(tmpdir(), 'bencalc-keys-')));
+    this.persons = new HashLog(dir, 'persons', bufferValues);
+    this.households = new HashLog(dir, 'households', bufferValues);
   }
 
-  add(keys: PieceKeys): void {
-    this.persons.add(keys.persons);
-    this.households.add(keys.households);
+  /** Log one piece's keys; await the promise when there is one (disk backpressure). */
+  add(keys: PieceKeys): Promise<unknown> | undefined {
+    const a = this.persons.add(keys.persons);
+    const b = this.households.add(keys.households);
+    return a || b ? Promise.all([a, b]) : undefined;
   }
 
   /** Runs of rows (households, when none is scattered). */
@@ -107,7 +168,19 @@ export class RosterKeyLog {
   }
 
   /** Whether a household came back after another, or a person came twice (or a hash collided). */
-  needsExactReading(): boolean {
-    return this.households.hasRepeat() || this.persons.hasRepeat();
+  async needsExactReading(): Promise<boolean> {
+    return (await this.households.hasRepeat()) || (await this.persons.hasRepeat());
+  }
+
+  /** The temporary directory, once made. */
+  get directory(): Promise<string> | undefined {
+    return this.tmp;
+  }
+
+  /** Close and remove the partition files. */
+  async close(): Promise<void> {
+    await this.persons.close();
+    await this.households.close();
+    if (this.tmp) await rm(await this.tmp, { recursive: true, force: true });
   }
 }

@@ -1,6 +1,6 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import fc from 'fast-check';
-import { writeFileSync } from 'node:fs';
+import { writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import iconv from 'iconv-lite';
 import { tempDir } from '../helpers.js';
@@ -144,24 +144,28 @@ describe('roster keys', () => {
     expect(seen.size).toBe(200_000);
   });
 
-  it('a run is clean when households stand together and persons are unique, and not otherwise', () => {
+  it('a run is clean when households stand together and persons are unique, and not otherwise', async () => {
     const layout = headerLayout(['household_id', 'person_id'], 'x.csv');
     const row = (line: number, pid: string) => ({ line, cells: ['', pid] });
-    const clean = new RosterKeyLog(10);
-    clean.add(keysOfGroups([['H1', [row(2, 'a'), row(3, 'b')]], ['H2', [row(4, 'c')]]], layout));
-    clean.add(keysOfGroups([['H3', [row(5, 'd')]]], layout));
-    expect(clean.runs).toBe(3);
-    expect(clean.needsExactReading()).toBe(false);
-
-    const scattered = new RosterKeyLog(10);
-    scattered.add(keysOfGroups([['H1', [row(2, 'a')]], ['H2', [row(3, 'b')]]], layout));
-    scattered.add(keysOfGroups([['H1', [row(4, 'c')]]], layout));
-    expect(scattered.needsExactReading()).toBe(true);
-
-    const twice = new RosterKeyLog(1);
-    for (let i = 0; i < 3000; i++) twice.add(keysOfGroups([[`H${i}`, [row(i, `p${i}`)]]], layout));
-    expect(twice.needsExactReading()).toBe(false);
-    twice.add(keysOfGroups([['H9999', [row(9999, 'p17')]]], layout));
-    expect(twice.needsExactReading()).toBe(true);
+    const check = async (pieces: [string, { line: number; cells: string[] }[]][][]) => {
+      const log = new RosterKeyLog(64);
+      try {
+        for (const p of pieces) await log.add(keysOfGroups(p, layout));
+        const repeat = await log.needsExactReading();
+        return { runs: log.runs, repeat };
+      } finally {
+        await log.close();
+        // The partition files are gone.
+        const tmp = await log.directory;
+        if (tmp !== undefined) expect(existsSync(tmp)).toBe(false);
+      }
+    };
+    expect(await check([[['H1', [row(2, 'a'), row(3, 'b')]], ['H2', [row(4, 'c')]]], [['H3', [row(5, 'd')]]]])).toEqual({ runs: 3, repeat: false });
+    expect((await check([[['H1', [row(2, 'a')]], ['H2', [row(3, 'b')]]], [['H1', [row(4, 'c')]]]])).repeat).toBe(true);
+    // Enough keys that every partition goes to its file, with the repeat far apart.
+    const many = Array.from({ length: 100_000 }, (_, i): [string, { line: number; cells: string[] }[]][] => [[`H${i}`, [row(i, `p${i}`)]]]);
+    expect(await check(many)).toEqual({ runs: 100_000, repeat: false });
+    expect((await check([...many, [['H100000', [row(0, 'p17')]]]])).repeat).toBe(true);
+    expect((await check([...many, [['H17', [row(0, 'q')]]]])).repeat).toBe(true);
   });
 });
