@@ -14,16 +14,19 @@
 import { mkdtemp, open, rm, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { personKeyOf } from './roster-passes.js';
+import { normaliseText } from '../domain/values.js';
 import type { RosterLayout } from '../engine/roster.js';
 import type { HouseholdGroup } from './roster-pieces.js';
 
-/** A 53-bit hash of a string (two 32-bit multiplicative hashes over its UTF-16 code units). */
-export function hash53(s: string): number {
+/**
+ * A 53-bit hash of `prefix + s` (two 32-bit multiplicative hashes over UTF-16 code units),
+ * without building the joined string.
+ */
+export function hash53(s: string, prefix = ''): number {
   let a = 0x811c9dc5;
   let b = 0x9e3779b9;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
+  for (let i = 0; i < prefix.length + s.length; i++) {
+    const c = i < prefix.length ? prefix.charCodeAt(i) : s.charCodeAt(i - prefix.length);
     a = Math.imul(a ^ c, 0x01000193);
     b = Math.imul(b ^ c, 0x5bd1e995);
     b ^= b >>> 15;
@@ -46,10 +49,18 @@ export function keysOfGroups(groups: readonly HouseholdGroup[], layout: RosterLa
   for (const [, g] of groups) rows += g.length;
   const persons = new Float64Array(rows);
   let n = 0;
+  const idCol = layout.index.id_number;
+  const pidCol = layout.index.person_id;
   for (const [, g] of groups) {
     for (const row of g) {
-      const key = personKeyOf(row, layout);
-      if (key !== undefined) persons[n++] = hash53(key);
+      // The key of `personKeyOf` ("id:" + ID number, else "pid:" + person id), hashed as it is read.
+      const id = idCol !== undefined ? normaliseText(row.cells[idCol] ?? '') : '';
+      if (id) {
+        persons[n++] = hash53(id.toUpperCase(), 'id:');
+        continue;
+      }
+      const pid = pidCol !== undefined ? normaliseText(row.cells[pidCol] ?? '') : '';
+      if (pid) persons[n++] = hash53(pid, 'pid:');
     }
   }
   const households = new Float64Array(groups.length);

@@ -215,14 +215,18 @@ class Grouper {
   constructor(private readonly layout: RosterLayout) {}
 
   add(rec: CsvRecord): void {
-    const id = normaliseText(rec.cells[this.layout.index.household_id!] ?? '');
+    this.addRow(toRosterRow(rec));
+  }
+
+  addRow(row: RosterRow): void {
+    const id = normaliseText(row.cells[this.layout.index.household_id!] ?? '');
     if (id !== this.current && this.group.length) {
       this.done.push([this.current!, this.group]);
       this.rows += this.group.length;
       this.group = [];
     }
     this.current = id;
-    this.group.push(toRosterRow(rec));
+    this.group.push(row);
   }
 
   get completeRows(): number {
@@ -347,7 +351,7 @@ export function* pieceHouseholds(piece: RosterPiece, file: string, choice: Encod
     if (e > pos && text.charCodeAt(e - 1) === CR) e--;
     if (e > pos) {
       const cells = text.slice(pos, e).split(',');
-      grouper.add(cells.length === headerLength ? { line, cells } : { line, cells, error: { code: 'INPUT_BAD_CSV', ...raggedMsg(line, headerLength, cells.length) } });
+      grouper.addRow(cells.length === headerLength ? { line, cells } : { line, cells, csvError: raggedMsg(line, headerLength, cells.length) });
       if (grouper.completeRows >= batchRows) yield grouper.take(false);
     }
     line++;

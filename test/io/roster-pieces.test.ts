@@ -6,7 +6,7 @@ import iconv from 'iconv-lite';
 import { tempDir } from '../helpers.js';
 import { readRosterHead, rosterPieces, pieceHouseholds, type RosterHead } from '../../src/io/roster-pieces.js';
 import { RosterKeyLog, hash53, keysOfGroups } from '../../src/io/roster-keys.js';
-import { headerLayout } from '../../src/io/roster-passes.js';
+import { headerLayout, personKeyOf } from '../../src/io/roster-passes.js';
 import { readCsvBatches } from '../../src/io/csv-read.js';
 import { BencalcError } from '../../src/errors.js';
 
@@ -132,6 +132,14 @@ describe('rosterPieces', () => {
 });
 
 describe('roster keys', () => {
+  it('hashes the person key of personKeyOf', () => {
+    const layout = headerLayout(['household_id', 'person_id', 'id_number'], 'x.csv');
+    const rows = [{ line: 2, cells: ['H1', 'P1', '11010519491231002x'] }, { line: 3, cells: ['H1', 'P2', ''] }, { line: 4, cells: ['H1', '', ''] }];
+    const keys = keysOfGroups([['H1', rows]], layout);
+    expect([...keys.persons]).toEqual(rows.map((r) => personKeyOf(r, layout)).filter((k) => k !== undefined).map((k) => hash53(k!)));
+    expect(hash53('11010519491231002X', 'id:')).toBe(hash53('id:11010519491231002X'));
+  });
+
   it('hash53 gives distinct safe integers for distinct keys (200k IDs)', () => {
     const seen = new Set<number>();
     let unsafe = 0;
