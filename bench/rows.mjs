@@ -7,6 +7,7 @@
 //
 // Usage: npm run build && node [--max-semi-space-size=4] bench/rows.mjs <roster.csv>
 //          [--as-of 2025-07-01] [--chunk 2000] [--rounds 3] [--lang en|zh] [--explain]
+//          [--mask-ids] [--no-formula-escape] [--format csv|ndjson] [-j <rule set id>]
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { openRuleTree, compileJurisdiction } from '../dist/rules/index.js';
@@ -15,14 +16,14 @@ import { resultLayout } from '../dist/io/result-columns.js';
 import { ChunkProcessor } from '../dist/cli/batch-chunk.js';
 
 const args = process.argv.slice(2);
-const VALUE_FLAGS = ['--as-of', '--chunk', '--rounds', '--lang'];
-const roster = args.find((a, i) => !a.startsWith('--') && !VALUE_FLAGS.includes(args[i - 1]));
+const VALUE_FLAGS = ['--as-of', '--chunk', '--rounds', '--lang', '--format', '-j'];
+const roster = args.find((a, i) => !a.startsWith('-') && !VALUE_FLAGS.includes(args[i - 1]));
 const flag = (name, dflt) => {
-  const i = args.indexOf(`--${name}`);
+  const i = args.indexOf(name.length === 1 ? `-${name}` : `--${name}`);
   return i >= 0 ? args[i + 1] : dflt;
 };
 if (!roster) {
-  console.error('usage: node bench/rows.mjs <roster.csv> [--as-of YYYY-MM-DD] [--chunk N] [--rounds R] [--lang en|zh] [--explain]');
+  console.error('usage: node bench/rows.mjs <roster.csv> [--as-of YYYY-MM-DD] [--chunk N] [--rounds R] [--lang en|zh] [--explain] [--mask-ids] [--no-formula-escape] [--format csv|ndjson] [-j ID]');
   process.exit(2);
 }
 const asOf = flag('as-of', '2025-07-01');
@@ -30,27 +31,30 @@ const chunkRows = Number(flag('chunk', 2000));
 const rounds = Number(flag('rounds', 3));
 const lang = flag('lang', 'en');
 const explain = args.includes('--explain');
+const format = flag('format', 'csv');
+const fallback = flag('j', undefined);
 
 // The settings runBatch builds (src/cli/batch.ts) for these flags.
 const rulesDir = fileURLToPath(new URL('../rules', import.meta.url));
 const tree = openRuleTree(rulesDir);
-const compiledAll = [...tree.dirs.keys()].map((id) => compileJurisdiction(tree, id));
+const compiledAll = fallback ? [compileJurisdiction(tree, fallback)] : [...tree.dirs.keys()].map((id) => compileJurisdiction(tree, id));
 const readOpts = { encoding: 'auto' };
 const { header, layout, scatteredRows, duplicates } = await scanRoster(roster, readOpts);
 const settings = {
   rulesDir: tree.root,
   asOf,
   switches: {},
+  ...(fallback !== undefined && { fallback }),
   layout,
   headerLength: header.length,
   resultLayout: resultLayout(compiledAll, explain),
   cellOptions: {
     lang,
-    maskIds: false,
-    formulaEscape: true,
+    maskIds: args.includes('--mask-ids'),
+    formulaEscape: !args.includes('--no-formula-escape'),
     idColumns: [layout.index.id_number, layout.index.disability_certificate].filter((i) => i !== undefined),
   },
-  format: 'csv',
+  format,
   header,
   lang,
   explain,
