@@ -5,7 +5,7 @@
  */
 import { BencalcError, type Lang } from '../errors.js';
 import { openRuleTree, compileJurisdiction, resolveEffective, nearestRuleSet, type EffectiveRules, type RuleTree } from '../rules/index.js';
-import { evaluateRosterHousehold, type RosterLayout, type RosterRow, type RowResult } from '../engine/roster.js';
+import { RosterEvaluator, type RosterLayout, type RosterRow, type RowResult } from '../engine/roster.js';
 import { resultCells, resultHeader, inputCells, CsvRowWriter, type CellOptions, type ResultLayout } from '../io/result-columns.js';
 import { serializeRow } from '../io/csv-write.js';
 import { normaliseText } from '../domain/values.js';
@@ -68,6 +68,7 @@ export class ChunkProcessor {
   private readonly scatteredResults = new Map<number, RowResult>();
   private readonly resultNames: string[];
   private csvWriter: CsvRowWriter | undefined;
+  private roster: RosterEvaluator | undefined;
 
   constructor(private readonly s: BatchSettings) {
     this.tree = openRuleTree(s.rulesDir);
@@ -127,12 +128,12 @@ export class ChunkProcessor {
 
   /** Results of one household's rows (a scattered household is evaluated whole, once). */
   evaluate(householdId: string, rows: RosterRow[]): RowResult[] {
-    const opts = { trace: this.s.explain, lang: this.s.lang };
+    const roster = (this.roster ??= new RosterEvaluator(this.s.layout, this.resolve, { trace: this.s.explain, lang: this.s.lang }));
     const all = this.scattered.get(householdId);
-    if (!all) return evaluateRosterHousehold(householdId, rows.map((r) => this.withDuplicate(r)), this.s.layout, this.resolve, opts);
+    if (!all) return roster.evaluate(householdId, this.duplicates.size ? rows.map((r) => this.withDuplicate(r)) : rows);
     // A scattered household is evaluated whole, the first time any of its rows comes up.
     if (!this.scatteredResults.has(rows[0]!.line)) {
-      for (const r of evaluateRosterHousehold(householdId, all.map((x) => this.withDuplicate(x)), this.s.layout, this.resolve, opts)) this.scatteredResults.set(r.line, r);
+      for (const r of roster.evaluate(householdId, all.map((x) => this.withDuplicate(x)))) this.scatteredResults.set(r.line, r);
     }
     return rows.map((r) => this.scatteredResults.get(r.line)!);
   }

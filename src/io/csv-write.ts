@@ -19,6 +19,7 @@ import { basename, dirname, join } from 'node:path';
 import iconv from 'iconv-lite';
 import { BencalcError } from '../errors.js';
 import type { Encoding } from './encoding.js';
+import { isWhitespaceCode } from '../domain/values.js';
 
 export const UTF8_BOM = '\uFEFF';
 
@@ -35,7 +36,7 @@ const QUOTES = /"/g;
 export function escapeCell(cell: string): string {
   const n = cell.length;
   if (n === 0) return cell;
-  if (isSpace(cell.charCodeAt(0)) || isSpace(cell.charCodeAt(n - 1))) return quoted(cell);
+  if (isWhitespaceCode(cell.charCodeAt(0)) || isWhitespaceCode(cell.charCodeAt(n - 1))) return quoted(cell);
   for (let i = 0; i < n; i++) {
     const c = cell.charCodeAt(i);
     // " , CR LF
@@ -46,15 +47,6 @@ export function escapeCell(cell: string): string {
 
 function quoted(cell: string): string {
   return '"' + cell.replace(QUOTES, '""') + '"';
-}
-
-/** Whether a UTF-16 code unit is whitespace as a regular expression's `\s` has it. */
-function isSpace(c: number): boolean {
-  if (c > 32 && c < 160) return false;
-  return (
-    c === 32 || (c >= 9 && c <= 13) || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) ||
-    c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff
-  );
 }
 
 /**
