@@ -11,7 +11,7 @@ import type { EffectiveRules } from '../rules/effective.js';
 import type { RowResult } from '../engine/roster.js';
 import type { ProgramOutcome, ConditionOutcome, PersonOutcome } from '../engine/types.js';
 import { maskIdNumber } from '../domain/identity.js';
-import { formatFen } from '../domain/values.js';
+import { formatFen, isWhitespaceCode } from '../domain/values.js';
 import { escapeCell, neutraliseFormula } from './csv-write.js';
 import { VERSION } from '../version.js';
 
@@ -134,6 +134,41 @@ function reasonText(o: ProgramOutcome): string {
   return ids;
 }
 
+/** Amounts whose text a CsvRowWriter remembers: the distinct amounts of a roster are mostly a few standards. */
+const FEN_TEXTS_LIMIT = 4096;
+
+/** `scanCell` flags: CSV must quote the cell; JSON.stringify escapes something in it. */
+const CSV_QUOTES = 1;
+const JSON_ESCAPES = 2;
+
+/**
+ * What a cell needs: quoting in CSV (as `escapeCell` decides: a quote, comma, CR or LF, or
+ * whitespace at either end) and escaping in JSON (a quote, backslash, control character or
+ * surrogate — a lone one is escaped, and a pair is rare enough to take the long way).
+ */
+function scanCell(s: string): number {
+  const n = s.length;
+  if (n === 0) return 0;
+  let flags = isWhitespaceCode(s.charCodeAt(0)) || isWhitespaceCode(s.charCodeAt(n - 1)) ? CSV_QUOTES : 0;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    // Letters, digits, `-`, `.`, CJK: nothing to do.
+    if (c > 44 && c < 0xd800 && c !== 92) continue;
+    if (c === 34) flags |= CSV_QUOTES | JSON_ESCAPES;
+    else if (c === 44) flags |= CSV_QUOTES;
+    else if (c === 10 || c === 13) flags |= CSV_QUOTES | JSON_ESCAPES;
+    else if (c < 32 || c === 92 || (c >= 0xd800 && c <= 0xdfff)) flags |= JSON_ESCAPES;
+  }
+  return flags;
+}
+
+/** Whether `neutraliseFormula` would change the cell (its test, without building the result). */
+function isFormulaStart(s: string): boolean {
+  const c = s.charCodeAt(0);
+  // = + - @ TAB CR (NaN for an empty cell)
+  return c === 61 || c === 43 || c === 45 || c === 64 || c === 9 || c === 13;
+}
+
 /** The result cells of one row, matching `resultHeader(layout)`. */
 export function resultCells(r: RowResult, layout: ResultLayout, cells: readonly string[], opts: CellOptions, provenance: { asOf: string }): string[] {
   const out: string[] = [];
@@ -187,6 +222,9 @@ export class CsvRowWriter {
   private readonly tails = new Map<EffectiveRules | undefined, string>();
   /** Reused for each row's cells, joined once. */
   private readonly parts: string[] = [];
+  /** Reused for each row's provisional parameter names. */
+  private readonly names: string[] = [];
+  private readonly fenTexts = new Map<number, string>();
 
   constructor(
     private readonly layout: ResultLayout,
@@ -211,11 +249,19 @@ export class CsvRowWriter {
     let n = 0;
     const width = this.width;
     const escape = this.opts.formulaEscape;
+    // One scan per cell says whether CSV needs it quoted and whether JSON (for the digest) escapes it.
+    let json = cells.length === 0 ? JSON_ESCAPES : 0;
     for (let i = 0; i < width; i++) {
-      let v = i < cells.length ? cells[i]! : '';
-      if (this.masked[i] && v) v = maskIdNumber(v);
-      parts[n++] = escapeCell(escape ? neutraliseFormula(v) : v);
+      const v = i < cells.length ? cells[i]! : '';
+      const flags = typeof v === 'string' ? scanCell(v) : JSON_ESCAPES;
+      json |= flags;
+      if (this.masked[i] && v) {
+        const masked = maskIdNumber(v);
+        parts[n++] = escapeCell(escape ? neutraliseFormula(masked) : masked);
+      } else if (escape && isFormulaStart(v)) parts[n++] = escapeCell(neutraliseFormula(v));
+      else parts[n++] = flags & CSV_QUOTES ? escapeCell(v) : v;
     }
+    for (let i = width; i < cells.length; i++) json |= typeof cells[i] === 'string' ? scanCell(cells[i]!) : JSON_ESCAPES;
     const person = r.person;
     for (const p of this.programs) {
       const o = person?.programs[p.id];
@@ -224,19 +270,55 @@ export class CsvRowWriter {
         continue;
       }
       parts[n++] = eligibleMark(o);
-      parts[n++] = amountCell(o.amountFen);
-      if (p.yearly) parts[n++] = amountCell(o.yearlyFen);
+      parts[n++] = this.fenText(o.amountFen);
+      if (p.yearly) parts[n++] = this.fenText(o.yearlyFen);
       parts[n++] = escapeCell(reasonCell(o, r));
       if (p.id === 'dibao') parts[n++] = escapeCell(o.unit ?? '');
-      for (const name of p.outputs) parts[n++] = escapeCell(outputCell(o, name));
+      for (const name of p.outputs) {
+        const v = o.eligible === 'no' ? undefined : o.outputs[name];
+        parts[n++] = typeof v === 'number' && Number.isInteger(v) ? this.fenText(v) : escapeCell(outputCell(o, name));
+      }
     }
-    parts[n++] = escapeCell(provisionalCell(person)) + this.tailOf(r.eff);
-    parts[n++] = inputDigest(cells);
+    parts[n++] = escapeCell(this.provisionalText(person)) + this.tailOf(r.eff);
+    // inputDigest(cells), with the JSON built here when no cell needs escaping.
+    parts[n++] = sha256Hex(json & JSON_ESCAPES ? JSON.stringify(cells) : `["${cells.join('","')}"]`);
     parts[n++] = escapeCell(r.error?.code ?? '');
     parts[n++] = r.error ? escapeCell(errorText(r, this.opts.lang)) : '';
     if (this.layout.explain) parts[n++] = person && r.household ? escapeCell(explainText(r, this.opts.lang)) : '';
     parts.length = n;
     return `${parts.join(',')}\n`;
+  }
+
+  /** `formatFen`, remembered for the amounts met most (a bounded number of them). */
+  private fenText(fen: number | null | undefined): string {
+    if (fen === undefined || fen === null) return '';
+    let text = this.fenTexts.get(fen);
+    if (text === undefined) {
+      text = formatFen(fen);
+      if (this.fenTexts.size < FEN_TEXTS_LIMIT) this.fenTexts.set(fen, text);
+    }
+    return text;
+  }
+
+  /** `provisionalCell(person)` without the intermediate arrays and set: a sorted insert into a reused list. */
+  private provisionalText(person: PersonOutcome | undefined): string {
+    if (!person) return '';
+    const names = this.names;
+    let n = 0;
+    const programs = person.programs;
+    for (const p in programs) {
+      for (const name of programs[p as ProgramId]!.provisional) {
+        let j = n;
+        while (j > 0 && names[j - 1]! > name) j--;
+        if (j > 0 && names[j - 1] === name) continue;
+        for (let k = n; k > j; k--) names[k] = names[k - 1]!;
+        names[j] = name;
+        n++;
+      }
+    }
+    let text = n > 0 ? names[0]! : '';
+    for (let i = 1; i < n; i++) text += `;${names[i]!}`;
+    return text;
   }
 
   private tailOf(eff: EffectiveRules | undefined): string {

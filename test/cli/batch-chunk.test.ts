@@ -34,6 +34,10 @@ function roster(): string {
     row({ 0: 'X-H4', 1: 'X6', 4: '1980-01-01', 7: 'rural', 13: '0' }),
     // Full-width and spaced values, blank yes/no cells, unknown income.
     row({ 0: 'X-H5', 1: 'X7', 3: '５３０１０２１９６８０４１２１０３５', 4: '1968/4/12', 5: '男', 7: '城镇', 8: '530100', 12: '', 17: '是' }),
+    // What JSON escapes (backslash, a surrogate pair, a control character) and a tab before a formula.
+    row({ 0: 'X-H7', 1: 'X11', 2: 'back\\slash', 4: '1980-01-01', 7: 'rural', 8: '530100', 13: '0' }),
+    row({ 0: 'X-H7', 1: 'X13', 4: '1980-01-01', 7: 'rural', 8: '530100', 13: '0', 25: '\t=1' }),
+    row({ 0: 'X-H7', 1: 'X12', 2: '😀名\u0001', 4: '1980-01-01', 7: 'rural', 8: '530100', 13: '0', 25: '-' }),
     // A short row and a long row (ragged: invalid CSV records).
     'X-H6,X8,short',
     `${row({ 0: 'X-H6', 1: 'X9' })},surplus`,
