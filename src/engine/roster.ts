@@ -12,6 +12,7 @@ import type { PersonInput } from '../domain/household.js';
 import { parsePerson, PersonReader, PERSON_FIELD_NAMES } from '../domain/person-input.js';
 import type { EffectiveRules } from '../rules/effective.js';
 import { evaluateHousehold } from './evaluate.js';
+import { EngineMemo } from './memo.js';
 import type { HouseholdOutcome, PersonOutcome } from './types.js';
 
 export interface RosterRow {
@@ -71,6 +72,8 @@ export function evaluateRosterHousehold(
  */
 export class RosterEvaluator {
   private readonly reader: PersonReader;
+  /** Shared by this evaluator's households: condition labels, interned name lists. */
+  private readonly memo = new EngineMemo();
 
   constructor(
     private readonly layout: RosterLayout,
@@ -133,7 +136,7 @@ export class RosterEvaluator {
         return { line: row.line, ...(person && { personId: person.person_id }), error: errors[i]![0] ?? withLine(eff, row.line, layout.file) };
       });
     }
-    const household = evaluateHousehold(eff, { household_id: householdId, members }, { trace: this.opts.trace ?? false });
+    const household = evaluateHousehold(eff, { household_id: householdId, members }, { trace: this.opts.trace ?? false, memo: this.memo });
     const results: RowResult[] = new Array<RowResult>(n);
     for (let i = 0; i < n; i++) {
       const errs = errors[i]!;

@@ -136,6 +136,15 @@ function reasonText(o: ProgramOutcome): string {
 
 /** Amounts whose text a CsvRowWriter remembers: the distinct amounts of a roster are mostly a few standards. */
 const FEN_TEXTS_LIMIT = 4096;
+/** Reason and provisional texts a CsvRowWriter remembers: distinct lists come from the rules, a few hundred. */
+const TEXTS_LIMIT = 20_000;
+const NO_MISSING: readonly string[] = Object.freeze([]);
+
+/** A path of name lists, one per program, to the provisional text of that combination. */
+interface ListPath {
+  next: Map<readonly string[], ListPath> | undefined;
+  text: string | undefined;
+}
 
 /** `scanCell` flags: CSV must quote the cell; JSON.stringify escapes something in it. */
 const CSV_QUOTES = 1;
@@ -225,6 +234,11 @@ export class CsvRowWriter {
   /** Reused for each row's provisional parameter names. */
   private readonly names: string[] = [];
   private readonly fenTexts = new Map<number, string>();
+  /** Reason texts by reason list, then by missing list (NO_MISSING where none are shown). */
+  private readonly reasonTexts = new Map<readonly string[], Map<readonly string[], string>>();
+  private readonly provisionalTexts: ListPath = { next: undefined, text: undefined };
+  /** Texts remembered so far in reasonTexts and provisionalTexts. */
+  private remembered = 0;
 
   constructor(
     private readonly layout: ResultLayout,
@@ -272,14 +286,14 @@ export class CsvRowWriter {
       parts[n++] = eligibleMark(o);
       parts[n++] = this.fenText(o.amountFen);
       if (p.yearly) parts[n++] = this.fenText(o.yearlyFen);
-      parts[n++] = escapeCell(reasonCell(o, r));
+      parts[n++] = this.reasonText(o, r);
       if (p.id === 'dibao') parts[n++] = escapeCell(o.unit ?? '');
       for (const name of p.outputs) {
         const v = o.eligible === 'no' ? undefined : o.outputs[name];
         parts[n++] = typeof v === 'number' && Number.isInteger(v) ? this.fenText(v) : escapeCell(outputCell(o, name));
       }
     }
-    parts[n++] = escapeCell(this.provisionalText(person)) + this.tailOf(r.eff);
+    parts[n++] = this.provisionalText(person) + this.tailOf(r.eff);
     // inputDigest(cells), with the JSON built here when no cell needs escaping.
     parts[n++] = sha256Hex(json & JSON_ESCAPES ? JSON.stringify(cells) : `["${cells.join('","')}"]`);
     parts[n++] = escapeCell(r.error?.code ?? '');
@@ -300,9 +314,49 @@ export class CsvRowWriter {
     return text;
   }
 
-  /** `provisionalCell(person)` without the intermediate arrays and set: a sorted insert into a reused list. */
+  /**
+   * The escaped reason cell. The engine interns its name lists, so the text is remembered
+   * per list (per pair of lists where missing names are shown), up to a bound.
+   */
+  private reasonText(o: ProgramOutcome, r: RowResult): string {
+    if (o.eligible === 'unknown' && r.blockedBy) return escapeCell(reasonCell(o, r));
+    const withMissing = o.eligible === 'unknown' || (o.eligible === 'yes' && o.amountFen === null && o.missing.length > 0);
+    let byMissing = this.reasonTexts.get(o.reasons);
+    let text = byMissing?.get(withMissing ? o.missing : NO_MISSING);
+    if (text === undefined) {
+      text = escapeCell(reasonText(o));
+      if (this.remembered < TEXTS_LIMIT) {
+        this.remembered++;
+        if (byMissing === undefined) this.reasonTexts.set(o.reasons, (byMissing = new Map()));
+        byMissing.set(withMissing ? o.missing : NO_MISSING, text);
+      }
+    }
+    return text;
+  }
+
+  /**
+   * The escaped provisional cell. The engine interns each outcome's provisional list, so the
+   * text is remembered per sequence of lists (a path of lookups, one per program), up to a bound.
+   */
   private provisionalText(person: PersonOutcome | undefined): string {
     if (!person) return '';
+    let node = this.provisionalTexts;
+    for (const p in person.programs) {
+      const list = person.programs[p as ProgramId]!.provisional;
+      let next = node.next?.get(list);
+      if (next === undefined) {
+        if (this.remembered >= TEXTS_LIMIT) return escapeCell(this.provisionalUnion(person));
+        this.remembered++;
+        next = { next: undefined, text: undefined };
+        (node.next ??= new Map()).set(list, next);
+      }
+      node = next;
+    }
+    return (node.text ??= escapeCell(this.provisionalUnion(person)));
+  }
+
+  /** `provisionalCell(person)` without the intermediate arrays and set: a sorted insert into a reused list. */
+  private provisionalUnion(person: PersonOutcome): string {
     const names = this.names;
     let n = 0;
     const programs = person.programs;
