@@ -24,7 +24,7 @@ import type { ProgramId } from '../rules/schema.js';
 import { personRecord, headIndex } from './derive.js';
 import { ParamUse } from './param-use.js';
 import type { Tally } from './collector.js';
-import { EngineMemo } from './memo.js';
+import { EngineMemo, type ConditionLabels } from './memo.js';
 import { MissExplainer } from './nearest-miss.js';
 import type { ConditionOutcome, Eligibility, HouseholdOutcome, PersonOutcome, ProgramOutcome } from './types.js';
 
@@ -272,8 +272,9 @@ function toEligibility(v: unknown): Eligibility {
 function decide(program: CompiledProgram, ctx: EvalContext, trace: ConditionOutcome[] | undefined, who: string, memo: EngineMemo): ConditionsVerdict {
   const tally = memo.tally;
   tally.missing = NO_NAMES;
-  for (const c of program.eligibility) check(tally, program, c, 'eligibility', ctx, trace, who, memo);
-  for (const c of program.exclusions) check(tally, program, c, 'exclusion', ctx, trace, who, memo);
+  const labels = memo.labelsOf(program);
+  for (let i = 0; i < program.eligibility.length; i++) check(tally, program, program.eligibility[i]!, 'eligibility', ctx, trace, who, labels.eligibility[i]!);
+  for (let i = 0; i < program.exclusions.length; i++) check(tally, program, program.exclusions[i]!, 'exclusion', ctx, trace, who, labels.exclusions[i]!);
   const passed = tally.passed.takeShared(memo.lists);
   const failed = tally.failed.takeShared(memo.lists);
   const undecided = tally.undecided.takeShared(memo.lists);
@@ -282,7 +283,7 @@ function decide(program: CompiledProgram, ctx: EvalContext, trace: ConditionOutc
 }
 
 /** Evaluate one condition (an `any_of` stops at the first alternative that holds) into the verdict. */
-function check(verdict: Tally, program: CompiledProgram, c: CompiledCondition, kind: 'eligibility' | 'exclusion', ctx: EvalContext, trace: ConditionOutcome[] | undefined, who: string, memo: EngineMemo): void {
+function check(verdict: Tally, program: CompiledProgram, c: CompiledCondition, kind: 'eligibility' | 'exclusion', ctx: EvalContext, trace: ConditionOutcome[] | undefined, who: string, labels: ConditionLabels): void {
   let value: unknown = false;
   let alternative: string | undefined;
   /** The label `<id>/<alternative>` of the alternative that held. */
@@ -295,7 +296,7 @@ function check(verdict: Tally, program: CompiledProgram, c: CompiledCondition, k
       if (v === true) {
         value = true;
         alternative = a.id;
-        alternativeLabel = memo.labelsOf(c).alternatives[i];
+        alternativeLabel = labels.alternatives[i];
         break;
       }
       if (isUnknown(v)) value = mergeUnknown(value, v);
@@ -318,10 +319,10 @@ function check(verdict: Tally, program: CompiledProgram, c: CompiledCondition, k
     trace.push(entry);
   }
   if (isUnknown(value)) {
-    verdict.undecided.push(kind === 'exclusion' ? memo.labelsOf(c).not : c.id);
+    verdict.undecided.push(kind === 'exclusion' ? labels.not : c.id);
     verdict.missing = verdict.missing.length ? [...verdict.missing, ...value.missing] : value.missing;
-  } else if ((value === true) === (kind === 'eligibility')) verdict.passed.push(kind === 'exclusion' ? memo.labelsOf(c).not : alternative ? alternativeLabel! : c.id);
-  else verdict.failed.push(kind === 'exclusion' ? memo.labelsOf(c).excluded : c.id);
+  } else if ((value === true) === (kind === 'eligibility')) verdict.passed.push(kind === 'exclusion' ? labels.not : alternative ? alternativeLabel! : c.id);
+  else verdict.failed.push(kind === 'exclusion' ? labels.excluded : c.id);
 }
 
 function conditionTrace(program: ProgramId, c: { id: string; zh: string; en: string; cite: { source: string; clause?: string | undefined }; layer: string }, kind: ConditionOutcome['kind'], result: Eligibility, expr: string | undefined, value: unknown, who: string): ConditionOutcome {

@@ -12,7 +12,7 @@
  *
  * Every cache is bounded: past its limit, lists are built fresh, as they would be without it.
  */
-import type { CompiledCondition } from '../rules/compile.js';
+import type { CompiledCondition, CompiledProgram } from '../rules/compile.js';
 import type { EffectiveRules } from '../rules/effective.js';
 import { Tally } from './collector.js';
 import type { ParamUse } from './param-use.js';
@@ -73,19 +73,29 @@ export interface ConditionLabels {
   alternatives: readonly string[];
 }
 
+export interface ProgramLabels {
+  eligibility: readonly ConditionLabels[];
+  exclusions: readonly ConditionLabels[];
+}
+
+function conditionLabels(c: CompiledCondition): ConditionLabels {
+  return { not: `not:${c.id}`, excluded: `excluded:${c.id}`, alternatives: (c.anyOf ?? []).map((a) => `${c.id}/${a.id}`) };
+}
+
 export class EngineMemo {
   readonly tally = new Tally();
   readonly lists = new NameLists();
-  private readonly labels = new Map<CompiledCondition, ConditionLabels>();
+  private readonly labels = new Map<CompiledProgram, ProgramLabels>();
   /** Per rule set: parameter reads (in the order read) → the provisional ones, sorted. */
   private readonly provisional = new Map<EffectiveRules, NameTrie<readonly string[]>>();
 
-  labelsOf(c: CompiledCondition): ConditionLabels {
-    let l = this.labels.get(c);
+  /** The labels of a program's conditions, in the order of its eligibility and exclusion lists. */
+  labelsOf(program: CompiledProgram): ProgramLabels {
+    let l = this.labels.get(program);
     if (l === undefined) {
-      l = { not: `not:${c.id}`, excluded: `excluded:${c.id}`, alternatives: (c.anyOf ?? []).map((a) => `${c.id}/${a.id}`) };
-      // One entry per condition of the rule sets in play: bounded by the rules.
-      this.labels.set(c, l);
+      l = { eligibility: program.eligibility.map(conditionLabels), exclusions: program.exclusions.map(conditionLabels) };
+      // One entry per program of the rule sets in play: bounded by the rules.
+      this.labels.set(program, l);
     }
     return l;
   }

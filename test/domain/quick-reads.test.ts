@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import { normaliseText, plainDate, plainMoney, parseMoney, parseDate } from '../../src/domain/values.js';
 import { isPlainIdAt, isPlainCertificateNumber, isRealDate, parseIdNumber, parseCertificateNumber, idCheckCharacter } from '../../src/domain/identity.js';
 import { PersonReader, parsePerson, PERSON_FIELD_NAMES } from '../../src/domain/person-input.js';
+import { monthsBetween } from '../../src/engine/derive.js';
 
 const digits = (min: number, max: number) => fc.stringMatching(new RegExp(`^[0-9]{${min},${max}}$`));
 
@@ -172,5 +173,23 @@ describe('PersonReader', () => {
     const fields: Record<string, string> = { person_id: 'P1', name: '严枝', id_number: id, birth_date: '1975-04-12', sex: 'F', hukou: 'rural', region: '610103', disability_certificate: `${id}44`, disability_category: 'physical', disability_grade: '4', autism: 'N', monthly_income: '1102.70', employment_start: '2012-04-12', employed: 'Y' };
     const cells = columns.map((name) => fields[name] ?? '');
     expect(JSON.stringify(reader.read(cells))).toBe(JSON.stringify(parsePerson(fields).person));
+  });
+});
+
+describe('monthsBetween', () => {
+  // What it did before reading dates in place: split them.
+  const reference = (start: string, asOf: string) => {
+    const [sy, sm, sd] = start.split('-').map(Number) as [number, number, number];
+    const [ay, am, ad] = asOf.split('-').map(Number) as [number, number, number];
+    return Math.max(0, (ay - sy) * 12 + (am - sm) - (ad < sd ? 1 : 0));
+  };
+  const date = fc.date({ min: new Date('1900-01-01'), max: new Date('2100-12-31'), noInvalidDate: true }).map((d) => d.toISOString().slice(0, 10));
+  it('counts whole months as it always has', () => {
+    fc.assert(
+      fc.property(date, date, (a, b) => {
+        expect(monthsBetween(a, b)).toBe(reference(a, b));
+      }),
+    );
+    expect(monthsBetween('2020-1-5', '2020-03-04')).toBe(reference('2020-1-5', '2020-03-04'));
   });
 });
