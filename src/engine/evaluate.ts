@@ -71,7 +71,7 @@ function aim(ctx: EvalContext, person: Rec, unit: Rec | undefined, result: Rec, 
  */
 export function evaluateHousehold(eff: EffectiveRules, household: HouseholdInput, opts: { trace?: boolean; misses?: boolean; memo?: EngineMemo } = {}): HouseholdOutcome {
   const compiled = eff.compiled;
-  const memo = opts.memo ?? new EngineMemo();
+  const memo = opts.memo ?? new EngineMemo(false);
   const usedParams = new ParamUse();
   const conditions: ConditionOutcome[] | undefined = opts.trace ? [] : undefined;
   const members = household.members;
@@ -296,7 +296,7 @@ function check(verdict: Tally, program: CompiledProgram, c: CompiledCondition, k
       if (v === true) {
         value = true;
         alternative = a.id;
-        alternativeLabel = labels.alternatives[i];
+        alternativeLabel = labels.alternative(i);
         break;
       }
       if (isUnknown(v)) value = mergeUnknown(value, v);

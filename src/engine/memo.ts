@@ -54,23 +54,42 @@ export class NameLists {
   readonly empty: readonly string[] = Object.freeze([]);
   private readonly trie = new NameTrie<readonly string[]>();
 
+  /** `interning` false: every list is a fresh copy (for one evaluation, interning would only cost). */
+  constructor(private readonly interning = true) {}
+
   /** The interned `items[0 .. n)`; a fresh copy once the interner is full. */
   intern(items: readonly string[], n: number): readonly string[] {
     if (n === 0) return this.empty;
+    if (!this.interning) return items.slice(0, n);
     const node = this.trie.nodeOf(items, n);
     if (node === undefined) return items.slice(0, n);
     return (node.value ??= Object.freeze(items.slice(0, n)));
   }
 }
 
-/** The labels a condition gives outcomes, built once. */
-export interface ConditionLabels {
+/** The labels a condition gives outcomes, each built the first time it is needed. */
+export class ConditionLabels {
+  private notLabel: string | undefined;
+  private excludedLabel: string | undefined;
+  private alternativeLabels: (string | undefined)[] | undefined;
+
+  constructor(private readonly c: CompiledCondition) {}
+
   /** `not:<id>`: an exclusion that does not apply, or one left undecided. */
-  not: string;
+  get not(): string {
+    return (this.notLabel ??= `not:${this.c.id}`);
+  }
+
   /** `excluded:<id>`: an exclusion that applies. */
-  excluded: string;
-  /** `<id>/<alternative>` for each alternative of an `any_of`, in order. */
-  alternatives: readonly string[];
+  get excluded(): string {
+    return (this.excludedLabel ??= `excluded:${this.c.id}`);
+  }
+
+  /** `<id>/<alternative>` for the i-th alternative of an `any_of`. */
+  alternative(i: number): string {
+    const labels = (this.alternativeLabels ??= []);
+    return (labels[i] ??= `${this.c.id}/${this.c.anyOf![i]!.id}`);
+  }
 }
 
 export interface ProgramLabels {
@@ -79,15 +98,23 @@ export interface ProgramLabels {
 }
 
 function conditionLabels(c: CompiledCondition): ConditionLabels {
-  return { not: `not:${c.id}`, excluded: `excluded:${c.id}`, alternatives: (c.anyOf ?? []).map((a) => `${c.id}/${a.id}`) };
+  return new ConditionLabels(c);
 }
 
 export class EngineMemo {
   readonly tally = new Tally();
-  readonly lists = new NameLists();
+  readonly lists: NameLists;
   private readonly labels = new Map<CompiledProgram, ProgramLabels>();
   /** Per rule set: parameter reads (in the order read) → the provisional ones, sorted. */
   private readonly provisional = new Map<EffectiveRules, NameTrie<readonly string[]>>();
+
+  /**
+   * `shared` false: a memo for one evaluation (what `evaluateHousehold` makes when given none),
+   * which interns nothing and remembers no parameter reads: that would cost more than it saves.
+   */
+  constructor(private readonly shared = true) {
+    this.lists = new NameLists(shared);
+  }
 
   /** The labels of a program's conditions, in the order of its eligibility and exclusion lists. */
   labelsOf(program: CompiledProgram): ProgramLabels {
@@ -102,20 +129,24 @@ export class EngineMemo {
 
   /** The provisional parameters among those read, sorted (an interned list). */
   provisionalOf(used: ParamUse, eff: EffectiveRules): readonly string[] {
-    let byReads = this.provisional.get(eff);
-    if (byReads === undefined) {
-      byReads = new NameTrie();
-      // One entry per rule set in play.
-      this.provisional.set(eff, byReads);
+    let node: TrieNode<readonly string[]> | undefined;
+    if (this.shared) {
+      let byReads = this.provisional.get(eff);
+      if (byReads === undefined) {
+        byReads = new NameTrie();
+        // One entry per rule set in play.
+        this.provisional.set(eff, byReads);
+      }
+      node = byReads.nodeOf(used.names, used.size);
+      if (node?.value !== undefined) return node.value;
     }
-    const node = byReads.nodeOf(used.names, used.size);
-    if (node?.value !== undefined) return node.value;
     const names = this.tally.names;
     for (let i = 0; i < used.size; i++) {
       const n = used.names[i]!;
       if (eff.params.get(n)?.confidence === 'provisional') names.push(n);
     }
     const sorted = sortNames(names.take());
+    if (!this.shared) return sorted;
     const result = this.lists.intern(sorted, sorted.length);
     if (node !== undefined) node.value = result;
     return result;
