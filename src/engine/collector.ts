@@ -10,6 +10,11 @@ export class Collector {
   private readonly items: string[] = [];
   private count = 0;
 
+  /** Items collected since the last take. */
+  get size(): number {
+    return this.count;
+  }
+
   push(item: string): void {
     this.items[this.count++] = item;
   }

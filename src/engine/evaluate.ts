@@ -218,9 +218,12 @@ function decideHouseholdProgram(
     } else {
       const own = incomeOf(person);
       ctx.unit = { kind: 'single', size: 1, income_total: own, per_capita_income: own };
-      const combined = and(route.value, decide(program, ctx, trace, who[i]!, memo));
-      // The lists may be shared: a new one with the route in front.
-      if (route.id) combined.passed = [`single_person:${route.id}`, ...combined.passed];
+      const combined = and(route.value, decide(program, ctx, trace, who[i]!, memo), memo);
+      if (route.id) {
+        // The lists may be shared: a new one with the route in front (interned, as it may be the reasons).
+        const passed = [`single_person:${route.id}`, ...combined.passed];
+        combined.passed = memo.lists.intern(passed, passed.length);
+      }
       let amount: unknown = 0;
       if (combined.eligible === 'yes' && program.amount) {
         amount = program.amount.expr.evaluate(ctx);
@@ -237,14 +240,14 @@ function decideHouseholdProgram(
 }
 
 /** A single-person unit's verdict given its route; `v` is fresh from `decide` and is reused (its lists may be shared). */
-function and(route: boolean | Unknown, v: ConditionsVerdict): ConditionsVerdict {
+function and(route: boolean | Unknown, v: ConditionsVerdict, memo: EngineMemo): ConditionsVerdict {
   if (route === true) return v;
   // Route unknown: the person is eligible only if the route would hold.
   return {
     eligible: v.eligible === 'no' ? 'no' : 'unknown',
     passed: v.passed,
     failed: v.failed,
-    undecided: [...v.undecided, 'single_person_route'],
+    undecided: memo.lists.intern([...v.undecided, 'single_person_route'], v.undecided.length + 1),
     missing: [...v.missing, ...(route as Unknown).missing],
   };
 }
@@ -275,10 +278,13 @@ function decide(program: CompiledProgram, ctx: EvalContext, trace: ConditionOutc
   const labels = memo.labelsOf(program);
   for (let i = 0; i < program.eligibility.length; i++) check(tally, program, program.eligibility[i]!, 'eligibility', ctx, trace, who, labels.eligibility[i]!);
   for (let i = 0; i < program.exclusions.length; i++) check(tally, program, program.exclusions[i]!, 'exclusion', ctx, trace, who, labels.exclusions[i]!);
-  const passed = tally.passed.takeShared(memo.lists);
-  const failed = tally.failed.takeShared(memo.lists);
-  const undecided = tally.undecided.takeShared(memo.lists);
-  const eligible: Eligibility = failed.length ? 'no' : undecided.length ? 'unknown' : 'yes';
+  const eligible: Eligibility = tally.failed.size ? 'no' : tally.undecided.size ? 'unknown' : 'yes';
+  // The list that gives the reasons is interned (formatting remembers its text); the others
+  // are plain copies, cheaper to make than to look up.
+  const lists = memo.lists;
+  const passed = eligible === 'yes' ? tally.passed.takeShared(lists) : tally.passed.take();
+  const failed = eligible === 'no' ? tally.failed.takeShared(lists) : tally.failed.take();
+  const undecided = eligible === 'unknown' ? tally.undecided.takeShared(lists) : tally.undecided.take();
   return { eligible, passed, failed, undecided, missing: tally.missing };
 }
 
