@@ -32,6 +32,7 @@ export class Collector {
 
   /** The items collected since the last take, as the interned list of `lists`; the collector is emptied. */
   takeShared(lists: NameLists): readonly string[] {
+    if (!lists.interning) return this.take();
     const n = this.count;
     this.count = 0;
     return lists.intern(this.items, n);

@@ -24,7 +24,7 @@ import type { ProgramId } from '../rules/schema.js';
 import { personRecord, headIndex } from './derive.js';
 import { ParamUse } from './param-use.js';
 import type { Tally } from './collector.js';
-import { EngineMemo, type ConditionLabels } from './memo.js';
+import { EngineMemo, notLabel, excludedLabel, alternativeLabel, type ConditionLabels } from './memo.js';
 import { MissExplainer } from './nearest-miss.js';
 import type { ConditionOutcome, Eligibility, HouseholdOutcome, PersonOutcome, ProgramOutcome } from './types.js';
 
@@ -276,8 +276,8 @@ function decide(program: CompiledProgram, ctx: EvalContext, trace: ConditionOutc
   const tally = memo.tally;
   tally.missing = NO_NAMES;
   const labels = memo.labelsOf(program);
-  for (let i = 0; i < program.eligibility.length; i++) check(tally, program, program.eligibility[i]!, 'eligibility', ctx, trace, who, labels.eligibility[i]!);
-  for (let i = 0; i < program.exclusions.length; i++) check(tally, program, program.exclusions[i]!, 'exclusion', ctx, trace, who, labels.exclusions[i]!);
+  for (let i = 0; i < program.eligibility.length; i++) check(tally, program, program.eligibility[i]!, 'eligibility', ctx, trace, who, labels?.eligibility[i]);
+  for (let i = 0; i < program.exclusions.length; i++) check(tally, program, program.exclusions[i]!, 'exclusion', ctx, trace, who, labels?.exclusions[i]);
   const eligible: Eligibility = tally.failed.size ? 'no' : tally.undecided.size ? 'unknown' : 'yes';
   // The list that gives the reasons is interned (formatting remembers its text); the others
   // are plain copies, cheaper to make than to look up.
@@ -289,11 +289,11 @@ function decide(program: CompiledProgram, ctx: EvalContext, trace: ConditionOutc
 }
 
 /** Evaluate one condition (an `any_of` stops at the first alternative that holds) into the verdict. */
-function check(verdict: Tally, program: CompiledProgram, c: CompiledCondition, kind: 'eligibility' | 'exclusion', ctx: EvalContext, trace: ConditionOutcome[] | undefined, who: string, labels: ConditionLabels): void {
+function check(verdict: Tally, program: CompiledProgram, c: CompiledCondition, kind: 'eligibility' | 'exclusion', ctx: EvalContext, trace: ConditionOutcome[] | undefined, who: string, labels: ConditionLabels | undefined): void {
   let value: unknown = false;
   let alternative: string | undefined;
   /** The label `<id>/<alternative>` of the alternative that held. */
-  let alternativeLabel: string | undefined;
+  let altLabel: string | undefined;
   if (c.expr) value = c.expr.evaluate(ctx);
   else if (c.anyOf) {
     for (let i = 0; i < c.anyOf.length; i++) {
@@ -302,7 +302,7 @@ function check(verdict: Tally, program: CompiledProgram, c: CompiledCondition, k
       if (v === true) {
         value = true;
         alternative = a.id;
-        alternativeLabel = labels.alternative(i);
+        altLabel = labels ? labels.alternative(i) : alternativeLabel(c, i);
         break;
       }
       if (isUnknown(v)) value = mergeUnknown(value, v);
@@ -325,10 +325,10 @@ function check(verdict: Tally, program: CompiledProgram, c: CompiledCondition, k
     trace.push(entry);
   }
   if (isUnknown(value)) {
-    verdict.undecided.push(kind === 'exclusion' ? labels.not : c.id);
+    verdict.undecided.push(kind === 'exclusion' ? (labels ? labels.not : notLabel(c)) : c.id);
     verdict.missing = verdict.missing.length ? [...verdict.missing, ...value.missing] : value.missing;
-  } else if ((value === true) === (kind === 'eligibility')) verdict.passed.push(kind === 'exclusion' ? labels.not : alternative ? alternativeLabel! : c.id);
-  else verdict.failed.push(kind === 'exclusion' ? labels.excluded : c.id);
+  } else if ((value === true) === (kind === 'eligibility')) verdict.passed.push(kind === 'exclusion' ? (labels ? labels.not : notLabel(c)) : alternative ? altLabel! : c.id);
+  else verdict.failed.push(kind === 'exclusion' ? (labels ? labels.excluded : excludedLabel(c)) : c.id);
 }
 
 function conditionTrace(program: ProgramId, c: { id: string; zh: string; en: string; cite: { source: string; clause?: string | undefined }; layer: string }, kind: ConditionOutcome['kind'], result: Eligibility, expr: string | undefined, value: unknown, who: string): ConditionOutcome {

@@ -50,45 +50,52 @@ class NameTrie<V> {
 }
 
 /** Interns lists of names: the same names in the same order give the same frozen array. */
+/** The empty name list, shared (frozen). */
+const EMPTY: readonly string[] = Object.freeze([]);
+
 export class NameLists {
-  readonly empty: readonly string[] = Object.freeze([]);
-  private readonly trie = new NameTrie<readonly string[]>();
+  readonly empty: readonly string[] = EMPTY;
+  private trie: NameTrie<readonly string[]> | undefined;
 
   /** `interning` false: every list is a fresh copy (for one evaluation, interning would only cost). */
-  constructor(private readonly interning = true) {}
+  constructor(readonly interning = true) {}
 
   /** The interned `items[0 .. n)`; a fresh copy once the interner is full. */
   intern(items: readonly string[], n: number): readonly string[] {
     if (n === 0) return this.empty;
     if (!this.interning) return items.slice(0, n);
-    const node = this.trie.nodeOf(items, n);
+    const node = (this.trie ??= new NameTrie()).nodeOf(items, n);
     if (node === undefined) return items.slice(0, n);
     return (node.value ??= Object.freeze(items.slice(0, n)));
   }
 }
 
-/** The labels a condition gives outcomes, each built the first time it is needed. */
+/** The labels a condition gives outcomes: `not:<id>` (an exclusion that does not apply, or undecided), */
+export const notLabel = (c: CompiledCondition): string => `not:${c.id}`;
+/** `excluded:<id>` (an exclusion that applies), */
+export const excludedLabel = (c: CompiledCondition): string => `excluded:${c.id}`;
+/** and `<id>/<alternative>` (the alternative of an `any_of` that held). */
+export const alternativeLabel = (c: CompiledCondition, i: number): string => `${c.id}/${c.anyOf![i]!.id}`;
+
+/** A condition's labels, each built the first time it is needed, then kept. */
 export class ConditionLabels {
-  private notLabel: string | undefined;
-  private excludedLabel: string | undefined;
-  private alternativeLabels: (string | undefined)[] | undefined;
+  private notText: string | undefined;
+  private excludedText: string | undefined;
+  private alternativeTexts: (string | undefined)[] | undefined;
 
   constructor(private readonly c: CompiledCondition) {}
 
-  /** `not:<id>`: an exclusion that does not apply, or one left undecided. */
   get not(): string {
-    return (this.notLabel ??= `not:${this.c.id}`);
+    return (this.notText ??= notLabel(this.c));
   }
 
-  /** `excluded:<id>`: an exclusion that applies. */
   get excluded(): string {
-    return (this.excludedLabel ??= `excluded:${this.c.id}`);
+    return (this.excludedText ??= excludedLabel(this.c));
   }
 
-  /** `<id>/<alternative>` for the i-th alternative of an `any_of`. */
   alternative(i: number): string {
-    const labels = (this.alternativeLabels ??= []);
-    return (labels[i] ??= `${this.c.id}/${this.c.anyOf![i]!.id}`);
+    const texts = (this.alternativeTexts ??= []);
+    return (texts[i] ??= alternativeLabel(this.c, i));
   }
 }
 
@@ -104,25 +111,30 @@ function conditionLabels(c: CompiledCondition): ConditionLabels {
 export class EngineMemo {
   readonly tally = new Tally();
   readonly lists: NameLists;
-  private readonly labels = new Map<CompiledProgram, ProgramLabels>();
+  private labels: Map<CompiledProgram, ProgramLabels> | undefined;
   /** Per rule set: parameter reads (in the order read) → the provisional ones, sorted. */
-  private readonly provisional = new Map<EffectiveRules, NameTrie<readonly string[]>>();
+  private provisional: Map<EffectiveRules, NameTrie<readonly string[]>> | undefined;
 
   /**
    * `shared` false: a memo for one evaluation (what `evaluateHousehold` makes when given none),
    * which interns nothing and remembers no parameter reads: that would cost more than it saves.
    */
-  constructor(private readonly shared = true) {
+  constructor(readonly shared = true) {
     this.lists = new NameLists(shared);
   }
 
-  /** The labels of a program's conditions, in the order of its eligibility and exclusion lists. */
-  labelsOf(program: CompiledProgram): ProgramLabels {
-    let l = this.labels.get(program);
+  /**
+   * The labels of a program's conditions, in the order of its eligibility and exclusion lists;
+   * undefined for a memo of one evaluation, which builds each label where it is needed.
+   */
+  labelsOf(program: CompiledProgram): ProgramLabels | undefined {
+    if (!this.shared) return undefined;
+    const labels = (this.labels ??= new Map());
+    let l = labels.get(program);
     if (l === undefined) {
       l = { eligibility: program.eligibility.map(conditionLabels), exclusions: program.exclusions.map(conditionLabels) };
       // One entry per program of the rule sets in play: bounded by the rules.
-      this.labels.set(program, l);
+      labels.set(program, l);
     }
     return l;
   }
@@ -131,11 +143,12 @@ export class EngineMemo {
   provisionalOf(used: ParamUse, eff: EffectiveRules): readonly string[] {
     let node: TrieNode<readonly string[]> | undefined;
     if (this.shared) {
-      let byReads = this.provisional.get(eff);
+      const provisional = (this.provisional ??= new Map());
+      let byReads = provisional.get(eff);
       if (byReads === undefined) {
         byReads = new NameTrie();
         // One entry per rule set in play.
-        this.provisional.set(eff, byReads);
+        provisional.set(eff, byReads);
       }
       node = byReads.nodeOf(used.names, used.size);
       if (node?.value !== undefined) return node.value;
