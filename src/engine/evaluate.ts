@@ -206,6 +206,8 @@ function decideHouseholdProgram(
     return;
   }
   // The household is not eligible: single-person units (单人户), member by member.
+  // The verdict of a member with no single-person route: the same for every such member.
+  let noRoute: ConditionsVerdict | undefined;
   for (let i = 0; i < persons.length; i++) {
     const person = persons[i]!;
     const usedHere = used.clone();
@@ -213,7 +215,11 @@ function decideHouseholdProgram(
     const route = anyRoute(program.routes, ctx, trace, program.id, who[i]!);
     let outcome: ProgramOutcome;
     if (route.value === false) {
-      const noRoute: ConditionsVerdict = { ...unitVerdict, failed: [...unitVerdict.failed, 'no_single_person_route'] };
+      if (noRoute === undefined) {
+        // Interned: it gives the outcome's reasons.
+        const failed = [...unitVerdict.failed, 'no_single_person_route'];
+        noRoute = { ...unitVerdict, failed: memo.lists.intern(failed, failed.length) };
+      }
       outcome = amountOutcome(program, noRoute, 0, i === head, undefined, {}, memo.provisionalOf(usedHere, eff), memo);
     } else {
       const own = incomeOf(person);

@@ -325,7 +325,8 @@ export class CsvRowWriter {
     let text = byMissing?.get(withMissing ? o.missing : NO_MISSING);
     if (text === undefined) {
       text = escapeCell(reasonText(o));
-      if (this.remembered < TEXTS_LIMIT) {
+      // Only interned (frozen) lists come back: a fresh one would only fill the memory.
+      if (this.remembered < TEXTS_LIMIT && Object.isFrozen(o.reasons) && (!withMissing || Object.isFrozen(o.missing))) {
         this.remembered++;
         if (byMissing === undefined) this.reasonTexts.set(o.reasons, (byMissing = new Map()));
         byMissing.set(withMissing ? o.missing : NO_MISSING, text);
@@ -345,7 +346,7 @@ export class CsvRowWriter {
       const list = person.programs[p as ProgramId]!.provisional;
       let next = node.next?.get(list);
       if (next === undefined) {
-        if (this.remembered >= TEXTS_LIMIT) return escapeCell(this.provisionalUnion(person));
+        if (this.remembered >= TEXTS_LIMIT || !Object.isFrozen(list)) return escapeCell(this.provisionalUnion(person));
         this.remembered++;
         next = { next: undefined, text: undefined };
         (node.next ??= new Map()).set(list, next);
