@@ -5,8 +5,8 @@
  */
 import { BencalcError, type Lang } from '../errors.js';
 import { openRuleTree, compileJurisdiction, resolveEffective, nearestRuleSet, type EffectiveRules, type RuleTree } from '../rules/index.js';
-import { evaluateRosterHousehold, type RosterLayout, type RosterRow, type RowResult } from '../engine/roster.js';
-import { resultCells, resultHeader, inputCells, type CellOptions, type ResultLayout } from '../io/result-columns.js';
+import { RosterEvaluator, type RosterLayout, type RosterRow, type RowResult } from '../engine/roster.js';
+import { resultCells, resultHeader, inputCells, CsvRowWriter, type CellOptions, type ResultLayout } from '../io/result-columns.js';
 import { serializeRow } from '../io/csv-write.js';
 import { normaliseText } from '../domain/values.js';
 import { maskIdNumber } from '../domain/identity.js';
@@ -67,6 +67,8 @@ export class ChunkProcessor {
   private readonly scattered: Map<string, RosterRow[]>;
   private readonly scatteredResults = new Map<number, RowResult>();
   private readonly resultNames: string[];
+  private csvWriter: CsvRowWriter | undefined;
+  private roster: RosterEvaluator | undefined;
 
   constructor(private readonly s: BatchSettings) {
     this.tree = openRuleTree(s.rulesDir);
@@ -126,12 +128,12 @@ export class ChunkProcessor {
 
   /** Results of one household's rows (a scattered household is evaluated whole, once). */
   evaluate(householdId: string, rows: RosterRow[]): RowResult[] {
-    const opts = { trace: this.s.explain, lang: this.s.lang };
+    const roster = (this.roster ??= new RosterEvaluator(this.s.layout, this.resolve, { trace: this.s.explain, lang: this.s.lang }));
     const all = this.scattered.get(householdId);
-    if (!all) return evaluateRosterHousehold(householdId, rows.map((r) => this.withDuplicate(r)), this.s.layout, this.resolve, opts);
+    if (!all) return roster.evaluate(householdId, this.duplicates.size ? rows.map((r) => this.withDuplicate(r)) : rows);
     // A scattered household is evaluated whole, the first time any of its rows comes up.
     if (!this.scatteredResults.has(rows[0]!.line)) {
-      for (const r of evaluateRosterHousehold(householdId, all.map((x) => this.withDuplicate(x)), this.s.layout, this.resolve, opts)) this.scatteredResults.set(r.line, r);
+      for (const r of roster.evaluate(householdId, all.map((x) => this.withDuplicate(x)))) this.scatteredResults.set(r.line, r);
     }
     return rows.map((r) => this.scatteredResults.get(r.line)!);
   }
@@ -144,23 +146,22 @@ export class ChunkProcessor {
   process(groups: readonly HouseholdGroup[]): ChunkResult {
     const s = this.s;
     const tally = emptyTally();
+    const csv = s.format === 'csv' ? (this.csvWriter ??= new CsvRowWriter(s.resultLayout, s.cellOptions, s.asOf, s.headerLength)) : undefined;
     let text = '';
     let errorsText = '';
     for (const [householdId, rows] of groups) {
       const results = this.evaluate(householdId, rows);
-      rows.forEach((row, i) => {
+      for (let i = 0; i < rows.length; i++) {
+        const row = rows[i]!;
         const r = results[i]!;
         countRow(tally, r);
-        const cells = padCells(row.cells, s.headerLength);
-        const input = inputCells(cells, s.cellOptions);
-        const result = this.resultCellsOf(row, r);
-        if (s.format === 'csv') text += serializeRow([...input, ...result], { newline: '\n' });
-        else text += `${ndjson(s.header, input, this.resultNames, result)}\n`;
+        if (csv) text += csv.line(row.cells, r);
+        else text += `${ndjson(s.header, inputCells(padCells(row.cells, s.headerLength), s.cellOptions), this.resultNames, this.resultCellsOf(row, r))}\n`;
         if (r.error) {
           const pid = s.layout.index.person_id !== undefined ? (row.cells[s.layout.index.person_id] ?? '') : '';
           errorsText += serializeRow([String(row.line), householdId, pid, r.error.location.field ?? '', r.error.code, r.error.text(s.lang)], { newline: '\n', neutralise: [false, true, true, false, false, false] });
         }
-      });
+      }
     }
     return { text, errorsText, tally };
   }
@@ -174,7 +175,11 @@ function padCells(cells: string[], n: number): string[] {
 function countRow(t: Tally, r: RowResult): void {
   t.rows++;
   if (r.error) t.invalid++;
-  for (const [p, o] of Object.entries(r.person?.programs ?? {})) {
+  const programs = r.person?.programs;
+  if (!programs) return;
+  // for…in visits the programs in the order Object.entries would, without the pairs.
+  for (const p in programs) {
+    const o = programs[p as keyof typeof programs];
     if (o?.eligible === 'yes') t.eligible[p] = (t.eligible[p] ?? 0) + 1;
     if (o?.amountFen) t.totalFen[p] = (t.totalFen[p] ?? 0) + o.amountFen;
   }

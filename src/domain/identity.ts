@@ -97,6 +97,39 @@ export function idCheckCharacter(first17: string): string {
 }
 
 /**
+ * Whether the 18 characters of `s` from `at` are an ID number in the form `parseIdNumber`
+ * accepts unchanged: 17 ASCII digits, a real birth date in 1800 or later, and the right
+ * check character (`X` upper-case). Allocates nothing: batch checks every row's numbers,
+ * and only the rest (spaces, full-width digits, `x`, mistakes) take the long way.
+ */
+export function isPlainIdAt(s: string, at: number): boolean {
+  if (s.length < at + 18) return false;
+  let sum = 0;
+  for (let i = 0; i < 17; i++) {
+    const d = s.charCodeAt(at + i) - 48;
+    if (d < 0 || d > 9) return false;
+    sum += d * WEIGHTS[i]!;
+  }
+  if (s.charCodeAt(at + 17) !== CHECK_CHARS.charCodeAt(sum % 11)) return false;
+  // Characters 7–14: the birth date, YYYYMMDD.
+  const year = (s.charCodeAt(at + 6) - 48) * 1000 + (s.charCodeAt(at + 7) - 48) * 100 + (s.charCodeAt(at + 8) - 48) * 10 + (s.charCodeAt(at + 9) - 48);
+  const month = (s.charCodeAt(at + 10) - 48) * 10 + (s.charCodeAt(at + 11) - 48);
+  const day = (s.charCodeAt(at + 12) - 48) * 10 + (s.charCodeAt(at + 13) - 48);
+  return year >= 1800 && day >= 1 && day <= daysInMonth(year, month);
+}
+
+/**
+ * Whether `s` is a certificate number in the form `parseCertificateNumber` accepts
+ * unchanged: a plain ID number (`isPlainIdAt`), a category digit 1–7 and a grade digit 1–4.
+ */
+export function isPlainCertificateNumber(s: string): boolean {
+  if (s.length !== 20 || !isPlainIdAt(s, 0)) return false;
+  const c = s.charCodeAt(18) - 48;
+  const g = s.charCodeAt(19) - 48;
+  return c >= 1 && c <= 7 && g >= 1 && g <= 4;
+}
+
+/**
  * The form in which an ID or certificate number is shown in messages and masked outputs:
  * the first 6 characters (the region) and the last 4 kept, every other character replaced
  * by `*`, so length is preserved (`530102********1234`). A string shorter than 15

@@ -9,6 +9,14 @@ import { daysInMonth, isLeapYear } from '../domain/values.js';
 
 /** Whole months from `start` to `asOf` (0 when `asOf` is before the day-of-month of the next month). */
 export function monthsBetween(start: string, asOf: string): number {
+  // Real YYYY-MM-DD dates (the usual case) are read without splitting them into arrays.
+  const s = packedDate(start);
+  const a = packedDate(asOf);
+  if (s >= 0 && a >= 0) {
+    let months = (Math.floor(a / 10000) - Math.floor(s / 10000)) * 12 + ((Math.floor(a / 100) % 100) - (Math.floor(s / 100) % 100));
+    if (a % 100 < s % 100) months -= 1;
+    return Math.max(0, months);
+  }
   const [sy, sm, sd] = start.split('-').map(Number) as [number, number, number];
   const [ay, am, ad] = asOf.split('-').map(Number) as [number, number, number];
   let months = (ay - sy) * 12 + (am - sm);

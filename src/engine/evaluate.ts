@@ -23,7 +23,8 @@ import type { EffectiveRules, ParamInEffect } from '../rules/effective.js';
 import type { ProgramId } from '../rules/schema.js';
 import { personRecord, headIndex } from './derive.js';
 import { ParamUse } from './param-use.js';
-import { Tally } from './collector.js';
+import type { Tally } from './collector.js';
+import { EngineMemo, notLabel, excludedLabel, alternativeLabel, type ConditionLabels } from './memo.js';
 import { MissExplainer } from './nearest-miss.js';
 import type { ConditionOutcome, Eligibility, HouseholdOutcome, PersonOutcome, ProgramOutcome } from './types.js';
 
@@ -32,9 +33,9 @@ type Outputs = Record<string, string | number | boolean | null>;
 
 interface ConditionsVerdict {
   eligible: Eligibility;
-  passed: string[];
-  failed: string[];
-  undecided: string[];
+  passed: readonly string[];
+  failed: readonly string[];
+  undecided: readonly string[];
   /** Names from undecided conditions, unsorted and possibly repeated. */
   missing: readonly string[];
 }
@@ -64,9 +65,13 @@ function aim(ctx: EvalContext, person: Rec, unit: Rec | undefined, result: Rec, 
   ctx.usedParams = used;
 }
 
-/** Evaluate every program for every member of a household. */
-export function evaluateHousehold(eff: EffectiveRules, household: HouseholdInput, opts: { trace?: boolean; misses?: boolean } = {}): HouseholdOutcome {
+/**
+ * Evaluate every program for every member of a household. `memo`: what evaluations may share
+ * (batch passes one for the whole run); without it, this evaluation has its own.
+ */
+export function evaluateHousehold(eff: EffectiveRules, household: HouseholdInput, opts: { trace?: boolean; misses?: boolean; memo?: EngineMemo } = {}): HouseholdOutcome {
   const compiled = eff.compiled;
+  const memo = opts.memo ?? new EngineMemo(false);
   const usedParams = new ParamUse();
   const conditions: ConditionOutcome[] | undefined = opts.trace ? [] : undefined;
   const members = household.members;
@@ -80,7 +85,8 @@ export function evaluateHousehold(eff: EffectiveRules, household: HouseholdInput
   };
   // Facts record their parameter reads on the household, not on any one outcome.
   const ctx = householdContext(eff, hh, usedParams, (opts.trace ?? false) && (opts.misses ?? false));
-  const tally = new Tally();
+  const tally = memo.tally;
+  tally.clear();
 
   // Person facts (e.g. counted_income after the jurisdiction's disregards).
   for (const person of persons) {
@@ -107,16 +113,16 @@ export function evaluateHousehold(eff: EffectiveRules, household: HouseholdInput
   const scratch = new ParamUse();
   for (const program of compiled.programs) {
     if (program.level === 'household') {
-      decideHouseholdProgram(eff, program, persons, who, head, ctx, householdUnit, results, outcomes, usedParams, tally, conditions);
+      decideHouseholdProgram(eff, program, persons, who, head, ctx, householdUnit, results, outcomes, usedParams, memo, conditions);
       continue;
     }
     for (let i = 0; i < persons.length; i++) {
       const used = scratch.clear();
       aim(ctx, persons[i]!, undefined, results[i]!, used);
-      const verdict = decide(program, ctx, conditions, who[i]!, tally);
+      const verdict = decide(program, ctx, conditions, who[i]!, memo);
       const amount = verdict.eligible === 'yes' && program.amount ? program.amount.expr.evaluate(ctx) : 0;
       const outputs = outputsFor(program, ctx);
-      const outcome = amountOutcome(program, verdict, amount, true, undefined, outputs, provisionalOf(used, eff, tally));
+      const outcome = amountOutcome(program, verdict, amount, true, undefined, outputs, memo.provisionalOf(used, eff), memo);
       usedParams.addAll(used);
       outcomes[i]![program.id] = outcome;
       results[i]![program.id] = resultView(outcome);
@@ -172,12 +178,12 @@ function decideHouseholdProgram(
   results: Rec[],
   outcomes: Partial<Record<ProgramId, ProgramOutcome>>[],
   allUsed: ParamUse,
-  tally: Tally,
+  memo: EngineMemo,
   trace: ConditionOutcome[] | undefined,
 ): void {
   const used = new ParamUse();
   aim(ctx, persons[head]!, householdUnit, results[head]!, used);
-  const unitVerdict = decide(program, ctx, trace, 'household', tally);
+  const unitVerdict = decide(program, ctx, trace, 'household', memo);
   if (unitVerdict.eligible !== 'no') {
     // The whole household is the unit: amount = the unit's amount + each member's supplement.
     let amount: unknown = unitVerdict.eligible === 'yes' && program.amount ? program.amount.expr.evaluate(ctx) : 0;
@@ -192,7 +198,7 @@ function decideHouseholdProgram(
       // Each row's outputs may read more parameters; the row's provisional flag counts
       // everything read for the unit so far, as the trace does.
       const outputs = outputsFor(program, ctx);
-      const outcome = amountOutcome(program, unitVerdict, amount, i === head, 'household', outputs, provisionalOf(used, eff, tally));
+      const outcome = amountOutcome(program, unitVerdict, amount, i === head, 'household', outputs, memo.provisionalOf(used, eff), memo);
       allUsed.addAll(used);
       outcomes[i]![program.id] = outcome;
       results[i]![program.id] = resultView(outcome);
@@ -200,6 +206,8 @@ function decideHouseholdProgram(
     return;
   }
   // The household is not eligible: single-person units (单人户), member by member.
+  // The verdict of a member with no single-person route: the same for every such member.
+  let noRoute: ConditionsVerdict | undefined;
   for (let i = 0; i < persons.length; i++) {
     const person = persons[i]!;
     const usedHere = used.clone();
@@ -207,20 +215,28 @@ function decideHouseholdProgram(
     const route = anyRoute(program.routes, ctx, trace, program.id, who[i]!);
     let outcome: ProgramOutcome;
     if (route.value === false) {
-      const noRoute: ConditionsVerdict = { ...unitVerdict, failed: [...unitVerdict.failed, 'no_single_person_route'] };
-      outcome = amountOutcome(program, noRoute, 0, i === head, undefined, {}, provisionalOf(usedHere, eff, tally));
+      if (noRoute === undefined) {
+        // Interned: it gives the outcome's reasons.
+        const failed = [...unitVerdict.failed, 'no_single_person_route'];
+        noRoute = { ...unitVerdict, failed: memo.lists.intern(failed, failed.length) };
+      }
+      outcome = amountOutcome(program, noRoute, 0, i === head, undefined, {}, memo.provisionalOf(usedHere, eff), memo);
     } else {
       const own = incomeOf(person);
       ctx.unit = { kind: 'single', size: 1, income_total: own, per_capita_income: own };
-      const combined = and(route.value, decide(program, ctx, trace, who[i]!, tally));
-      if (route.id) combined.passed.unshift(`single_person:${route.id}`);
+      const combined = and(route.value, decide(program, ctx, trace, who[i]!, memo), memo);
+      if (route.id) {
+        // The lists may be shared: a new one with the route in front (interned, as it may be the reasons).
+        const passed = [`single_person:${route.id}`, ...combined.passed];
+        combined.passed = memo.lists.intern(passed, passed.length);
+      }
       let amount: unknown = 0;
       if (combined.eligible === 'yes' && program.amount) {
         amount = program.amount.expr.evaluate(ctx);
         if (program.amount.memberSupplement) amount = addAmounts(amount, program.amount.memberSupplement.evaluate(ctx));
       }
       const outputs = outputsFor(program, ctx);
-      outcome = amountOutcome(program, combined, amount, true, combined.eligible === 'no' ? undefined : 'single', outputs, provisionalOf(usedHere, eff, tally));
+      outcome = amountOutcome(program, combined, amount, true, combined.eligible === 'no' ? undefined : 'single', outputs, memo.provisionalOf(usedHere, eff), memo);
       if (combined.eligible === 'no') outcome.amountHere = i === head;
     }
     allUsed.addAll(usedHere);
@@ -229,16 +245,15 @@ function decideHouseholdProgram(
   }
 }
 
-/** A single-person unit's verdict given its route; `v` is fresh from `decide` and is reused. */
-function and(route: boolean | Unknown, v: ConditionsVerdict): ConditionsVerdict {
+/** A single-person unit's verdict given its route; `v` is fresh from `decide` and is reused (its lists may be shared). */
+function and(route: boolean | Unknown, v: ConditionsVerdict, memo: EngineMemo): ConditionsVerdict {
   if (route === true) return v;
   // Route unknown: the person is eligible only if the route would hold.
-  v.undecided.push('single_person_route');
   return {
     eligible: v.eligible === 'no' ? 'no' : 'unknown',
     passed: v.passed,
     failed: v.failed,
-    undecided: v.undecided,
+    undecided: memo.lists.intern([...v.undecided, 'single_person_route'], v.undecided.length + 1),
     missing: [...v.missing, ...(route as Unknown).missing],
   };
 }
@@ -263,28 +278,37 @@ function toEligibility(v: unknown): Eligibility {
 }
 
 /** Evaluate a program's conditions and exclusions with Kleene logic. */
-function decide(program: CompiledProgram, ctx: EvalContext, trace: ConditionOutcome[] | undefined, who: string, tally: Tally): ConditionsVerdict {
+function decide(program: CompiledProgram, ctx: EvalContext, trace: ConditionOutcome[] | undefined, who: string, memo: EngineMemo): ConditionsVerdict {
+  const tally = memo.tally;
   tally.missing = NO_NAMES;
-  for (const c of program.eligibility) check(tally, program, c, 'eligibility', ctx, trace, who);
-  for (const c of program.exclusions) check(tally, program, c, 'exclusion', ctx, trace, who);
-  const passed = tally.passed.take();
-  const failed = tally.failed.take();
-  const undecided = tally.undecided.take();
-  const eligible: Eligibility = failed.length ? 'no' : undecided.length ? 'unknown' : 'yes';
+  const labels = memo.labelsOf(program);
+  for (let i = 0; i < program.eligibility.length; i++) check(tally, program, program.eligibility[i]!, 'eligibility', ctx, trace, who, labels?.eligibility[i]);
+  for (let i = 0; i < program.exclusions.length; i++) check(tally, program, program.exclusions[i]!, 'exclusion', ctx, trace, who, labels?.exclusions[i]);
+  const eligible: Eligibility = tally.failed.size ? 'no' : tally.undecided.size ? 'unknown' : 'yes';
+  // The list that gives the reasons is interned (formatting remembers its text); the others
+  // are plain copies, cheaper to make than to look up.
+  const lists = memo.lists;
+  const passed = eligible === 'yes' ? tally.passed.takeShared(lists) : tally.passed.take();
+  const failed = eligible === 'no' ? tally.failed.takeShared(lists) : tally.failed.take();
+  const undecided = eligible === 'unknown' ? tally.undecided.takeShared(lists) : tally.undecided.take();
   return { eligible, passed, failed, undecided, missing: tally.missing };
 }
 
 /** Evaluate one condition (an `any_of` stops at the first alternative that holds) into the verdict. */
-function check(verdict: Tally, program: CompiledProgram, c: CompiledCondition, kind: 'eligibility' | 'exclusion', ctx: EvalContext, trace: ConditionOutcome[] | undefined, who: string): void {
+function check(verdict: Tally, program: CompiledProgram, c: CompiledCondition, kind: 'eligibility' | 'exclusion', ctx: EvalContext, trace: ConditionOutcome[] | undefined, who: string, labels: ConditionLabels | undefined): void {
   let value: unknown = false;
   let alternative: string | undefined;
+  /** The label `<id>/<alternative>` of the alternative that held. */
+  let altLabel: string | undefined;
   if (c.expr) value = c.expr.evaluate(ctx);
   else if (c.anyOf) {
-    for (const a of c.anyOf) {
+    for (let i = 0; i < c.anyOf.length; i++) {
+      const a = c.anyOf[i]!;
       const v = a.expr.evaluate(ctx);
       if (v === true) {
         value = true;
         alternative = a.id;
+        altLabel = labels ? labels.alternative(i) : alternativeLabel(c, i);
         break;
       }
       if (isUnknown(v)) value = mergeUnknown(value, v);
@@ -307,10 +331,10 @@ function check(verdict: Tally, program: CompiledProgram, c: CompiledCondition, k
     trace.push(entry);
   }
   if (isUnknown(value)) {
-    verdict.undecided.push(kind === 'exclusion' ? `not:${c.id}` : c.id);
+    verdict.undecided.push(kind === 'exclusion' ? (labels ? labels.not : notLabel(c)) : c.id);
     verdict.missing = verdict.missing.length ? [...verdict.missing, ...value.missing] : value.missing;
-  } else if ((value === true) === (kind === 'eligibility')) verdict.passed.push(kind === 'exclusion' ? `not:${c.id}` : alternative ? `${c.id}/${alternative}` : c.id);
-  else verdict.failed.push(kind === 'exclusion' ? `excluded:${c.id}` : c.id);
+  } else if ((value === true) === (kind === 'eligibility')) verdict.passed.push(kind === 'exclusion' ? (labels ? labels.not : notLabel(c)) : alternative ? altLabel! : c.id);
+  else verdict.failed.push(kind === 'exclusion' ? (labels ? labels.excluded : excludedLabel(c)) : c.id);
 }
 
 function conditionTrace(program: ProgramId, c: { id: string; zh: string; en: string; cite: { source: string; clause?: string | undefined }; layer: string }, kind: ConditionOutcome['kind'], result: Eligibility, expr: string | undefined, value: unknown, who: string): ConditionOutcome {
@@ -337,7 +361,8 @@ function amountOutcome(
   here: boolean,
   unit: 'household' | 'single' | undefined,
   outputs: Outputs,
-  provisional: string[],
+  provisional: readonly string[],
+  memo: EngineMemo,
 ): ProgramOutcome {
   // Missing data is named only where it leaves something unknown.
   let missing: readonly string[] = v.eligible === 'unknown' ? v.missing : NO_NAMES;
@@ -379,7 +404,7 @@ function amountOutcome(
   o.passed = v.passed;
   o.failed = v.failed;
   o.undecided = v.undecided;
-  o.missing = sortedUnique(missing);
+  o.missing = missing.length === 0 ? memo.lists.empty : internSorted(missing, memo);
   if (amountNote !== undefined) o.amountNote = amountNote;
   o.outputs = outputs;
   o.provisional = provisional;
@@ -395,14 +420,10 @@ function outputsFor(program: CompiledProgram, ctx: EvalContext): Outputs {
   return out;
 }
 
-/** The provisional parameters among those read, sorted. */
-/** The provisional parameters an outcome read (reading a fact counts as reading its parameters). */
-function provisionalOf(used: ParamUse, eff: EffectiveRules, tally: Tally): string[] {
-  for (let i = 0; i < used.size; i++) {
-    const n = used.names[i]!;
-    if (eff.params.get(n)?.confidence === 'provisional') tally.names.push(n);
-  }
-  return sortNames(tally.names.take());
+/** The names sorted without repeats (`sortedUnique`), as an interned list. */
+function internSorted(names: readonly string[], memo: EngineMemo): readonly string[] {
+  const sorted = sortedUnique(names);
+  return memo.lists.intern(sorted, sorted.length);
 }
 
 function resultView(o: ProgramOutcome): Rec {

@@ -9,9 +9,10 @@
  */
 import { BencalcError, type ErrorCode, type Lang } from '../errors.js';
 import type { PersonInput } from '../domain/household.js';
-import { parsePerson, PERSON_FIELD_NAMES } from '../domain/person-input.js';
+import { parsePerson, PersonReader, PERSON_FIELD_NAMES } from '../domain/person-input.js';
 import type { EffectiveRules } from '../rules/effective.js';
 import { evaluateHousehold } from './evaluate.js';
+import { EngineMemo } from './memo.js';
 import type { HouseholdOutcome, PersonOutcome } from './types.js';
 
 export interface RosterRow {
@@ -62,44 +63,103 @@ export function evaluateRosterHousehold(
   resolve: RulesResolver,
   opts: { trace?: boolean; lang?: Lang } = {},
 ): RowResult[] {
-  const where = (line: number) => ({ ...(layout.file !== undefined && { file: layout.file }), line });
-  const parsed = rows.map((row) => {
-    if (row.csvError) {
-      return { row, errors: [new BencalcError({ code: row.csvError.code ?? 'INPUT_BAD_CSV', ...where(row.line), en: row.csvError.en, zh: row.csvError.zh, exitCode: 1 })] } as { row: RosterRow; person?: PersonInput; errors: BencalcError[] };
+  return new RosterEvaluator(layout, resolve, opts).evaluate(householdId, rows);
+}
+
+/**
+ * `evaluateRosterHousehold` for one layout, household after household: what depends only
+ * on the layout (which cell holds which field) is worked out once. Batch keeps one.
+ */
+export class RosterEvaluator {
+  private readonly reader: PersonReader;
+  /** Shared by this evaluator's households: condition labels, interned name lists. */
+  private readonly memo = new EngineMemo();
+
+  constructor(
+    private readonly layout: RosterLayout,
+    private readonly resolve: RulesResolver,
+    private readonly opts: { trace?: boolean; lang?: Lang } = {},
+  ) {
+    this.reader = new PersonReader(layout.index);
+  }
+
+  evaluate(householdId: string, rows: readonly RosterRow[]): RowResult[] {
+    const layout = this.layout;
+    const n = rows.length;
+    // Each row's person, or its errors (an invalid row has no person).
+    const persons: (PersonInput | undefined)[] = new Array<PersonInput | undefined>(n);
+    const errors: (readonly BencalcError[])[] = new Array<readonly BencalcError[]>(n);
+    for (let i = 0; i < n; i++) {
+      const row = rows[i]!;
+      if (row.csvError) {
+        persons[i] = undefined;
+        errors[i] = [new BencalcError({ code: row.csvError.code ?? 'INPUT_BAD_CSV', ...where(layout, row.line), en: row.csvError.en, zh: row.csvError.zh, exitCode: 1 })];
+        continue;
+      }
+      const person = this.reader.read(row.cells);
+      if (person) {
+        persons[i] = person;
+        errors[i] = NO_ERRORS;
+        continue;
+      }
+      // Anything out of the ordinary: the full parser, with its messages.
+      const r = parsePerson(fieldsOf(row, layout), where(layout, row.line));
+      persons[i] = r.person;
+      errors[i] = r.errors;
     }
-    const r = parsePerson(fieldsOf(row, layout), where(row.line));
-    return { row, ...r };
-  });
-  if (householdId === '') {
-    return parsed.map(({ row }) => ({
-      line: row.line,
-      error: new BencalcError({ code: 'INPUT_MISSING_FIELD', ...where(row.line), field: 'household_id', en: 'household_id is empty; every row needs the id of its household (户编号)', zh: '户编号为空；每行都需要所属家庭的户编号', exitCode: 1 }),
-    }));
+    if (householdId === '') {
+      return rows.map((row) => ({
+        line: row.line,
+        error: new BencalcError({ code: 'INPUT_MISSING_FIELD', ...where(layout, row.line), field: 'household_id', en: 'household_id is empty; every row needs the id of its household (户编号)', zh: '户编号为空；每行都需要所属家庭的户编号', exitCode: 1 }),
+      }));
+    }
+    // Invalid members take part with nothing but their id: their data counts as missing.
+    const blockedBy: string[] = [];
+    const members: PersonInput[] = new Array<PersonInput>(n);
+    for (let i = 0; i < n; i++) {
+      const person = persons[i];
+      if (person) {
+        members[i] = person;
+        continue;
+      }
+      const row = rows[i]!;
+      const id = fieldsOf(row, layout).person_id?.trim() || `line${row.line}`;
+      blockedBy.push(id);
+      members[i] = { person_id: id };
+    }
+    const head = members[0];
+    const region = head?.region ?? members.find((m) => m.region)?.region;
+    const eff = this.resolve(region);
+    if (eff instanceof BencalcError) {
+      return rows.map((row, i) => {
+        const person = persons[i];
+        return { line: row.line, ...(person && { personId: person.person_id }), error: errors[i]![0] ?? withLine(eff, row.line, layout.file) };
+      });
+    }
+    const household = evaluateHousehold(eff, { household_id: householdId, members }, { trace: this.opts.trace ?? false, memo: this.memo });
+    const results: RowResult[] = new Array<RowResult>(n);
+    for (let i = 0; i < n; i++) {
+      const errs = errors[i]!;
+      // Built key by key, in the order the fields have always had.
+      const r: RowResult = { line: rows[i]!.line, personId: members[i]!.person_id };
+      if (errs[0]) {
+        r.error = errs[0];
+        r.errors = errs as BencalcError[];
+      }
+      r.eff = eff;
+      if (!errs[0]) r.person = household.persons[i]!;
+      r.household = household;
+      if (blockedBy.length) r.blockedBy = blockedBy;
+      results[i] = r;
+    }
+    return results;
   }
-  // Invalid members take part with nothing but their id: their data counts as missing.
-  const blockedBy: string[] = [];
-  const members: PersonInput[] = parsed.map((p) => {
-    if (p.person) return p.person;
-    const id = fieldsOf(p.row, layout).person_id?.trim() || `line${p.row.line}`;
-    blockedBy.push(id);
-    return { person_id: id };
-  });
-  const head = members[0];
-  const region = head?.region ?? members.find((m) => m.region)?.region;
-  const eff = resolve(region);
-  if (eff instanceof BencalcError) {
-    return parsed.map(({ row, errors, person }) => ({ line: row.line, ...(person && { personId: person.person_id }), error: errors[0] ?? withLine(eff, row.line, layout.file) }));
-  }
-  const household = evaluateHousehold(eff, { household_id: householdId, members }, { trace: opts.trace ?? false });
-  return parsed.map(({ row, errors }, i) => ({
-    line: row.line,
-    personId: members[i]!.person_id,
-    ...(errors[0] && { error: errors[0], errors }),
-    eff,
-    ...(!errors[0] && { person: household.persons[i]! }),
-    household,
-    ...(blockedBy.length && { blockedBy }),
-  }));
+}
+
+const NO_ERRORS: readonly BencalcError[] = Object.freeze([]);
+
+function where(layout: RosterLayout, line: number): { file?: string; line: number } {
+  return layout.file !== undefined ? { file: layout.file, line } : { line };
 }
 
 function withLine(e: BencalcError, line: number, file: string | undefined): BencalcError {

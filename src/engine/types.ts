@@ -42,18 +42,21 @@ export interface ProgramOutcome {
   unit?: 'household' | 'single';
   /** Whether the amount stands on this person's row (the unit head's, for a household unit). */
   amountHere: boolean;
-  /** Condition ids that decided the outcome: the failing ones for "no", the passing for "yes". */
-  reasons: string[];
-  passed: string[];
-  failed: string[];
-  undecided: string[];
+  /**
+   * Condition ids that decided the outcome: the failing ones for "no", the passing for "yes".
+   * This and the other name lists may be shared between outcomes (frozen): read them only.
+   */
+  reasons: readonly string[];
+  passed: readonly string[];
+  failed: readonly string[];
+  undecided: readonly string[];
   /** Input fields or parameters whose absence left the outcome or the amount unknown. */
-  missing: string[];
+  missing: readonly string[];
   /** Why the amount is unknown, when eligibility is settled but a figure is not. */
   amountNote?: string;
   outputs: Record<string, string | number | boolean | null>;
   /** Provisional parameters this outcome used. */
-  provisional: string[];
+  provisional: readonly string[];
 }
 
 export interface PersonOutcome {

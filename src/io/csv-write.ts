@@ -19,19 +19,33 @@ import { basename, dirname, join } from 'node:path';
 import iconv from 'iconv-lite';
 import { BencalcError } from '../errors.js';
 import type { Encoding } from './encoding.js';
+import { isWhitespaceCode } from '../domain/values.js';
 
 export const UTF8_BOM = '\uFEFF';
 
 /** What a cell may hold; `null` and `undefined` are written as empty cells. */
 export type CellValue = string | number | bigint | boolean | null | undefined;
 
-/** A cell must be quoted when it holds a quote, comma, CR or LF, or starts or ends with whitespace. */
-const NEEDS_QUOTES = /[",\r\n]|^\s|\s$/;
 const QUOTES = /"/g;
 
-/** One cell, quoted when needed (quotes inside doubled). */
+/**
+ * One cell, quoted when needed (quotes inside doubled): when it holds a quote, comma, CR or
+ * LF, or starts or ends with whitespace (what `\s` matches). A char-code scan rather than a
+ * regular expression, since batch runs this for every cell it writes.
+ */
 export function escapeCell(cell: string): string {
-  if (cell.length === 0 || !NEEDS_QUOTES.test(cell)) return cell;
+  const n = cell.length;
+  if (n === 0) return cell;
+  if (isWhitespaceCode(cell.charCodeAt(0)) || isWhitespaceCode(cell.charCodeAt(n - 1))) return quoted(cell);
+  for (let i = 0; i < n; i++) {
+    const c = cell.charCodeAt(i);
+    // " , CR LF
+    if (c === 34 || c === 44 || c === 13 || c === 10) return quoted(cell);
+  }
+  return cell;
+}
+
+function quoted(cell: string): string {
   return '"' + cell.replace(QUOTES, '""') + '"';
 }
 

@@ -3,15 +3,16 @@
  * deciding reasons, the programs' extra outputs, provenance, and the row's error.
  * Pure formatting: results in, cells out.
  */
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 import type { Lang } from '../errors.js';
 import { PROGRAM_IDS, type ProgramId } from '../rules/schema.js';
 import type { CompiledRules } from '../rules/compile.js';
+import type { EffectiveRules } from '../rules/effective.js';
 import type { RowResult } from '../engine/roster.js';
-import type { ProgramOutcome, ConditionOutcome } from '../engine/types.js';
+import type { ProgramOutcome, ConditionOutcome, PersonOutcome } from '../engine/types.js';
 import { maskIdNumber } from '../domain/identity.js';
-import { formatFen } from '../domain/values.js';
-import { neutraliseFormula } from './csv-write.js';
+import { formatFen, isWhitespaceCode } from '../domain/values.js';
+import { escapeCell, neutraliseFormula } from './csv-write.js';
 import { VERSION } from '../version.js';
 
 export interface ResultLayout {
@@ -66,9 +67,30 @@ export function resultHeader(layout: ResultLayout): string[] {
   return cols;
 }
 
-/** SHA-256 of a row's input values, as read (before masking). */
+/** SHA-256 of a row's input values, as read (before masking): of `JSON.stringify(cells)`, in hex. */
 export function inputDigest(cells: readonly string[]): string {
-  return createHash('sha256').update(JSON.stringify(cells)).digest('hex');
+  return sha256Hex(cellsJson(cells));
+}
+
+// The one-shot hash (Node ≥ 20.12) costs about half of a Hash object's create, update and digest.
+const sha256Hex: (text: string) => string =
+  typeof crypto.hash === 'function' ? (text) => crypto.hash('sha256', text, 'hex') : (text) => crypto.createHash('sha256').update(text).digest('hex');
+
+/**
+ * `JSON.stringify(cells)`. Most rows hold nothing JSON escapes (quote, backslash, control
+ * characters, lone surrogates), and then the text is the cells joined between quotes.
+ */
+function cellsJson(cells: readonly string[]): string {
+  if (cells.length === 0) return '[]';
+  for (let i = 0; i < cells.length; i++) {
+    const cell = cells[i];
+    if (typeof cell !== 'string') return JSON.stringify(cells);
+    for (let j = 0; j < cell.length; j++) {
+      const c = cell.charCodeAt(j);
+      if (c < 32 || c === 34 || c === 92 || (c >= 0xd800 && c <= 0xdfff)) return JSON.stringify(cells);
+    }
+  }
+  return `["${cells.join('","')}"]`;
 }
 
 /** The input cells as they go out: masked when asked, formulas neutralised. */
@@ -77,6 +99,27 @@ export function inputCells(cells: readonly string[], opts: CellOptions): string[
   if (opts.maskIds) for (const i of opts.idColumns) if (out[i]) out[i] = maskIdNumber(out[i]!);
   if (opts.formulaEscape) for (let i = 0; i < out.length; i++) out[i] = neutraliseFormula(out[i]!);
   return out;
+}
+
+function amountCell(fen: number | null | undefined): string {
+  return fen === undefined || fen === null ? '' : formatFen(fen);
+}
+
+/** An extra output's cell: blank when not eligible or unknown; whole numbers are fen. */
+function outputCell(o: ProgramOutcome, name: string): string {
+  const v = o.eligible === 'no' ? undefined : o.outputs[name];
+  return v === undefined || v === null ? '' : typeof v === 'number' && Number.isInteger(v) ? formatFen(v) : String(v);
+}
+
+/** The reason cell; unknown because an invalid member's data is missing: name the member, not the field. */
+function reasonCell(o: ProgramOutcome, r: RowResult): string {
+  const blocked = o.eligible === 'unknown' && r.blockedBy?.some((b) => o.missing.some((m) => m.startsWith(`person[${b}]`)));
+  return blocked ? `blocked_by:${r.blockedBy!.join(';')}` : reasonText(o);
+}
+
+/** The provisional parameters any of the person's outcomes used: sorted, unique, `;`-joined. */
+function provisionalCell(person: PersonOutcome | undefined): string {
+  return person ? [...new Set(Object.values(person.programs).flatMap((o) => o!.provisional))].sort().join(';') : '';
 }
 
 function eligibleMark(o: ProgramOutcome): string {
@@ -89,6 +132,50 @@ function reasonText(o: ProgramOutcome): string {
     return `${ids}${o.missing.length ? ` | missing: ${o.missing.join(';')}` : ''}`;
   }
   return ids;
+}
+
+/** Amounts whose text a CsvRowWriter remembers: the distinct amounts of a roster are mostly a few standards. */
+const FEN_TEXTS_LIMIT = 4096;
+/** Reason and provisional texts a CsvRowWriter remembers: distinct lists come from the rules, a few hundred. */
+const TEXTS_LIMIT = 20_000;
+const NO_MISSING: readonly string[] = Object.freeze([]);
+
+/** A path of name lists, one per program, to the provisional text of that combination. */
+interface ListPath {
+  next: Map<readonly string[], ListPath> | undefined;
+  text: string | undefined;
+}
+
+/** `scanCell` flags: CSV must quote the cell; JSON.stringify escapes something in it. */
+const CSV_QUOTES = 1;
+const JSON_ESCAPES = 2;
+
+/**
+ * What a cell needs: quoting in CSV (as `escapeCell` decides: a quote, comma, CR or LF, or
+ * whitespace at either end) and escaping in JSON (a quote, backslash, control character or
+ * surrogate — a lone one is escaped, and a pair is rare enough to take the long way).
+ */
+function scanCell(s: string): number {
+  const n = s.length;
+  if (n === 0) return 0;
+  let flags = isWhitespaceCode(s.charCodeAt(0)) || isWhitespaceCode(s.charCodeAt(n - 1)) ? CSV_QUOTES : 0;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    // Letters, digits, `-`, `.`, CJK: nothing to do.
+    if (c > 44 && c < 0xd800 && c !== 92) continue;
+    if (c === 34) flags |= CSV_QUOTES | JSON_ESCAPES;
+    else if (c === 44) flags |= CSV_QUOTES;
+    else if (c === 10 || c === 13) flags |= CSV_QUOTES | JSON_ESCAPES;
+    else if (c < 32 || c === 92 || (c >= 0xd800 && c <= 0xdfff)) flags |= JSON_ESCAPES;
+  }
+  return flags;
+}
+
+/** Whether `neutraliseFormula` would change the cell (its test, without building the result). */
+function isFormulaStart(s: string): boolean {
+  const c = s.charCodeAt(0);
+  // = + - @ TAB CR (NaN for an empty cell)
+  return c === 61 || c === 43 || c === 45 || c === 64 || c === 9 || c === 13;
 }
 
 /** The result cells of one row, matching `resultHeader(layout)`. */
@@ -107,21 +194,15 @@ export function resultCells(r: RowResult, layout: ResultLayout, cells: readonly 
       for (let i = 0; i < layout.outputsByProgram[p]!.length; i++) out.push('');
       continue;
     }
-    // Unknown because an invalid member's data is missing: name the member, not the field.
-    const blocked = o.eligible === 'unknown' && r.blockedBy?.some((b) => o.missing.some((m) => m.startsWith(`person[${b}]`)));
-    out.push(eligibleMark(o), o.amountFen === null ? '' : formatFen(o.amountFen));
-    if (layout.yearly.includes(p)) out.push(o.yearlyFen === undefined || o.yearlyFen === null ? '' : formatFen(o.yearlyFen));
-    out.push(blocked ? `blocked_by:${r.blockedBy!.join(';')}` : reasonText(o));
+    out.push(eligibleMark(o), amountCell(o.amountFen));
+    if (layout.yearly.includes(p)) out.push(amountCell(o.yearlyFen));
+    out.push(reasonCell(o, r));
     if (p === 'dibao') out.push(o.unit ?? '');
-    for (const name of layout.outputsByProgram[p]!) {
-      const v = o.eligible === 'no' ? undefined : o.outputs[name];
-      out.push(v === undefined || v === null ? '' : typeof v === 'number' && Number.isInteger(v) ? formatFen(v) : String(v));
-    }
+    for (const name of layout.outputsByProgram[p]!) out.push(outputCell(o, name));
   }
-  const provisional = person ? [...new Set(Object.values(person.programs).flatMap((o) => o!.provisional))].sort().join(';') : '';
   const eff = r.eff;
   out.push(
-    provisional,
+    provisionalCell(person),
     eff?.compiled.merged.id ?? '',
     eff?.digest ?? '',
     eff?.asOf ?? provenance.asOf,
@@ -133,6 +214,176 @@ export function resultCells(r: RowResult, layout: ResultLayout, cells: readonly 
   );
   if (layout.explain) out.push(person && r.household ? explainText(r, opts.lang) : '');
   return out;
+}
+
+/**
+ * Batch's CSV output lines, one string per row: exactly
+ * `serializeRow([...inputCells(padded cells), ...resultCells(…)], { newline: '\n' })`, without
+ * building those arrays. The cells that are the same for every row of a rule set (rules id,
+ * digest, date, options, version) are escaped once per rule set, and the cells of a program
+ * a row claims nothing from once per program.
+ */
+export class CsvRowWriter {
+  /** Per input column: whether it holds an ID or certificate number to mask. */
+  private readonly masked: boolean[];
+  private readonly programs: { id: ProgramId; yearly: boolean; outputs: readonly string[]; invalid: string; notDefined: string; blank: string }[];
+  /** Rule set → its escaped `,rules_id,rules_digest,as_of,options,bencalc_version` (one per rule set in play). */
+  private readonly tails = new Map<EffectiveRules | undefined, string>();
+  /** Reused for each row's cells, joined once. */
+  private readonly parts: string[] = [];
+  /** Reused for each row's provisional parameter names. */
+  private readonly names: string[] = [];
+  private readonly fenTexts = new Map<number, string>();
+  /** Reason texts by reason list, then by missing list (NO_MISSING where none are shown). */
+  private readonly reasonTexts = new Map<readonly string[], Map<readonly string[], string>>();
+  private readonly provisionalTexts: ListPath = { next: undefined, text: undefined };
+  /** Texts remembered so far in reasonTexts and provisionalTexts. */
+  private remembered = 0;
+
+  constructor(
+    private readonly layout: ResultLayout,
+    private readonly opts: CellOptions,
+    private readonly asOf: string,
+    /** Cells per output row from the input: the header's. */
+    private readonly width: number,
+  ) {
+    this.masked = Array.from({ length: width }, (_, i) => opts.maskIds && opts.idColumns.includes(i));
+    this.programs = PROGRAM_IDS.map((id) => {
+      const yearly = layout.yearly.includes(id);
+      const outputs = layout.outputsByProgram[id]!;
+      // Everything after the eligible cell when the row claims nothing from the program.
+      const rest = (why: string) => `,${yearly ? ',' : ''},${escapeCell(why)}${id === 'dibao' ? ',' : ''}${','.repeat(outputs.length)}`;
+      return { id, yearly, outputs, invalid: `?${rest('invalid_row')}`, notDefined: rest('not_defined_here'), blank: rest('') };
+    });
+  }
+
+  /** One output line, with its newline. `cells` are the row's cells as read. */
+  line(cells: readonly string[], r: RowResult): string {
+    const parts = this.parts;
+    let n = 0;
+    const width = this.width;
+    const escape = this.opts.formulaEscape;
+    // One scan per cell says whether CSV needs it quoted and whether JSON (for the digest) escapes it.
+    let json = cells.length === 0 ? JSON_ESCAPES : 0;
+    for (let i = 0; i < width; i++) {
+      const v = i < cells.length ? cells[i]! : '';
+      const flags = typeof v === 'string' ? scanCell(v) : JSON_ESCAPES;
+      json |= flags;
+      if (this.masked[i] && v) {
+        const masked = maskIdNumber(v);
+        parts[n++] = escapeCell(escape ? neutraliseFormula(masked) : masked);
+      } else if (escape && isFormulaStart(v)) parts[n++] = escapeCell(neutraliseFormula(v));
+      else parts[n++] = flags & CSV_QUOTES ? escapeCell(v) : v;
+    }
+    for (let i = width; i < cells.length; i++) json |= typeof cells[i] === 'string' ? scanCell(cells[i]!) : JSON_ESCAPES;
+    const person = r.person;
+    for (const p of this.programs) {
+      const o = person?.programs[p.id];
+      if (!o) {
+        parts[n++] = r.error ? p.invalid : person ? p.notDefined : p.blank;
+        continue;
+      }
+      parts[n++] = eligibleMark(o);
+      parts[n++] = this.fenText(o.amountFen);
+      if (p.yearly) parts[n++] = this.fenText(o.yearlyFen);
+      parts[n++] = this.reasonText(o, r);
+      if (p.id === 'dibao') parts[n++] = escapeCell(o.unit ?? '');
+      for (const name of p.outputs) {
+        const v = o.eligible === 'no' ? undefined : o.outputs[name];
+        parts[n++] = typeof v === 'number' && Number.isInteger(v) ? this.fenText(v) : escapeCell(outputCell(o, name));
+      }
+    }
+    parts[n++] = this.provisionalText(person) + this.tailOf(r.eff);
+    // inputDigest(cells), with the JSON built here when no cell needs escaping.
+    parts[n++] = sha256Hex(json & JSON_ESCAPES ? JSON.stringify(cells) : `["${cells.join('","')}"]`);
+    parts[n++] = escapeCell(r.error?.code ?? '');
+    parts[n++] = r.error ? escapeCell(errorText(r, this.opts.lang)) : '';
+    if (this.layout.explain) parts[n++] = person && r.household ? escapeCell(explainText(r, this.opts.lang)) : '';
+    parts.length = n;
+    return `${parts.join(',')}\n`;
+  }
+
+  /** `formatFen`, remembered for the amounts met most (a bounded number of them). */
+  private fenText(fen: number | null | undefined): string {
+    if (fen === undefined || fen === null) return '';
+    let text = this.fenTexts.get(fen);
+    if (text === undefined) {
+      text = formatFen(fen);
+      if (this.fenTexts.size < FEN_TEXTS_LIMIT) this.fenTexts.set(fen, text);
+    }
+    return text;
+  }
+
+  /**
+   * The escaped reason cell. The engine interns its name lists, so the text is remembered
+   * per list (per pair of lists where missing names are shown), up to a bound.
+   */
+  private reasonText(o: ProgramOutcome, r: RowResult): string {
+    if (o.eligible === 'unknown' && r.blockedBy) return escapeCell(reasonCell(o, r));
+    const withMissing = o.eligible === 'unknown' || (o.eligible === 'yes' && o.amountFen === null && o.missing.length > 0);
+    let byMissing = this.reasonTexts.get(o.reasons);
+    let text = byMissing?.get(withMissing ? o.missing : NO_MISSING);
+    if (text === undefined) {
+      text = escapeCell(reasonText(o));
+      // Only interned (frozen) lists come back: a fresh one would only fill the memory.
+      if (this.remembered < TEXTS_LIMIT && Object.isFrozen(o.reasons) && (!withMissing || Object.isFrozen(o.missing))) {
+        this.remembered++;
+        if (byMissing === undefined) this.reasonTexts.set(o.reasons, (byMissing = new Map()));
+        byMissing.set(withMissing ? o.missing : NO_MISSING, text);
+      }
+    }
+    return text;
+  }
+
+  /**
+   * The escaped provisional cell. The engine interns each outcome's provisional list, so the
+   * text is remembered per sequence of lists (a path of lookups, one per program), up to a bound.
+   */
+  private provisionalText(person: PersonOutcome | undefined): string {
+    if (!person) return '';
+    let node = this.provisionalTexts;
+    for (const p in person.programs) {
+      const list = person.programs[p as ProgramId]!.provisional;
+      let next = node.next?.get(list);
+      if (next === undefined) {
+        if (this.remembered >= TEXTS_LIMIT || !Object.isFrozen(list)) return escapeCell(this.provisionalUnion(person));
+        this.remembered++;
+        next = { next: undefined, text: undefined };
+        (node.next ??= new Map()).set(list, next);
+      }
+      node = next;
+    }
+    return (node.text ??= escapeCell(this.provisionalUnion(person)));
+  }
+
+  /** `provisionalCell(person)` without the intermediate arrays and set: a sorted insert into a reused list. */
+  private provisionalUnion(person: PersonOutcome): string {
+    const names = this.names;
+    let n = 0;
+    const programs = person.programs;
+    for (const p in programs) {
+      for (const name of programs[p as ProgramId]!.provisional) {
+        let j = n;
+        while (j > 0 && names[j - 1]! > name) j--;
+        if (j > 0 && names[j - 1] === name) continue;
+        for (let k = n; k > j; k--) names[k] = names[k - 1]!;
+        names[j] = name;
+        n++;
+      }
+    }
+    let text = n > 0 ? names[0]! : '';
+    for (let i = 1; i < n; i++) text += `;${names[i]!}`;
+    return text;
+  }
+
+  private tailOf(eff: EffectiveRules | undefined): string {
+    let tail = this.tails.get(eff);
+    if (tail === undefined) {
+      tail = [eff?.compiled.merged.id ?? '', eff?.digest ?? '', eff?.asOf ?? this.asOf, eff?.optionsText ?? '', VERSION].map((c) => `,${escapeCell(c)}`).join('');
+      this.tails.set(eff, tail);
+    }
+    return tail;
+  }
 }
 
 function errorText(r: RowResult, lang: Lang): string {

@@ -24,6 +24,20 @@ describe('escapeCell', () => {
   });
 });
 
+describe('escapeCell and the regular expression it replaced', () => {
+  // The rule: quote when the cell holds " , CR or LF, or starts or ends with `\s`.
+  const needsQuotes = /[",\r\n]|^\s|\s$/;
+  it('agree on every UTF-16 code unit, alone, leading, trailing and inside', () => {
+    for (let c = 0; c <= 0xffff; c++) {
+      const ch = String.fromCharCode(c);
+      for (const cell of [ch, `${ch}a`, `a${ch}`, `a${ch}b`]) {
+        const expected = needsQuotes.test(cell) ? `"${cell.replace(/"/g, '""')}"` : cell;
+        if (escapeCell(cell) !== expected) expect(escapeCell(cell)).toBe(expected);
+      }
+    }
+  });
+});
+
 describe('neutraliseFormula', () => {
   it.each([
     ['=SUM(A1:A9)', "'=SUM(A1:A9)"],
