@@ -8,6 +8,8 @@ import { openRuleTree, compileJurisdiction, resolveEffective, nearestRuleSet, ty
 import { RosterEvaluator, type RosterLayout, type RosterRow, type RowResult } from '../engine/roster.js';
 import { resultCells, resultHeader, inputCells, CsvRowWriter, type CellOptions, type ResultLayout } from '../io/result-columns.js';
 import { serializeRow } from '../io/csv-write.js';
+import type { RawRosterRow } from '../io/roster-pieces.js';
+import type { Utf8Sink } from '../io/utf8-sink.js';
 import { normaliseText } from '../domain/values.js';
 import { maskIdNumber } from '../domain/identity.js';
 
@@ -143,7 +145,11 @@ export class ChunkProcessor {
     return resultCells(result, this.s.resultLayout, row.cells, this.s.cellOptions, { asOf: this.s.asOf });
   }
 
-  process(groups: readonly HouseholdGroup[]): ChunkResult {
+  /**
+   * Evaluate and write `groups`. With `out`, CSV rows go there as UTF-8 (a row read from
+   * UTF-8 bytes is copied from them where it can be) and the result's `text` is empty.
+   */
+  process(groups: readonly HouseholdGroup[], out?: Utf8Sink): ChunkResult {
     const s = this.s;
     const tally = emptyTally();
     const csv = s.format === 'csv' ? (this.csvWriter ??= new CsvRowWriter(s.resultLayout, s.cellOptions, s.asOf, s.headerLength)) : undefined;
@@ -155,7 +161,11 @@ export class ChunkProcessor {
         const row = rows[i]!;
         const r = results[i]!;
         countRow(tally, r);
-        if (csv) text += csv.line(row.cells, r);
+        const raw = row as Partial<RawRosterRow>;
+        if (csv && out) {
+          if (raw.bytes !== undefined) csv.lineInto(row.cells, r, raw.bytes, raw.start!, raw.end!, out);
+          else out.write(csv.line(row.cells, r));
+        } else if (csv) text += csv.line(row.cells, r);
         else text += `${ndjson(s.header, inputCells(padCells(row.cells, s.headerLength), s.cellOptions), this.resultNames, this.resultCellsOf(row, r))}\n`;
         if (r.error) {
           const pid = s.layout.index.person_id !== undefined ? (row.cells[s.layout.index.person_id] ?? '') : '';

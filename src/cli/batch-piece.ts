@@ -7,6 +7,7 @@
 import { ChunkProcessor, addTally, emptyTally, type BatchSettings, type Tally } from './batch-chunk.js';
 import { pieceHouseholds, type RosterPiece } from '../io/roster-pieces.js';
 import { keysOfGroups, type PieceKeys } from '../io/roster-keys.js';
+import { Utf8Sink } from '../io/utf8-sink.js';
 import type { EncodingChoice } from '../io/encoding.js';
 
 export interface PieceSettings extends BatchSettings {
@@ -42,8 +43,8 @@ export class PieceProcessor {
     const persons: Float64Array[] = [];
     const households: Float64Array[] = [];
     for (const groups of pieceHouseholds(piece, s.file, s.encodingChoice, s.headerLength, s.layout, BATCH_ROWS)) {
-      const r = this.chunks.process(groups);
-      out.write(r.text);
+      const r = this.chunks.process(groups, out);
+      if (r.text) out.write(r.text);
       errorsText += r.errorsText;
       addTally(tally, r.tally);
       if (s.collectKeys) {
@@ -53,31 +54,6 @@ export class PieceProcessor {
       }
     }
     return { out: out.bytes(), errorsText, tally, ...(s.collectKeys && { keys: { persons: concat(persons), households: concat(households) } }) };
-  }
-}
-
-/** UTF-8 bytes written into one growing buffer, so that the text of each batch of rows dies young. */
-class Utf8Sink {
-  private buf: Uint8Array;
-  private n = 0;
-  private readonly encoder = new TextEncoder();
-
-  constructor(capacity: number) {
-    this.buf = new Uint8Array(Math.max(4096, capacity));
-  }
-
-  write(text: string): void {
-    // A UTF-16 code unit takes at most 3 bytes in UTF-8.
-    if (this.n + text.length * 3 > this.buf.length) {
-      const grown = new Uint8Array(Math.max(this.n + text.length * 3, this.buf.length * 2));
-      grown.set(this.buf.subarray(0, this.n));
-      this.buf = grown;
-    }
-    this.n += this.encoder.encodeInto(text, this.buf.subarray(this.n)).written;
-  }
-
-  bytes(): Uint8Array {
-    return this.buf.subarray(0, this.n);
   }
 }
 

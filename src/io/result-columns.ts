@@ -14,6 +14,7 @@ import { maskIdNumber } from '../domain/identity.js';
 import { formatFen, isWhitespaceCode } from '../domain/values.js';
 import { escapeCell, neutraliseFormula } from './csv-write.js';
 import { VERSION } from '../version.js';
+import type { Utf8Sink } from './utf8-sink.js';
 
 export interface ResultLayout {
   /** Programs with a yearly amount somewhere in the rule sets in play. */
@@ -73,8 +74,8 @@ export function inputDigest(cells: readonly string[]): string {
 }
 
 // The one-shot hash (Node ≥ 20.12) costs about half of a Hash object's create, update and digest.
-const sha256Hex: (text: string) => string =
-  typeof crypto.hash === 'function' ? (text) => crypto.hash('sha256', text, 'hex') : (text) => crypto.createHash('sha256').update(text).digest('hex');
+const sha256Hex: (data: string | Uint8Array) => string =
+  typeof crypto.hash === 'function' ? (data) => crypto.hash('sha256', data, 'hex') : (data) => crypto.createHash('sha256').update(data).digest('hex');
 
 /**
  * `JSON.stringify(cells)`. Most rows hold nothing JSON escapes (quote, backslash, control
@@ -231,6 +232,10 @@ export class CsvRowWriter {
   private readonly tails = new Map<EffectiveRules | undefined, string>();
   /** Reused for each row's cells, joined once. */
   private readonly parts: string[] = [];
+  /** What the last row's input cells need (CSV_QUOTES, JSON_ESCAPES). */
+  private flags = 0;
+  /** Reused for the digest's JSON in bytes. */
+  private json = new Uint8Array(1024);
   /** Reused for each row's provisional parameter names. */
   private readonly names: string[] = [];
   private readonly fenTexts = new Map<number, string>();
@@ -260,6 +265,68 @@ export class CsvRowWriter {
   /** One output line, with its newline. `cells` are the row's cells as read. */
   line(cells: readonly string[], r: RowResult): string {
     const parts = this.parts;
+    const n = this.inputParts(cells);
+    // inputDigest(cells), with the JSON built here when no cell needs escaping.
+    const digest = sha256Hex(this.flags & JSON_ESCAPES ? JSON.stringify(cells) : `["${cells.join('","')}"]`);
+    parts.length = this.resultParts(n, r, digest);
+    return `${parts.join(',')}\n`;
+  }
+
+  /**
+   * The same line, written as UTF-8 into `out`, given the row's bytes as read (`bytes[start,
+   * end)`, UTF-8, no line end). When the input cells go out unchanged (nothing to mask,
+   * neutralise or quote, no cell missing or extra), they are those very bytes, and the
+   * digest's JSON is built from them too: no text is made for the input part at all.
+   */
+  lineInto(cells: readonly string[], r: RowResult, bytes: Uint8Array, start: number, end: number, out: Utf8Sink): void {
+    if (cells.length !== this.width || !this.unchanged(cells)) {
+      out.write(this.line(cells, r));
+      return;
+    }
+    const parts = this.parts;
+    parts.length = this.resultParts(1, r, this.digestOfBytes(bytes, start, end));
+    parts[0] = '';
+    out.writeBytes(bytes, start, end);
+    out.write(`${parts.join(',')}\n`);
+  }
+
+  /** Whether the input cells go out exactly as read; sets `flags` for the digest. */
+  private unchanged(cells: readonly string[]): boolean {
+    const escape = this.opts.formulaEscape;
+    let flags = 0;
+    for (let i = 0; i < cells.length; i++) {
+      const v = cells[i]!;
+      flags |= scanCell(v);
+      if ((this.masked[i] && v) || (escape && isFormulaStart(v))) return false;
+    }
+    this.flags = flags;
+    return flags === 0;
+  }
+
+  /** SHA-256 of `JSON.stringify(cells)` for a line whose cells need no JSON escaping: `["` + cells joined by `","` + `"]`, in bytes. */
+  private digestOfBytes(bytes: Uint8Array, start: number, end: number): string {
+    const need = (end - start) * 3 + 4;
+    if (this.json.length < need) this.json = new Uint8Array(need * 2);
+    const json = this.json;
+    let k = 0;
+    json[k++] = 0x5b; // [
+    json[k++] = 0x22; // "
+    for (let i = start; i < end; i++) {
+      const b = bytes[i]!;
+      if (b === 0x2c) {
+        json[k++] = 0x22;
+        json[k++] = 0x2c;
+        json[k++] = 0x22;
+      } else json[k++] = b;
+    }
+    json[k++] = 0x22;
+    json[k++] = 0x5d; // ]
+    return sha256Hex(json.subarray(0, k));
+  }
+
+  /** The input cells, masked, neutralised and escaped, into `parts[0…)`; returns their count and sets `flags`. */
+  private inputParts(cells: readonly string[]): number {
+    const parts = this.parts;
     let n = 0;
     const width = this.width;
     const escape = this.opts.formulaEscape;
@@ -276,6 +343,13 @@ export class CsvRowWriter {
       else parts[n++] = flags & CSV_QUOTES ? escapeCell(v) : v;
     }
     for (let i = width; i < cells.length; i++) json |= typeof cells[i] === 'string' ? scanCell(cells[i]!) : JSON_ESCAPES;
+    this.flags = json;
+    return n;
+  }
+
+  /** The result cells into `parts[n…)`; returns the new count. */
+  private resultParts(n: number, r: RowResult, digest: string): number {
+    const parts = this.parts;
     const person = r.person;
     for (const p of this.programs) {
       const o = person?.programs[p.id];
@@ -294,13 +368,11 @@ export class CsvRowWriter {
       }
     }
     parts[n++] = this.provisionalText(person) + this.tailOf(r.eff);
-    // inputDigest(cells), with the JSON built here when no cell needs escaping.
-    parts[n++] = sha256Hex(json & JSON_ESCAPES ? JSON.stringify(cells) : `["${cells.join('","')}"]`);
+    parts[n++] = digest;
     parts[n++] = escapeCell(r.error?.code ?? '');
     parts[n++] = r.error ? escapeCell(errorText(r, this.opts.lang)) : '';
     if (this.layout.explain) parts[n++] = person && r.household ? escapeCell(explainText(r, this.opts.lang)) : '';
-    parts.length = n;
-    return `${parts.join(',')}\n`;
+    return n;
   }
 
   /** `formatFen`, remembered for the amounts met most (a bounded number of them). */

@@ -41,6 +41,13 @@ export interface RosterHead {
 
 export type HouseholdGroup = [householdId: string, rows: RosterRow[]];
 
+/** A row read from UTF-8 bytes, with where its bytes are (no line end): `bytes[start, end)`. */
+export interface RawRosterRow extends RosterRow {
+  bytes: Uint8Array;
+  start: number;
+  end: number;
+}
+
 /** A piece of the roster: raw bytes of whole lines, or (after a quote) households already parsed. */
 export type RosterPiece =
   | { kind: 'bytes'; bytes: Uint8Array; offset: number; firstLine: number; encoding: Encoding; end: number }
@@ -341,21 +348,32 @@ export function* pieceHouseholds(piece: RosterPiece, file: string, choice: Encod
     return;
   }
   // No quotes: a record is a line, split on commas, as `CsvParser`'s fast path reads it.
+  // A UTF-8 row also keeps where its bytes are, so that they can be written out as they are.
+  const bytes = piece.encoding === 'utf8' ? piece.bytes : undefined;
   const len = text.length;
   let pos = 0;
+  let bytePos = 0;
   let line = piece.firstLine;
   while (pos < len) {
     let nl = text.indexOf('\n', pos);
     if (nl === -1) nl = len;
     let e = nl;
     if (e > pos && text.charCodeAt(e - 1) === CR) e--;
+    let byteNl = 0;
+    if (bytes) {
+      byteNl = bytes.indexOf(LF, bytePos);
+      if (byteNl === -1) byteNl = bytes.length;
+    }
     if (e > pos) {
       const cells = text.slice(pos, e).split(',');
-      grouper.addRow(cells.length === headerLength ? { line, cells } : { line, cells, csvError: raggedMsg(line, headerLength, cells.length) });
+      if (cells.length !== headerLength) grouper.addRow({ line, cells, csvError: raggedMsg(line, headerLength, cells.length) });
+      else if (bytes) grouper.addRow({ line, cells, bytes, start: bytePos, end: byteNl - (e < nl ? 1 : 0) } as RawRosterRow);
+      else grouper.addRow({ line, cells });
       if (grouper.completeRows >= batchRows) yield grouper.take(false);
     }
     line++;
     pos = nl + 1;
+    bytePos = byteNl + 1;
   }
   yield grouper.take(true);
 }

@@ -14,6 +14,7 @@ import { resultLayout, inputCells } from '../../src/io/result-columns.js';
 import { serializeRow } from '../../src/io/csv-write.js';
 import { ChunkProcessor, type BatchSettings, type HouseholdGroup } from '../../src/cli/batch-chunk.js';
 import type { Lang } from '../../src/errors.js';
+import { Utf8Sink } from '../../src/io/utf8-sink.js';
 
 const EXAMPLE = join(RULES_DIR, '..', 'examples', 'kunming-530100.csv');
 
@@ -95,5 +96,18 @@ describe('ChunkProcessor CSV text', () => {
     }
     expect(text.split('\n').length).toBeGreaterThan(40);
     expect(text).toBe(expected);
+
+    // Written as bytes, from each row's UTF-8 bytes as read where the row allows it: the same output.
+    const withBytes: HouseholdGroup[] = groups.map(([id, rows]) => [
+      id,
+      rows.map((row) => {
+        const bytes = Buffer.from(`(${row.cells.join(',')})`);
+        return { ...row, bytes, start: 1, end: bytes.length - 1 };
+      }),
+    ]);
+    const out = new Utf8Sink(16);
+    const viaBytes = new ChunkProcessor(settings).process(withBytes, out);
+    expect(viaBytes.text).toBe('');
+    expect(Buffer.from(out.bytes()).toString('utf8')).toBe(expected);
   });
 });
