@@ -2,11 +2,13 @@
  * `bencalc batch <roster.csv>`: a household roster in, the same rows out with eligibility,
  * amount and reason columns per program, provenance, and errors.
  *
- * Two passes over the file. The first (fast, no evaluation) counts rows for the progress
- * bar, finds households whose rows do not stand together and persons listed twice; the
- * second evaluates household by household and writes. A scattered household's rows are
- * collected in a middle pass, so its members are evaluated together wherever they stand;
- * that costs one more read and memory for those rows only.
+ * The main thread cuts the file into pieces of whole households (`rosterPieces`), worker
+ * threads evaluate them (`PieceProcessor`), and the main thread writes their bytes in file
+ * order. To a file (`-o`), one pass assumes that households stand together and nobody is
+ * listed twice, and checks it afterwards from hashes (`RosterKeyLog`); when the check fails,
+ * the run is redone exactly. To stdout, the exact reading comes first: `scanRoster` finds
+ * scattered households (their rows are kept, so their members are evaluated together
+ * wherever they stand) and repeated persons, then the pieces are evaluated.
  */
 import type { Command } from 'commander';
 import { Option } from 'commander';
@@ -233,13 +235,13 @@ async function evaluatePass(roster: string, head: RosterHead, settings: PieceSet
 }
 
 /**
- * Heap limits per worker. The young generation is what a worker's memory is mostly made
- * of (its semi-spaces are reserved whole): 4 MB keeps a 2-worker run near 225 MB at 1M
- * persons instead of ~400 MB, for about 10 % of speed (bench/README.md). The old
- * generation only caps growth; a worker holds the rules, one chunk, and the rows of any
- * scattered households, so it is generous.
+ * Heap limits per worker. V8 sizes a worker's young generation to the garbage it sees, up to
+ * this cap; a worker now makes little garbage that lives (rows are encoded 64 at a time), so
+ * a 16 MB cap costs no measurable memory against 4 MB and spends less CPU on scavenges
+ * (bench/README.md). The old generation only caps growth: a worker holds the rules, a piece,
+ * the rows of any scattered households and bounded caches.
  */
-const WORKER_LIMITS = { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 192 };
+const WORKER_LIMITS = { maxYoungGenerationSizeMb: 16, maxOldGenerationSizeMb: 192 };
 
 /** Below this many bytes of data (about 20,000 rows), workers cost more to start than they save. */
 const WORKER_MIN_BYTES = 2 * 1024 * 1024;
