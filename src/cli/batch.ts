@@ -13,6 +13,7 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { Worker } from 'node:worker_threads';
+import { rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import Table from 'cli-table3';
 import { BencalcError, EXIT, type Lang } from '../errors.js';
@@ -135,7 +136,7 @@ export async function runBatch(roster: string, opts: BatchOptions, g: GlobalOpti
   };
   const outHeader = opts.format === 'csv' ? serializeRow([...header, ...resultHeader(resultCols)], { newline: '\n' }) : '';
   const workers = workerCount(opts.workers, head.size - head.dataOffset);
-  const openSinks = async (): Promise<Sinks> => {
+  const openSinksUntracked = async (): Promise<Sinks> => {
     const writer = opts.output ? await AtomicFileWriter.open(opts.output, { inputs: [roster], bom: opts.bom ?? false }) : undefined;
     const errorsWriter = opts.errors ? await AtomicFileWriter.open(opts.errors, { inputs: [roster] }) : undefined;
     if (writer) await writer.write(outHeader);
@@ -143,42 +144,74 @@ export async function runBatch(roster: string, opts: BatchOptions, g: GlobalOpti
     if (errorsWriter) await errorsWriter.write(serializeRow(['line', 'household_id', 'person_id', 'field', 'error_code', 'error'], { newline: '\n' }));
     return { writer, errorsWriter };
   };
+  const openSinks = async (): Promise<Sinks> => track(await openSinksUntracked());
   const progress = new Progress(io, !opts.quiet && io.isTTY.err, head.size);
+  // On Ctrl-C or a kill, the temporary files go too.
+  const temporary = new Set<() => string | undefined>();
+  const stopWatching = removeOnSignal(() => [...temporary].map((f) => f()).filter((p): p is string => p !== undefined));
+  const track = (sinks: Sinks): Sinks => {
+    temporary.add(() => sinks.writer?.tempPath);
+    temporary.add(() => sinks.errorsWriter?.tempPath);
+    return sinks;
+  };
 
   let summary: Summary;
-  if (opts.output) {
-    // To a file: one pass that assumes households stand together and nobody is listed twice,
-    // checked at the end; when the check fails, the temporary output is dropped and the run
-    // is redone with the exact reading (README: "Scattered households").
-    const sinks = await openSinks();
-    const keys = new RosterKeyLog();
-    try {
-      const first = await evaluatePass(roster, head, { ...base, collectKeys: true }, workers, sinks, progress, io, keys);
-      if (!(await keys.needsExactReading())) {
-        summary = { ...first, households: keys.runs };
-        await commit(sinks);
-      } else {
-        await abort(sinks);
-        progress.restart();
-        if (!opts.quiet) {
-          io.err(
-            lang === 'zh'
-              ? '注意：有的户成员不在相邻行，或有人出现两次；已重新读取花名册以逐户完整核算（较慢，见 README）。\n'
-              : 'note: some household\'s rows do not stand together, or a person is listed twice; the roster was read again to evaluate households whole (slower; see the README).\n',
-          );
+  try {
+    if (opts.output) {
+      // To a file: one pass that assumes households stand together and nobody is listed twice,
+      // checked at the end; when the check fails, the temporary output is dropped and the run
+      // is redone with the exact reading (README: "Scattered households").
+      const sinks = await openSinks();
+      const keys = new RosterKeyLog();
+      temporary.add(() => keys.path);
+      try {
+        const first = await evaluatePass(roster, head, { ...base, collectKeys: true }, workers, sinks, progress, io, keys);
+        if (!(await keys.needsExactReading())) {
+          summary = { ...first, households: keys.runs };
+          await commit(sinks);
+        } else {
+          await abort(sinks);
+          progress.restart();
+          if (!opts.quiet) {
+            io.err(
+              lang === 'zh'
+                ? '注意：有的户成员不在相邻行，或有人出现两次；已重新读取花名册以逐户完整核算（较慢，见 README）。\n'
+                : 'note: some household\'s rows do not stand together, or a person is listed twice; the roster was read again to evaluate households whole (slower; see the README).\n',
+            );
+          }
+          summary = await exactRun(roster, head, base, workers, openSinks, progress, io);
         }
-        summary = await exactRun(roster, head, base, workers, openSinks, progress, io);
+      } finally {
+        await keys.close();
       }
-    } finally {
-      await keys.close();
+    } else {
+      // To stdout, nothing can be taken back: the exact reading first.
+      summary = await exactRun(roster, head, base, workers, openSinks, progress, io);
     }
-  } else {
-    // To stdout, nothing can be taken back: the exact reading first.
-    summary = await exactRun(roster, head, base, workers, openSinks, progress, io);
+  } finally {
+    stopWatching();
   }
   progress.done();
   if (!opts.quiet) io.err(summaryTable(summary, lang, io));
   return summary.invalid > 0 ? EXIT.INVALID_ROWS : EXIT.OK;
+}
+
+/**
+ * Remove `paths()` (files or directories) if the process is interrupted (SIGINT, SIGTERM,
+ * SIGHUP), then die of the same signal. Synchronous: a signal handler cannot wait. Returns
+ * the function that stops watching.
+ */
+function removeOnSignal(paths: () => string[]): () => void {
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+  const handler = (signal: NodeJS.Signals): void => {
+    for (const p of paths()) rmSync(p, { force: true, recursive: true });
+    for (const s of signals) process.removeListener(s, handler);
+    process.kill(process.pid, signal);
+  };
+  for (const s of signals) process.on(s, handler);
+  return () => {
+    for (const s of signals) process.removeListener(s, handler);
+  };
 }
 
 async function commit(s: Sinks): Promise<void> {

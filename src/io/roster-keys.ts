@@ -158,10 +158,16 @@ export class RosterKeyLog {
   private readonly persons: HashLog;
   private readonly households: HashLog;
   private tmp: Promise<string> | undefined;
+  /** The temporary directory once made (for removal on an interrupt, which cannot wait). */
+  path: string | undefined;
 
   /** `bufferValues`: values a partition holds before they go to its file (tests make it small). */
   constructor(bufferValues = PARTITION_BUFFER) {
-    const dir = (): Promise<string> => (this.tmp ??= mkdtemp(join(tmpdir(), 'bencalc-keys-')));
+    const dir = (): Promise<string> =>
+      (this.tmp ??= mkdtemp(join(tmpdir(), 'bencalc-keys-')).then((path) => {
+        this.path = path;
+        return path;
+      }));
     this.persons = new HashLog(dir, 'persons', bufferValues);
     this.households = new HashLog(dir, 'households', bufferValues);
   }

@@ -5,6 +5,7 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import { writeFileSync, readFileSync, existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { tmpdir } from 'node:os';
 import iconv from 'iconv-lite';
 import { cli, fixtureRulesDir, tempDir } from '../helpers.js';
 import { parseCsvString } from '../../src/io/csv-read.js';
@@ -271,6 +272,31 @@ describe('bencalc batch with worker threads (the built CLI)', () => {
     execFileSync('node', [...cleanArgs, '--workers', '2', '-o', out]);
     expect(readFileSync(out, 'utf8')).toBe(execFileSync('node', [...cleanArgs, '--workers', '0']).toString());
   });
+});
+
+describe('bencalc batch interrupted (the built CLI)', () => {
+  it('Ctrl-C removes the temporary output and hash files, and the target is never created', async () => {
+    const { spawn } = await import('node:child_process');
+    const { fileURLToPath } = await import('node:url');
+    const { mkdtempSync } = await import('node:fs');
+    const bin = fileURLToPath(new URL('../../bin/bencalc.js', import.meta.url));
+    const rows = [HEADER];
+    for (let h = 0; h < 40_000; h++) rows.push(`I${h},I${h}a,甲,,1970-05-01,户主,urban,990100,${h % 2000},,,N,N,N,N,`);
+    const input = write('interrupt.csv', rows);
+    const outDir = mkdtempSync(join(dir, 'interrupt-'));
+    const out = join(outDir, 'out.csv');
+    const keysBefore = new Set(readdirSync(tmpdir()).filter((f) => f.startsWith('bencalc-keys-')));
+    const child = spawn('node', [bin, '--rules', rules, 'batch', input, '-o', out, '--as-of', '2024-08-01', '--quiet', '--workers', '2'], { stdio: 'ignore' });
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) => child.on('exit', (code, signal) => done({ code, signal })));
+    // Wait for the temporary output to appear, then interrupt.
+    for (let i = 0; i < 200 && !readdirSync(outDir).some((f) => f.startsWith('.bencalc-tmp')); i++) await new Promise((r) => setTimeout(r, 25));
+    expect(readdirSync(outDir).some((f) => f.startsWith('.bencalc-tmp'))).toBe(true);
+    child.kill('SIGINT');
+    const { code, signal } = await exited;
+    expect(signal === 'SIGINT' || code !== 0).toBe(true);
+    expect(readdirSync(outDir)).toEqual([]);
+    expect(readdirSync(tmpdir()).filter((f) => f.startsWith('bencalc-keys-') && !keysBefore.has(f))).toEqual([]);
+  }, 20_000);
 });
 
 describe('bencalc batch through the real entry point', () => {
