@@ -23,22 +23,13 @@ import type { EffectiveRules, ParamInEffect } from '../rules/effective.js';
 import type { ProgramId } from '../rules/schema.js';
 import { personRecord, headIndex } from './derive.js';
 import { ParamUse } from './param-use.js';
-import type { Tally } from './collector.js';
-import { EngineMemo, notLabel, excludedLabel, alternativeLabel, type ConditionLabels } from './memo.js';
+import { EngineMemo, FAILED, PASSED, UNDECIDED, ALTERNATIVE, type ProgramPlan, type Verdict } from './memo.js';
 import { MissExplainer } from './nearest-miss.js';
 import type { ConditionOutcome, Eligibility, HouseholdOutcome, PersonOutcome, ProgramOutcome } from './types.js';
 
 type Rec = Record<string, unknown>;
 type Outputs = Record<string, string | number | boolean | null>;
 
-interface ConditionsVerdict {
-  eligible: Eligibility;
-  passed: readonly string[];
-  failed: readonly string[];
-  undecided: readonly string[];
-  /** Names from undecided conditions, unsorted and possibly repeated. */
-  missing: readonly string[];
-}
 
 const NO_NAMES: readonly string[] = Object.freeze([]);
 
@@ -85,8 +76,8 @@ export function evaluateHousehold(eff: EffectiveRules, household: HouseholdInput
   };
   // Facts record their parameter reads on the household, not on any one outcome.
   const ctx = householdContext(eff, hh, usedParams, (opts.trace ?? false) && (opts.misses ?? false));
-  const tally = memo.tally;
-  tally.clear();
+  memo.tally.clear();
+  const plan = memo.planOf(compiled);
 
   // Person facts (e.g. counted_income after the jurisdiction's disregards).
   for (const person of persons) {
@@ -111,28 +102,28 @@ export function evaluateHousehold(eff: EffectiveRules, household: HouseholdInput
   // Person-level outcomes are decided one after another, so they can share one list of
   // parameter reads, cleared for each.
   const scratch = new ParamUse();
-  for (const program of compiled.programs) {
+  for (const programPlan of plan.programs) {
+    const program = programPlan.program;
     if (program.level === 'household') {
-      decideHouseholdProgram(eff, program, persons, who, head, ctx, householdUnit, results, outcomes, usedParams, memo, conditions);
+      decideHouseholdProgram(eff, programPlan, persons, who, head, ctx, householdUnit, results, outcomes, usedParams, memo, conditions);
       continue;
     }
     for (let i = 0; i < persons.length; i++) {
       const used = scratch.clear();
       aim(ctx, persons[i]!, undefined, results[i]!, used);
-      const verdict = decide(program, ctx, conditions, who[i]!, memo);
+      const verdict = decide(programPlan, ctx, conditions, who[i]!, memo);
       const amount = verdict.eligible === 'yes' && program.amount ? program.amount.expr.evaluate(ctx) : 0;
       const outputs = outputsFor(program, ctx);
-      const outcome = amountOutcome(program, verdict, amount, true, undefined, outputs, memo.provisionalOf(used, eff), memo);
+      const outcome = amountOutcome(program, verdict, memo.tally.missing, amount, true, undefined, outputs, memo.provisionalOf(used, eff), memo);
       usedParams.addAll(used);
       outcomes[i]![program.id] = outcome;
       results[i]![program.id] = resultView(outcome);
     }
   }
 
-  const personFactNames = ['age', 'severe', 'disabled', ...compiled.personFacts.map((f) => f.name)];
   const personOutcomes: PersonOutcome[] = persons.map((p, i) => ({
     personId: who[i]!,
-    facts: plainFacts(p, personFactNames),
+    facts: plainFacts(p, plan.personFactNames),
     programs: outcomes[i]!,
   }));
   const params: ParamInEffect[] = [];
@@ -147,7 +138,7 @@ export function evaluateHousehold(eff: EffectiveRules, household: HouseholdInput
     householdId: household.household_id,
     rulesId: compiled.merged.id,
     asOf: eff.asOf,
-    facts: plainFacts(hh, ['size', 'income_total', 'per_capita_income', ...compiled.householdFacts.map((f) => f.name)]),
+    facts: plainFacts(hh, plan.householdFactNames),
     persons: personOutcomes,
     conditions: conditions ?? [],
     params,
@@ -169,7 +160,7 @@ function addAmounts(a: unknown, b: unknown): unknown {
 
 function decideHouseholdProgram(
   eff: EffectiveRules,
-  program: CompiledProgram,
+  plan: ProgramPlan,
   persons: Rec[],
   who: string[],
   head: number,
@@ -181,9 +172,11 @@ function decideHouseholdProgram(
   memo: EngineMemo,
   trace: ConditionOutcome[] | undefined,
 ): void {
+  const program = plan.program;
   const used = new ParamUse();
   aim(ctx, persons[head]!, householdUnit, results[head]!, used);
-  const unitVerdict = decide(program, ctx, trace, 'household', memo);
+  const unitVerdict = decide(plan, ctx, trace, 'household', memo);
+  const unitMissing = memo.tally.missing;
   if (unitVerdict.eligible !== 'no') {
     // The whole household is the unit: amount = the unit's amount + each member's supplement.
     let amount: unknown = unitVerdict.eligible === 'yes' && program.amount ? program.amount.expr.evaluate(ctx) : 0;
@@ -198,7 +191,7 @@ function decideHouseholdProgram(
       // Each row's outputs may read more parameters; the row's provisional flag counts
       // everything read for the unit so far, as the trace does.
       const outputs = outputsFor(program, ctx);
-      const outcome = amountOutcome(program, unitVerdict, amount, i === head, 'household', outputs, memo.provisionalOf(used, eff), memo);
+      const outcome = amountOutcome(program, unitVerdict, unitMissing, amount, i === head, 'household', outputs, memo.provisionalOf(used, eff), memo);
       allUsed.addAll(used);
       outcomes[i]![program.id] = outcome;
       results[i]![program.id] = resultView(outcome);
@@ -206,8 +199,6 @@ function decideHouseholdProgram(
     return;
   }
   // The household is not eligible: single-person units (单人户), member by member.
-  // The verdict of a member with no single-person route: the same for every such member.
-  let noRoute: ConditionsVerdict | undefined;
   for (let i = 0; i < persons.length; i++) {
     const person = persons[i]!;
     const usedHere = used.clone();
@@ -215,20 +206,24 @@ function decideHouseholdProgram(
     const route = anyRoute(program.routes, ctx, trace, program.id, who[i]!);
     let outcome: ProgramOutcome;
     if (route.value === false) {
-      if (noRoute === undefined) {
-        // Interned: it gives the outcome's reasons.
-        const failed = [...unitVerdict.failed, 'no_single_person_route'];
-        noRoute = { ...unitVerdict, failed: memo.lists.intern(failed, failed.length) };
-      }
-      outcome = amountOutcome(program, noRoute, 0, i === head, undefined, {}, memo.provisionalOf(usedHere, eff), memo);
+      // The verdict of a member with no single-person route: the same for every such member.
+      outcome = amountOutcome(program, plan.noRoute(unitVerdict), NO_NAMES, 0, i === head, undefined, {}, memo.provisionalOf(usedHere, eff), memo);
     } else {
       const own = incomeOf(person);
       ctx.unit = { kind: 'single', size: 1, income_total: own, per_capita_income: own };
-      const combined = and(route.value, decide(program, ctx, trace, who[i]!, memo), memo);
+      const decided = decide(plan, ctx, trace, who[i]!, memo);
+      let missing = memo.tally.missing;
+      let combined = decided;
+      if (route.value !== true) {
+        // Route unknown: the person is eligible only if the route would hold.
+        const undecided = [...decided.undecided, 'single_person_route'];
+        combined = { eligible: decided.eligible === 'no' ? 'no' : 'unknown', passed: decided.passed, failed: decided.failed, undecided: memo.lists.intern(undecided, undecided.length) };
+        missing = [...missing, ...route.value.missing];
+      }
       if (route.id) {
-        // The lists may be shared: a new one with the route in front (interned, as it may be the reasons).
+        // A new list with the route in front (interned, as it may be the reasons); the verdict's may be shared.
         const passed = [`single_person:${route.id}`, ...combined.passed];
-        combined.passed = memo.lists.intern(passed, passed.length);
+        combined = { ...combined, passed: memo.lists.intern(passed, passed.length) };
       }
       let amount: unknown = 0;
       if (combined.eligible === 'yes' && program.amount) {
@@ -236,26 +231,13 @@ function decideHouseholdProgram(
         if (program.amount.memberSupplement) amount = addAmounts(amount, program.amount.memberSupplement.evaluate(ctx));
       }
       const outputs = outputsFor(program, ctx);
-      outcome = amountOutcome(program, combined, amount, true, combined.eligible === 'no' ? undefined : 'single', outputs, memo.provisionalOf(usedHere, eff), memo);
+      outcome = amountOutcome(program, combined, missing, amount, true, combined.eligible === 'no' ? undefined : 'single', outputs, memo.provisionalOf(usedHere, eff), memo);
       if (combined.eligible === 'no') outcome.amountHere = i === head;
     }
     allUsed.addAll(usedHere);
     outcomes[i]![program.id] = outcome;
     results[i]![program.id] = resultView(outcome);
   }
-}
-
-/** A single-person unit's verdict given its route; `v` is fresh from `decide` and is reused (its lists may be shared). */
-function and(route: boolean | Unknown, v: ConditionsVerdict, memo: EngineMemo): ConditionsVerdict {
-  if (route === true) return v;
-  // Route unknown: the person is eligible only if the route would hold.
-  return {
-    eligible: v.eligible === 'no' ? 'no' : 'unknown',
-    passed: v.passed,
-    failed: v.failed,
-    undecided: memo.lists.intern([...v.undecided, 'single_person_route'], v.undecided.length + 1),
-    missing: [...v.missing, ...(route as Unknown).missing],
-  };
 }
 
 function anyRoute(routes: CompiledAlternative[], ctx: EvalContext, trace: ConditionOutcome[] | undefined, program: ProgramId, who: string): { value: boolean | Unknown; id?: string } {
@@ -277,64 +259,65 @@ function toEligibility(v: unknown): Eligibility {
   return v === true ? 'yes' : v === false ? 'no' : 'unknown';
 }
 
-/** Evaluate a program's conditions and exclusions with Kleene logic. */
-function decide(program: CompiledProgram, ctx: EvalContext, trace: ConditionOutcome[] | undefined, who: string, memo: EngineMemo): ConditionsVerdict {
-  const tally = memo.tally;
-  tally.missing = NO_NAMES;
-  const labels = memo.labelsOf(program);
-  for (let i = 0; i < program.eligibility.length; i++) check(tally, program, program.eligibility[i]!, 'eligibility', ctx, trace, who, labels?.eligibility[i]);
-  for (let i = 0; i < program.exclusions.length; i++) check(tally, program, program.exclusions[i]!, 'exclusion', ctx, trace, who, labels?.exclusions[i]);
-  const eligible: Eligibility = tally.failed.size ? 'no' : tally.undecided.size ? 'unknown' : 'yes';
-  // The list that gives the reasons is interned (formatting remembers its text); the others
-  // are plain copies, cheaper to make than to look up.
-  const lists = memo.lists;
-  const passed = eligible === 'yes' ? tally.passed.takeShared(lists) : tally.passed.take();
-  const failed = eligible === 'no' ? tally.failed.takeShared(lists) : tally.failed.take();
-  const undecided = eligible === 'unknown' ? tally.undecided.takeShared(lists) : tally.undecided.take();
-  return { eligible, passed, failed, undecided, missing: tally.missing };
+/**
+ * Evaluate a program's conditions and exclusions with Kleene logic (an `any_of` stops at
+ * the first alternative that holds). The verdict comes from the plan, by how each condition
+ * came out; the names that left conditions undecided are left in `memo.tally.missing`.
+ */
+function decide(plan: ProgramPlan, ctx: EvalContext, trace: ConditionOutcome[] | undefined, who: string, memo: EngineMemo): Verdict {
+  const conditions = plan.conditions;
+  const codes = plan.codes;
+  const radix = plan.radix;
+  let missing: readonly string[] = NO_NAMES;
+  let key = 0;
+  for (let i = 0; i < conditions.length; i++) {
+    const { condition: c, kind } = conditions[i]!;
+    let value: unknown = false;
+    /** The index of the alternative that held. */
+    let held = -1;
+    if (c.expr) value = c.expr.evaluate(ctx);
+    else if (c.anyOf) {
+      for (let j = 0; j < c.anyOf.length; j++) {
+        const v = c.anyOf[j]!.expr.evaluate(ctx);
+        if (v === true) {
+          value = true;
+          held = j;
+          break;
+        }
+        if (isUnknown(v)) value = mergeUnknown(value, v);
+      }
+    }
+    if (trace) traceCondition(trace, plan.program, c, kind, value, held, ctx, who);
+    let code: number;
+    if (isUnknown(value)) {
+      code = UNDECIDED;
+      missing = missing.length ? [...missing, ...value.missing] : value.missing;
+    } else if (kind === 'exclusion') code = value === true ? FAILED : PASSED;
+    else code = value !== true ? FAILED : held >= 0 ? ALTERNATIVE + held : PASSED;
+    codes[i] = code;
+    key = key * radix + code;
+  }
+  memo.tally.missing = missing;
+  return plan.verdict(key);
 }
 
-/** Evaluate one condition (an `any_of` stops at the first alternative that holds) into the verdict. */
-function check(verdict: Tally, program: CompiledProgram, c: CompiledCondition, kind: 'eligibility' | 'exclusion', ctx: EvalContext, trace: ConditionOutcome[] | undefined, who: string, labels: ConditionLabels | undefined): void {
-  let value: unknown = false;
-  let alternative: string | undefined;
-  /** The label `<id>/<alternative>` of the alternative that held. */
-  let altLabel: string | undefined;
-  if (c.expr) value = c.expr.evaluate(ctx);
-  else if (c.anyOf) {
-    for (let i = 0; i < c.anyOf.length; i++) {
-      const a = c.anyOf[i]!;
-      const v = a.expr.evaluate(ctx);
-      if (v === true) {
-        value = true;
-        alternative = a.id;
-        altLabel = labels ? labels.alternative(i) : alternativeLabel(c, i);
-        break;
-      }
-      if (isUnknown(v)) value = mergeUnknown(value, v);
-    }
-  }
-  if (trace) {
-    // A failed eligibility condition gets its nearest miss when asked for (check).
-    const explain = kind === 'eligibility' && value === false ? ctx.explainMiss : undefined;
-    // Listing every alternative evaluates some the decision did not need: those reads are
-    // not the outcome's, so they are not recorded (a traced run flags what an untraced does).
-    const used = ctx.usedParams;
-    ctx.usedParams = undefined;
-    const alternatives = c.anyOf?.map((a) => {
-      const result = toEligibility(a.expr.evaluate(ctx));
-      return { id: a.id, result, source: a.cite.source, ...(a.cite.clause !== undefined && { clause: a.cite.clause }), layer: a.layer, ...(explain && result === 'no' && { miss: explain(a.expr.source) }) };
-    });
-    const entry: ConditionOutcome = { ...conditionTrace(program.id, c, kind, toEligibility(value), c.expr?.source, value, who), ...(alternative !== undefined && { alternative }), ...(alternatives && { alternatives }) };
-    if (explain && c.expr) entry.miss = explain(c.expr.source);
-    ctx.usedParams = used;
-    trace.push(entry);
-  }
-  if (isUnknown(value)) {
-    verdict.undecided.push(kind === 'exclusion' ? (labels ? labels.not : notLabel(c)) : c.id);
-    verdict.missing = verdict.missing.length ? [...verdict.missing, ...value.missing] : value.missing;
-  } else if ((value === true) === (kind === 'eligibility')) verdict.passed.push(kind === 'exclusion' ? (labels ? labels.not : notLabel(c)) : alternative ? altLabel! : c.id);
-  else verdict.failed.push(kind === 'exclusion' ? (labels ? labels.excluded : excludedLabel(c)) : c.id);
+/** Record how a condition came out (traced runs: check, audit). */
+function traceCondition(trace: ConditionOutcome[], program: CompiledProgram, c: CompiledCondition, kind: 'eligibility' | 'exclusion', value: unknown, held: number, ctx: EvalContext, who: string): void {
+  const alternative = held >= 0 ? c.anyOf![held]!.id : undefined;
+  // A failed eligibility condition gets its nearest miss when asked for (check).
+  const explain = kind === 'eligibility' && value === false ? ctx.explainMiss : undefined;
+  // Listing every alternative evaluates some the decision did not need: those reads are
+  // not the outcome's, so they are not recorded (a traced run flags what an untraced does).
+  const used = ctx.usedParams;
+  ctx.usedParams = undefined;
+  const alternatives = c.anyOf?.map((a) => {
+    const result = toEligibility(a.expr.evaluate(ctx));
+    return { id: a.id, result, source: a.cite.source, ...(a.cite.clause !== undefined && { clause: a.cite.clause }), layer: a.layer, ...(explain && result === 'no' && { miss: explain(a.expr.source) }) };
+  });
+  const entry: ConditionOutcome = { ...conditionTrace(program.id, c, kind, toEligibility(value), c.expr?.source, value, who), ...(alternative !== undefined && { alternative }), ...(alternatives && { alternatives }) };
+  if (explain && c.expr) entry.miss = explain(c.expr.source);
+  ctx.usedParams = used;
+  trace.push(entry);
 }
 
 function conditionTrace(program: ProgramId, c: { id: string; zh: string; en: string; cite: { source: string; clause?: string | undefined }; layer: string }, kind: ConditionOutcome['kind'], result: Eligibility, expr: string | undefined, value: unknown, who: string): ConditionOutcome {
@@ -356,7 +339,9 @@ function conditionTrace(program: ProgramId, c: { id: string; zh: string; en: str
 
 function amountOutcome(
   program: CompiledProgram,
-  v: ConditionsVerdict,
+  v: Verdict,
+  /** Names that left undecided conditions undecided. */
+  undecidedBy: readonly string[],
   amount: unknown,
   here: boolean,
   unit: 'household' | 'single' | undefined,
@@ -365,7 +350,7 @@ function amountOutcome(
   memo: EngineMemo,
 ): ProgramOutcome {
   // Missing data is named only where it leaves something unknown.
-  let missing: readonly string[] = v.eligible === 'unknown' ? v.missing : NO_NAMES;
+  let missing: readonly string[] = v.eligible === 'unknown' ? undecidedBy : NO_NAMES;
   let amountFen: number | null;
   let yearlyFen: number | null | undefined;
   let amountNote: string | undefined;
@@ -436,7 +421,7 @@ function resultView(o: ProgramOutcome): Rec {
   };
 }
 
-function plainFacts(r: Rec, names: string[]): Record<string, string | number | boolean | null> {
+function plainFacts(r: Rec, names: readonly string[]): Record<string, string | number | boolean | null> {
   const out: Record<string, string | number | boolean | null> = {};
   for (const n of names) {
     const v = r[n];

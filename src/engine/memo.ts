@@ -2,8 +2,9 @@
  * What the evaluations of one run can share, household after household (batch keeps one
  * per roster evaluator; a lone `evaluateHousehold` call makes its own):
  *
- * - the labels a condition gives an outcome (`not:<id>`, `excluded:<id>`, `<id>/<alternative>`),
- *   built once instead of for every person;
+ * - a plan per rule set: the labels a condition gives an outcome (`not:<id>`, `excluded:<id>`,
+ *   `<id>/<alternative>`), built once instead of for every person, and each program's verdicts
+ *   by how its conditions came out;
  * - the outcomes' name lists (passed, failed, undecided, missing, provisional) interned: the
  *   same names make the same frozen array, so a roster of a million persons holds a few
  *   hundred distinct lists, and whoever formats them can remember the text per list;
@@ -12,7 +13,8 @@
  *
  * Every cache is bounded: past its limit, lists are built fresh, as they would be without it.
  */
-import type { CompiledCondition, CompiledProgram } from '../rules/compile.js';
+import type { CompiledCondition, CompiledProgram, CompiledRules } from '../rules/compile.js';
+import type { Eligibility } from './types.js';
 import type { EffectiveRules } from '../rules/effective.js';
 import { Tally } from './collector.js';
 import type { ParamUse } from './param-use.js';
@@ -77,41 +79,113 @@ export const excludedLabel = (c: CompiledCondition): string => `excluded:${c.id}
 /** and `<id>/<alternative>` (the alternative of an `any_of` that held). */
 export const alternativeLabel = (c: CompiledCondition, i: number): string => `${c.id}/${c.anyOf![i]!.id}`;
 
-/** A condition's labels, each built the first time it is needed, then kept. */
-export class ConditionLabels {
-  private notText: string | undefined;
-  private excludedText: string | undefined;
-  private alternativeTexts: (string | undefined)[] | undefined;
+/** How a condition came out, as `decide` records it: failed, passed, undecided, or passed by alternative `ALTERNATIVE + i`. */
+export const FAILED = 0;
+export const PASSED = 1;
+export const UNDECIDED = 2;
+export const ALTERNATIVE = 3;
 
-  constructor(private readonly c: CompiledCondition) {}
+/** A program's verdict on its conditions: which passed, failed and were undecided, by label. */
+export interface Verdict {
+  readonly eligible: Eligibility;
+  readonly passed: readonly string[];
+  readonly failed: readonly string[];
+  readonly undecided: readonly string[];
+}
 
-  get not(): string {
-    return (this.notText ??= notLabel(this.c));
+/** A condition as `decide` evaluates it, with the label each outcome code gives it. */
+export interface ConditionPlan {
+  readonly condition: CompiledCondition;
+  readonly kind: 'eligibility' | 'exclusion';
+  /** Indexed by outcome code (FAILED, PASSED, UNDECIDED, ALTERNATIVE + i). */
+  readonly labels: readonly string[];
+}
+
+/** How many verdicts one program keeps (the combinations of outcomes its persons meet). */
+const MAX_VERDICTS = 4096;
+
+/**
+ * A program's conditions (eligibility, then exclusions) with their labels, and its verdicts
+ * by the outcome codes of its conditions: persons whose conditions come out alike share
+ * one verdict (frozen, interned lists) instead of building the same lists again.
+ */
+export class ProgramPlan {
+  readonly conditions: readonly ConditionPlan[];
+  /** The base of a verdict key: one digit per condition, its outcome code. */
+  readonly radix: number;
+  /** The outcome codes of the conditions last decided (scratch for `decide`). */
+  readonly codes: number[];
+  private readonly verdicts: Map<number, Verdict> | undefined;
+  /** The verdict of a member with no single-person route, per household verdict. */
+  private readonly noRoutes: Map<Verdict, Verdict> | undefined;
+
+  constructor(
+    readonly program: CompiledProgram,
+    private readonly lists: NameLists,
+  ) {
+    const plan = (kind: ConditionPlan['kind']) => (c: CompiledCondition): ConditionPlan => ({ condition: c, kind, labels: conditionLabels(c, kind) });
+    this.conditions = [...program.eligibility.map(plan('eligibility')), ...program.exclusions.map(plan('exclusion'))];
+    this.radix = ALTERNATIVE + Math.max(0, ...this.conditions.map((c) => c.condition.anyOf?.length ?? 0));
+    this.codes = this.conditions.map(() => FAILED);
+    // Keys are exact only while every combination fits a safe integer; a memo of one evaluation keeps none.
+    const keyed = lists.interning && this.radix ** this.conditions.length <= Number.MAX_SAFE_INTEGER;
+    this.verdicts = keyed ? new Map() : undefined;
+    this.noRoutes = lists.interning ? new Map() : undefined;
   }
 
-  get excluded(): string {
-    return (this.excludedText ??= excludedLabel(this.c));
+  /** The verdict of `codes` (`key`: the codes as digits in base `radix`). */
+  verdict(key: number): Verdict {
+    const known = this.verdicts?.get(key);
+    if (known !== undefined) return known;
+    const passed: string[] = [];
+    const failed: string[] = [];
+    const undecided: string[] = [];
+    for (let i = 0; i < this.conditions.length; i++) {
+      const code = this.codes[i]!;
+      const label = this.conditions[i]!.labels[code]!;
+      if (code === FAILED) failed.push(label);
+      else if (code === UNDECIDED) undecided.push(label);
+      else passed.push(label);
+    }
+    const lists = this.lists;
+    // Interned (frozen) with a shared memo, which formatting remembers texts by; fresh otherwise.
+    const own = (names: string[]): readonly string[] => (lists.interning ? lists.intern(names, names.length) : names);
+    const v: Verdict = { eligible: failed.length ? 'no' : undecided.length ? 'unknown' : 'yes', passed: own(passed), failed: own(failed), undecided: own(undecided) };
+    if (this.verdicts !== undefined && this.verdicts.size < MAX_VERDICTS) this.verdicts.set(key, v);
+    return v;
   }
 
-  alternative(i: number): string {
-    const texts = (this.alternativeTexts ??= []);
-    return (texts[i] ??= alternativeLabel(this.c, i));
+  /** A household verdict with `no_single_person_route` among the failed conditions. */
+  noRoute(unit: Verdict): Verdict {
+    const known = this.noRoutes?.get(unit);
+    if (known !== undefined) return known;
+    const failed = [...unit.failed, 'no_single_person_route'];
+    const v: Verdict = { eligible: unit.eligible, passed: unit.passed, failed: this.lists.intern(failed, failed.length), undecided: unit.undecided };
+    // Bounded by the verdicts (each is a key once).
+    if (this.noRoutes !== undefined && this.noRoutes.size < MAX_VERDICTS) this.noRoutes.set(unit, v);
+    return v;
   }
 }
 
-export interface ProgramLabels {
-  eligibility: readonly ConditionLabels[];
-  exclusions: readonly ConditionLabels[];
+function conditionLabels(c: CompiledCondition, kind: ConditionPlan['kind']): string[] {
+  if (kind === 'exclusion') return [excludedLabel(c), notLabel(c), notLabel(c)];
+  // An alternative without an id passes under the condition's own.
+  return [c.id, c.id, c.id, ...(c.anyOf ?? []).map((a, i) => (a.id ? alternativeLabel(c, i) : c.id))];
 }
 
-function conditionLabels(c: CompiledCondition): ConditionLabels {
-  return new ConditionLabels(c);
+/** What evaluating a household under one rule set needs, worked out once. */
+export interface RulesPlan {
+  /** Indexed as `compiled.programs`. */
+  readonly programs: readonly ProgramPlan[];
+  /** The facts a person outcome lists, and the household's. */
+  readonly personFactNames: readonly string[];
+  readonly householdFactNames: readonly string[];
 }
 
 export class EngineMemo {
   readonly tally = new Tally();
   readonly lists: NameLists;
-  private labels: Map<CompiledProgram, ProgramLabels> | undefined;
+  private plans: Map<CompiledRules, RulesPlan> | undefined;
   /** Per rule set: parameter reads (in the order read) → the provisional ones, sorted. */
   private provisional: Map<EffectiveRules, NameTrie<readonly string[]>> | undefined;
 
@@ -123,20 +197,19 @@ export class EngineMemo {
     this.lists = new NameLists(shared);
   }
 
-  /**
-   * The labels of a program's conditions, in the order of its eligibility and exclusion lists;
-   * undefined for a memo of one evaluation, which builds each label where it is needed.
-   */
-  labelsOf(program: CompiledProgram): ProgramLabels | undefined {
-    if (!this.shared) return undefined;
-    const labels = (this.labels ??= new Map());
-    let l = labels.get(program);
-    if (l === undefined) {
-      l = { eligibility: program.eligibility.map(conditionLabels), exclusions: program.exclusions.map(conditionLabels) };
-      // One entry per program of the rule sets in play: bounded by the rules.
-      labels.set(program, l);
+  /** The plan of a rule set; a memo of one evaluation makes one each time (it would be used once). */
+  planOf(compiled: CompiledRules): RulesPlan {
+    let plan = this.plans?.get(compiled);
+    if (plan === undefined) {
+      plan = {
+        programs: compiled.programs.map((p) => new ProgramPlan(p, this.lists)),
+        personFactNames: ['age', 'severe', 'disabled', ...compiled.personFacts.map((f) => f.name)],
+        householdFactNames: ['size', 'income_total', 'per_capita_income', ...compiled.householdFacts.map((f) => f.name)],
+      };
+      // One entry per rule set in play: bounded by the rules.
+      if (this.shared) (this.plans ??= new Map()).set(compiled, plan);
     }
-    return l;
+    return plan;
   }
 
   /** The provisional parameters among those read, sorted (an interned list). */
