@@ -344,7 +344,8 @@ function compileField(node: ASTNode, implied: Readonly<Record<string, readonly s
       type,
       fn: (c) => {
         const used = c.usedParams;
-        if (used) for (const p of params) used.add(p);
+        // An indexed loop: for-of here allocated an iterator per read.
+        if (used) for (let i = 0; i < params.length; i++) used.add(params[i]!);
         return read(c);
       },
     };
