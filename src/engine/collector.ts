@@ -1,3 +1,5 @@
+import { ParamUse } from './param-use.js';
+
 /**
  * A reusable list for building the small string arrays of an outcome (parameter names).
  * Pushing onto a fresh `[]` gives it room for 17 items at once; the engine builds such
@@ -33,14 +35,31 @@ export class Collector {
   }
 }
 
-/** The scratch of one household's evaluation (never shared between calls). */
+/**
+ * The scratch of one household's evaluation (never shared between calls). Its lists keep
+ * their room from household to household, rather than growing new ones every time.
+ */
 export class Tally {
   readonly names = new Collector();
+  /** Parameters read for the whole household, */
+  readonly householdReads = new ParamUse();
+  /** for the outcome being decided, */
+  readonly outcomeReads = new ParamUse();
+  /** for a household program's unit, */
+  readonly unitReads = new ParamUse();
+  /** and for a member's single-person unit. */
+  readonly memberReads = new ParamUse();
+  /** A program's output values for the outcome being made. */
+  readonly outputValues: (string | number | boolean | null)[] = [];
   /** Names that left the last decided program's conditions undecided, unsorted and possibly repeated. */
   missing: readonly string[] = [];
 
   clear(): void {
     this.names.clear();
+    this.householdReads.clear();
+    this.outcomeReads.clear();
+    this.unitReads.clear();
+    this.memberReads.clear();
     this.missing = [];
   }
 }

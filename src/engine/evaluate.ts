@@ -10,9 +10,11 @@
  * Performance: the batch command calls this once per household for millions of persons,
  * so the hot path avoids per-call garbage. One evaluation context per household is
  * re-pointed at each person and unit instead of spreading a new one for every
- * expression; parameter reads go into a small list (ParamUse) instead of a Set; and
- * outcomes are built without object spreads. The objects returned are fresh for every
- * call, exactly as before.
+ * expression; parameter reads go into a small list (ParamUse) instead of a Set, kept by
+ * the memo from household to household; and outcomes are built without object spreads.
+ * With a shared memo (batch), a program's verdict comes from a tree of verdicts by how
+ * its conditions came out, and an outcome alike to one made before from the same verdict
+ * is that one, frozen; without one (check, audit), every outcome is a fresh object.
  */
 import type { HouseholdInput } from '../domain/household.js';
 import { Unknown, isUnknown, mergeUnknown, sortNames, sortedUnique } from '../expr/unknown.js';
@@ -22,8 +24,8 @@ import type { CompiledCondition, CompiledProgram, CompiledAlternative } from '..
 import type { EffectiveRules, ParamInEffect } from '../rules/effective.js';
 import type { ProgramId } from '../rules/schema.js';
 import { personRecord, headIndex } from './derive.js';
-import { ParamUse } from './param-use.js';
-import { EngineMemo, FAILED, PASSED, UNDECIDED, ALTERNATIVE, type ProgramPlan, type Verdict } from './memo.js';
+import type { ParamUse } from './param-use.js';
+import { EngineMemo, FAILED, PASSED, UNDECIDED, ALTERNATIVE, keep, type ProgramPlan, type Verdict } from './memo.js';
 import { MissExplainer } from './nearest-miss.js';
 import type { ConditionOutcome, Eligibility, HouseholdOutcome, PersonOutcome, ProgramOutcome } from './types.js';
 
@@ -63,7 +65,8 @@ function aim(ctx: EvalContext, person: Rec, unit: Rec | undefined, result: Rec, 
 export function evaluateHousehold(eff: EffectiveRules, household: HouseholdInput, opts: { trace?: boolean; misses?: boolean; memo?: EngineMemo } = {}): HouseholdOutcome {
   const compiled = eff.compiled;
   const memo = opts.memo ?? new EngineMemo(false);
-  const usedParams = new ParamUse();
+  memo.tally.clear();
+  const usedParams = memo.tally.householdReads;
   const conditions: ConditionOutcome[] | undefined = opts.trace ? [] : undefined;
   const members = household.members;
   const head = headIndex(members);
@@ -76,7 +79,6 @@ export function evaluateHousehold(eff: EffectiveRules, household: HouseholdInput
   };
   // Facts record their parameter reads on the household, not on any one outcome.
   const ctx = householdContext(eff, hh, usedParams, (opts.trace ?? false) && (opts.misses ?? false));
-  memo.tally.clear();
   const plan = memo.planOf(compiled);
 
   // Person facts (e.g. counted_income after the jurisdiction's disregards).
@@ -101,7 +103,7 @@ export function evaluateHousehold(eff: EffectiveRules, household: HouseholdInput
 
   // Person-level outcomes are decided one after another, so they can share one list of
   // parameter reads, cleared for each.
-  const scratch = new ParamUse();
+  const scratch = memo.tally.outcomeReads;
   for (const programPlan of plan.programs) {
     const program = programPlan.program;
     if (program.level === 'household') {
@@ -113,11 +115,8 @@ export function evaluateHousehold(eff: EffectiveRules, household: HouseholdInput
       aim(ctx, persons[i]!, undefined, results[i]!, used);
       const verdict = decide(programPlan, ctx, conditions, who[i]!, memo);
       const amount = verdict.eligible === 'yes' && program.amount ? program.amount.expr.evaluate(ctx) : 0;
-      const outputs = outputsFor(program, ctx);
-      const outcome = amountOutcome(program, verdict, memo.tally.missing, amount, true, undefined, outputs, memo.provisionalOf(used, eff), memo);
+      settle(program, verdict, memo.tally.missing, amount, true, undefined, undefined, ctx, used, eff, memo, outcomes[i]!, results[i]!);
       usedParams.addAll(used);
-      outcomes[i]![program.id] = outcome;
-      results[i]![program.id] = resultView(outcome);
     }
   }
 
@@ -173,7 +172,7 @@ function decideHouseholdProgram(
   trace: ConditionOutcome[] | undefined,
 ): void {
   const program = plan.program;
-  const used = new ParamUse();
+  const used = memo.tally.unitReads.clear();
   aim(ctx, persons[head]!, householdUnit, results[head]!, used);
   const unitVerdict = decide(plan, ctx, trace, 'household', memo);
   const unitMissing = memo.tally.missing;
@@ -190,24 +189,20 @@ function decideHouseholdProgram(
       aim(ctx, persons[i]!, householdUnit, results[i]!, used);
       // Each row's outputs may read more parameters; the row's provisional flag counts
       // everything read for the unit so far, as the trace does.
-      const outputs = outputsFor(program, ctx);
-      const outcome = amountOutcome(program, unitVerdict, unitMissing, amount, i === head, 'household', outputs, memo.provisionalOf(used, eff), memo);
+      settle(program, unitVerdict, unitMissing, amount, i === head, 'household', undefined, ctx, used, eff, memo, outcomes[i]!, results[i]!);
       allUsed.addAll(used);
-      outcomes[i]![program.id] = outcome;
-      results[i]![program.id] = resultView(outcome);
     }
     return;
   }
   // The household is not eligible: single-person units (单人户), member by member.
   for (let i = 0; i < persons.length; i++) {
     const person = persons[i]!;
-    const usedHere = used.clone();
+    const usedHere = memo.tally.memberReads.copyOf(used);
     aim(ctx, person, householdUnit, results[i]!, usedHere);
     const route = anyRoute(program.routes, ctx, trace, program.id, who[i]!);
-    let outcome: ProgramOutcome;
     if (route.value === false) {
-      // The verdict of a member with no single-person route: the same for every such member.
-      outcome = amountOutcome(program, plan.noRoute(unitVerdict), NO_NAMES, 0, i === head, undefined, {}, memo.provisionalOf(usedHere, eff), memo);
+      // The verdict of a member with no single-person route: the same for every such member (no outputs).
+      settle(program, plan.noRoute(unitVerdict), NO_NAMES, 0, i === head, undefined, undefined, undefined, usedHere, eff, memo, outcomes[i]!, results[i]!);
     } else {
       const own = incomeOf(person);
       ctx.unit = { kind: 'single', size: 1, income_total: own, per_capita_income: own };
@@ -217,26 +212,24 @@ function decideHouseholdProgram(
       if (route.value !== true) {
         // Route unknown: the person is eligible only if the route would hold.
         const undecided = [...decided.undecided, 'single_person_route'];
-        combined = { eligible: decided.eligible === 'no' ? 'no' : 'unknown', passed: decided.passed, failed: decided.failed, undecided: memo.lists.intern(undecided, undecided.length) };
+        combined = { eligible: decided.eligible === 'no' ? 'no' : 'unknown', passed: decided.passed, failed: decided.failed, undecided: memo.lists.intern(undecided, undecided.length), kept: undefined };
         missing = [...missing, ...route.value.missing];
       }
       if (route.id) {
         // A new list with the route in front (interned, as it may be the reasons); the verdict's may be shared.
         const passed = [`single_person:${route.id}`, ...combined.passed];
-        combined = { ...combined, passed: memo.lists.intern(passed, passed.length) };
+        combined = { ...combined, passed: memo.lists.intern(passed, passed.length), kept: undefined };
       }
       let amount: unknown = 0;
       if (combined.eligible === 'yes' && program.amount) {
         amount = program.amount.expr.evaluate(ctx);
         if (program.amount.memberSupplement) amount = addAmounts(amount, program.amount.memberSupplement.evaluate(ctx));
       }
-      const outputs = outputsFor(program, ctx);
-      outcome = amountOutcome(program, combined, missing, amount, true, combined.eligible === 'no' ? undefined : 'single', outputs, memo.provisionalOf(usedHere, eff), memo);
-      if (combined.eligible === 'no') outcome.amountHere = i === head;
+      // A member who is not eligible alone shows the (zero) amount on the head's row only.
+      const no = combined.eligible === 'no';
+      settle(program, combined, missing, amount, true, no ? undefined : 'single', no ? i === head : undefined, ctx, usedHere, eff, memo, outcomes[i]!, results[i]!);
     }
     allUsed.addAll(usedHere);
-    outcomes[i]![program.id] = outcome;
-    results[i]![program.id] = resultView(outcome);
   }
 }
 
@@ -267,9 +260,9 @@ function toEligibility(v: unknown): Eligibility {
 function decide(plan: ProgramPlan, ctx: EvalContext, trace: ConditionOutcome[] | undefined, who: string, memo: EngineMemo): Verdict {
   const conditions = plan.conditions;
   const codes = plan.codes;
-  const radix = plan.radix;
   let missing: readonly string[] = NO_NAMES;
-  let key = 0;
+  /** The path of the outcomes so far in the plan's tree of verdicts. */
+  let node = plan.root;
   for (let i = 0; i < conditions.length; i++) {
     const { condition: c, kind } = conditions[i]!;
     let value: unknown = false;
@@ -295,10 +288,10 @@ function decide(plan: ProgramPlan, ctx: EvalContext, trace: ConditionOutcome[] |
     } else if (kind === 'exclusion') code = value === true ? FAILED : PASSED;
     else code = value !== true ? FAILED : held >= 0 ? ALTERNATIVE + held : PASSED;
     codes[i] = code;
-    key = key * radix + code;
+    if (node !== undefined) node = plan.next(node, code);
   }
   memo.tally.missing = missing;
-  return plan.verdict(key);
+  return plan.verdict(node);
 }
 
 /** Record how a condition came out (traced runs: check, audit). */
@@ -337,7 +330,14 @@ function conditionTrace(program: ProgramId, c: { id: string; zh: string; en: str
   };
 }
 
-function amountOutcome(
+/**
+ * The outcome of a program for one row, and what expressions read as `result.<program>`,
+ * stored into the row's outcomes and results. `ctx`: where the program's outputs are
+ * evaluated (undefined: the outcome has none); `amountHere`: overrides where the amount
+ * stands. An outcome alike to one already made for the same verdict (a shared memo keeps a
+ * few per verdict) is that one, frozen, rather than a new copy.
+ */
+function settle(
   program: CompiledProgram,
   v: Verdict,
   /** Names that left undecided conditions undecided. */
@@ -345,10 +345,22 @@ function amountOutcome(
   amount: unknown,
   here: boolean,
   unit: 'household' | 'single' | undefined,
-  outputs: Outputs,
-  provisional: readonly string[],
+  amountHere: boolean | undefined,
+  ctx: EvalContext | undefined,
+  used: ParamUse,
+  eff: EffectiveRules,
   memo: EngineMemo,
-): ProgramOutcome {
+  outcomes: Partial<Record<ProgramId, ProgramOutcome>>,
+  results: Rec,
+): void {
+  // Outputs first: they may read parameters, which the provisional flag counts.
+  const values = memo.tally.outputValues;
+  const outputCount = ctx ? program.outputs.length : 0;
+  for (let j = 0; j < outputCount; j++) {
+    const x = program.outputs[j]!.expr.evaluate(ctx!);
+    values[j] = isUnknown(x) ? null : (x as string | number | boolean);
+  }
+  const provisional = memo.provisionalOf(used, eff);
   // Missing data is named only where it leaves something unknown.
   let missing: readonly string[] = v.eligible === 'unknown' ? undecidedBy : NO_NAMES;
   let amountFen: number | null;
@@ -379,30 +391,63 @@ function amountOutcome(
     } else amountFen = fen;
   }
   const showAmount = here || v.eligible !== 'yes';
+  if (!showAmount) {
+    amountFen = 0;
+    if (yearlyFen !== undefined) yearlyFen = 0;
+  }
+  const missingList = missing.length === 0 ? memo.lists.empty : internSorted(missing, memo);
+  const shownHere = amountHere ?? showAmount;
+
+  const kept = v.kept;
+  if (kept !== undefined) {
+    for (let k = 0; k < kept.length; k++) {
+      const o = kept[k]!.outcome;
+      if (
+        o.amountFen === amountFen &&
+        o.yearlyFen === yearlyFen &&
+        o.unit === unit &&
+        o.amountHere === shownHere &&
+        o.missing === missingList &&
+        o.amountNote === amountNote &&
+        o.provisional === provisional &&
+        sameOutputs(o.outputs, program, values, outputCount)
+      ) {
+        outcomes[program.id] = o;
+        results[program.id] = kept[k]!.view;
+        return;
+      }
+    }
+  }
+  const outputs: Outputs = {};
+  for (let j = 0; j < outputCount; j++) outputs[program.outputs[j]!.name] = values[j]!;
   // Built key by key rather than with conditional spreads: the key order is the JSON
   // field order, and optional keys are left out, not set to undefined.
-  const o = { program: program.id, eligible: v.eligible, amountFen: showAmount ? amountFen : 0 } as ProgramOutcome;
-  if (yearlyFen !== undefined) o.yearlyFen = showAmount ? yearlyFen : 0;
+  const o = { program: program.id, eligible: v.eligible, amountFen } as ProgramOutcome;
+  if (yearlyFen !== undefined) o.yearlyFen = yearlyFen;
   if (unit !== undefined) o.unit = unit;
-  o.amountHere = showAmount;
+  o.amountHere = shownHere;
   o.reasons = v.eligible === 'no' ? v.failed : v.eligible === 'unknown' ? v.undecided : v.passed;
   o.passed = v.passed;
   o.failed = v.failed;
   o.undecided = v.undecided;
-  o.missing = missing.length === 0 ? memo.lists.empty : internSorted(missing, memo);
+  o.missing = missingList;
   if (amountNote !== undefined) o.amountNote = amountNote;
   o.outputs = outputs;
   o.provisional = provisional;
-  return o;
+  const view = resultView(o);
+  outcomes[program.id] = o;
+  results[program.id] = view;
+  // Only outcomes made of interned lists can come again as the same.
+  if (kept !== undefined && Object.isFrozen(missingList) && Object.isFrozen(provisional)) {
+    Object.freeze(outputs);
+    keep(kept, { outcome: Object.freeze(o), view });
+  }
 }
 
-function outputsFor(program: CompiledProgram, ctx: EvalContext): Outputs {
-  const out: Outputs = {};
-  for (const o of program.outputs) {
-    const v = o.expr.evaluate(ctx);
-    out[o.name] = isUnknown(v) ? null : (v as string | number | boolean);
-  }
-  return out;
+/** Whether an outcome's outputs are `values` (in the order of the program's outputs). */
+function sameOutputs(outputs: Outputs, program: CompiledProgram, values: readonly (string | number | boolean | null)[], n: number): boolean {
+  for (let j = 0; j < n; j++) if (outputs[program.outputs[j]!.name] !== values[j]) return false;
+  return true;
 }
 
 /** The names sorted without repeats (`sortedUnique`), as an interned list. */

@@ -14,7 +14,7 @@
  * Every cache is bounded: past its limit, lists are built fresh, as they would be without it.
  */
 import type { CompiledCondition, CompiledProgram, CompiledRules } from '../rules/compile.js';
-import type { Eligibility } from './types.js';
+import type { Eligibility, ProgramOutcome } from './types.js';
 import type { EffectiveRules } from '../rules/effective.js';
 import { Tally } from './collector.js';
 import type { ParamUse } from './param-use.js';
@@ -91,6 +91,23 @@ export interface Verdict {
   readonly passed: readonly string[];
   readonly failed: readonly string[];
   readonly undecided: readonly string[];
+  /** The outcomes (frozen) last made from this verdict, to be given again when alike; undefined: none are kept. */
+  readonly kept: KeptOutcome[] | undefined;
+}
+
+/** An outcome kept on its verdict, with what expressions read as its `result.<program>`. */
+export interface KeptOutcome {
+  outcome: ProgramOutcome;
+  view: Readonly<Record<string, unknown>>;
+}
+
+/** How many outcomes one verdict keeps (they differ in amount, unit, outputs, provisional parameters). */
+const MAX_KEPT = 4;
+
+/** Keep an outcome, in place of the oldest once there are MAX_KEPT. */
+export function keep(kept: KeptOutcome[], entry: KeptOutcome): void {
+  if (kept.length >= MAX_KEPT) kept.shift();
+  kept.push(entry);
 }
 
 /** A condition as `decide` evaluates it, with the label each outcome code gives it. */
@@ -101,21 +118,29 @@ export interface ConditionPlan {
   readonly labels: readonly string[];
 }
 
-/** How many verdicts one program keeps (the combinations of outcomes its persons meet). */
-const MAX_VERDICTS = 4096;
+/** How many nodes one program's tree of verdicts keeps (the combinations of outcomes its persons meet). */
+const MAX_VERDICT_NODES = 4096;
+
+/** A node of a program's tree of verdicts: the conditions before it came out as the path to it says. */
+export interface VerdictNode {
+  /** By the next condition's outcome code. */
+  next: (VerdictNode | undefined)[] | undefined;
+  /** At the end of a path: the verdict. */
+  verdict: Verdict | undefined;
+}
 
 /**
  * A program's conditions (eligibility, then exclusions) with their labels, and its verdicts
- * by the outcome codes of its conditions: persons whose conditions come out alike share
- * one verdict (frozen, interned lists) instead of building the same lists again.
+ * in a tree by the outcome codes of its conditions: persons whose conditions come out alike
+ * share one verdict (frozen, interned lists) instead of building the same lists again.
  */
 export class ProgramPlan {
   readonly conditions: readonly ConditionPlan[];
-  /** The base of a verdict key: one digit per condition, its outcome code. */
-  readonly radix: number;
   /** The outcome codes of the conditions last decided (scratch for `decide`). */
   readonly codes: number[];
-  private readonly verdicts: Map<number, Verdict> | undefined;
+  /** Undefined for a memo of one evaluation, which keeps no verdicts. */
+  readonly root: VerdictNode | undefined;
+  private nodes = 0;
   /** The verdict of a member with no single-person route, per household verdict. */
   private readonly noRoutes: Map<Verdict, Verdict> | undefined;
 
@@ -125,18 +150,26 @@ export class ProgramPlan {
   ) {
     const plan = (kind: ConditionPlan['kind']) => (c: CompiledCondition): ConditionPlan => ({ condition: c, kind, labels: conditionLabels(c, kind) });
     this.conditions = [...program.eligibility.map(plan('eligibility')), ...program.exclusions.map(plan('exclusion'))];
-    this.radix = ALTERNATIVE + Math.max(0, ...this.conditions.map((c) => c.condition.anyOf?.length ?? 0));
     this.codes = this.conditions.map(() => FAILED);
-    // Keys are exact only while every combination fits a safe integer; a memo of one evaluation keeps none.
-    const keyed = lists.interning && this.radix ** this.conditions.length <= Number.MAX_SAFE_INTEGER;
-    this.verdicts = keyed ? new Map() : undefined;
+    this.root = lists.interning ? { next: undefined, verdict: undefined } : undefined;
     this.noRoutes = lists.interning ? new Map() : undefined;
   }
 
-  /** The verdict of `codes` (`key`: the codes as digits in base `radix`). */
-  verdict(key: number): Verdict {
-    const known = this.verdicts?.get(key);
-    if (known !== undefined) return known;
+  /** The node after `node` for a condition that came out as `code`; undefined once the tree is full. */
+  next(node: VerdictNode, code: number): VerdictNode | undefined {
+    const next = (node.next ??= []);
+    let child = next[code];
+    if (child === undefined) {
+      if (this.nodes >= MAX_VERDICT_NODES) return undefined;
+      this.nodes++;
+      child = next[code] = { next: undefined, verdict: undefined };
+    }
+    return child;
+  }
+
+  /** The verdict of `codes`, kept at `node` (their path in the tree) when there is one. */
+  verdict(node: VerdictNode | undefined): Verdict {
+    if (node?.verdict !== undefined) return node.verdict;
     const passed: string[] = [];
     const failed: string[] = [];
     const undecided: string[] = [];
@@ -150,8 +183,8 @@ export class ProgramPlan {
     const lists = this.lists;
     // Interned (frozen) with a shared memo, which formatting remembers texts by; fresh otherwise.
     const own = (names: string[]): readonly string[] => (lists.interning ? lists.intern(names, names.length) : names);
-    const v: Verdict = { eligible: failed.length ? 'no' : undecided.length ? 'unknown' : 'yes', passed: own(passed), failed: own(failed), undecided: own(undecided) };
-    if (this.verdicts !== undefined && this.verdicts.size < MAX_VERDICTS) this.verdicts.set(key, v);
+    const v: Verdict = { eligible: failed.length ? 'no' : undecided.length ? 'unknown' : 'yes', passed: own(passed), failed: own(failed), undecided: own(undecided), kept: lists.interning ? [] : undefined };
+    if (node !== undefined) node.verdict = v;
     return v;
   }
 
@@ -160,9 +193,9 @@ export class ProgramPlan {
     const known = this.noRoutes?.get(unit);
     if (known !== undefined) return known;
     const failed = [...unit.failed, 'no_single_person_route'];
-    const v: Verdict = { eligible: unit.eligible, passed: unit.passed, failed: this.lists.intern(failed, failed.length), undecided: unit.undecided };
+    const v: Verdict = { eligible: unit.eligible, passed: unit.passed, failed: this.lists.intern(failed, failed.length), undecided: unit.undecided, kept: this.lists.interning ? [] : undefined };
     // Bounded by the verdicts (each is a key once).
-    if (this.noRoutes !== undefined && this.noRoutes.size < MAX_VERDICTS) this.noRoutes.set(unit, v);
+    if (this.noRoutes !== undefined) this.noRoutes.set(unit, v);
     return v;
   }
 }
