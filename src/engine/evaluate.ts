@@ -17,11 +17,11 @@
  * is that one, frozen; without one (check, audit), every outcome is a fresh object.
  */
 import type { HouseholdInput } from '../domain/household.js';
-import { Unknown, isUnknown, mergeUnknown, sortNames, sortedUnique } from '../expr/unknown.js';
+import { Unknown, isUnknown, mergeUnknown, sortedUnique } from '../expr/unknown.js';
 import type { EvalContext } from '../expr/compile.js';
 import { roundHalfUp } from '../expr/compile.js';
 import type { CompiledCondition, CompiledProgram, CompiledAlternative } from '../rules/compile.js';
-import type { EffectiveRules, ParamInEffect } from '../rules/effective.js';
+import type { EffectiveRules } from '../rules/effective.js';
 import type { ProgramId } from '../rules/schema.js';
 import { personRecord, headIndex } from './derive.js';
 import type { ParamUse } from './param-use.js';
@@ -125,14 +125,7 @@ export function evaluateHousehold(eff: EffectiveRules, household: HouseholdInput
     facts: plainFacts(p, plan.personFactNames),
     programs: outcomes[i]!,
   }));
-  const params: ParamInEffect[] = [];
-  const provisional: string[] = [];
-  for (const n of sortNames(usedParams.list())) {
-    const p = eff.params.get(n);
-    if (p === undefined) continue;
-    params.push(p);
-    if (p.confidence === 'provisional') provisional.push(p.name);
-  }
+  const { params, provisional } = memo.householdParams(usedParams, eff);
   return {
     householdId: household.household_id,
     rulesId: compiled.merged.id,

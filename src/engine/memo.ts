@@ -8,14 +8,15 @@
  * - the outcomes' name lists (passed, failed, undecided, missing, provisional) interned: the
  *   same names make the same frozen array, so a roster of a million persons holds a few
  *   hundred distinct lists, and whoever formats them can remember the text per list;
- * - the provisional parameters among a set of parameter reads, per rule set;
+ * - the provisional parameters among a set of parameter reads, per rule set, and a household's
+ *   parameters in effect (copied out for each household, as callers own them);
  * - the scratch lists of an evaluation.
  *
  * Every cache is bounded: past its limit, lists are built fresh, as they would be without it.
  */
 import type { CompiledCondition, CompiledProgram, CompiledRules } from '../rules/compile.js';
 import type { Eligibility, ProgramOutcome } from './types.js';
-import type { EffectiveRules } from '../rules/effective.js';
+import type { EffectiveRules, ParamInEffect } from '../rules/effective.js';
 import { Tally } from './collector.js';
 import type { ParamUse } from './param-use.js';
 import { sortNames } from '../expr/unknown.js';
@@ -215,12 +216,20 @@ export interface RulesPlan {
   readonly householdFactNames: readonly string[];
 }
 
+/** The parameters in effect that a household's evaluation read (sorted by name), and the provisional ones. */
+export interface HouseholdParams {
+  readonly params: readonly ParamInEffect[];
+  readonly provisional: readonly string[];
+}
+
 export class EngineMemo {
   readonly tally = new Tally();
   readonly lists: NameLists;
   private plans: Map<CompiledRules, RulesPlan> | undefined;
   /** Per rule set: parameter reads (in the order read) → the provisional ones, sorted. */
   private provisional: Map<EffectiveRules, NameTrie<readonly string[]>> | undefined;
+  /** Per rule set: a household's parameter reads (in the order read) → its parameters in effect. */
+  private householdReads: Map<EffectiveRules, NameTrie<HouseholdParams>> | undefined;
 
   /**
    * `shared` false: a memo for one evaluation (what `evaluateHousehold` makes when given none),
@@ -269,5 +278,31 @@ export class EngineMemo {
     const result = this.lists.intern(sorted, sorted.length);
     if (node !== undefined) node.value = result;
     return result;
+  }
+
+  /** The parameters in effect among a household's reads, sorted by name, and the provisional ones (fresh arrays). */
+  householdParams(used: ParamUse, eff: EffectiveRules): { params: ParamInEffect[]; provisional: string[] } {
+    let node: TrieNode<HouseholdParams> | undefined;
+    if (this.shared) {
+      const byEff = (this.householdReads ??= new Map());
+      let byReads = byEff.get(eff);
+      if (byReads === undefined) {
+        byReads = new NameTrie();
+        // One entry per rule set in play.
+        byEff.set(eff, byReads);
+      }
+      node = byReads.nodeOf(used.names, used.size);
+      if (node?.value !== undefined) return { params: node.value.params.slice(), provisional: node.value.provisional.slice() };
+    }
+    const params: ParamInEffect[] = [];
+    const provisional: string[] = [];
+    for (const n of sortNames(used.names.slice(0, used.size))) {
+      const p = eff.params.get(n);
+      if (p === undefined) continue;
+      params.push(p);
+      if (p.confidence === 'provisional') provisional.push(p.name);
+    }
+    if (node !== undefined) node.value = { params: params.slice(), provisional: provisional.slice() };
+    return { params, provisional };
   }
 }
