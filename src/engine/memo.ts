@@ -24,27 +24,46 @@ import { sortNames } from '../expr/unknown.js';
 /** How many nodes (distinct lists) one trie keeps. */
 const MAX_NODES = 20_000;
 
+/** Children found by a linear scan, cheaper than a Map for the few a node usually has; the rest go in a Map. */
+const SCANNED_CHILDREN = 8;
+
 interface TrieNode<V> {
-  next: Map<string, TrieNode<V>> | undefined;
+  /** The first children's names and nodes (parallel lists). */
+  names: string[] | undefined;
+  nodes: TrieNode<V>[] | undefined;
+  more: Map<string, TrieNode<V>> | undefined;
   value: V | undefined;
+}
+
+function newNode<V>(): TrieNode<V> {
+  return { names: undefined, nodes: undefined, more: undefined, value: undefined };
+}
+
+function childOf<V>(node: TrieNode<V>, name: string): TrieNode<V> | undefined {
+  const names = node.names;
+  if (names !== undefined) for (let i = 0; i < names.length; i++) if (names[i] === name) return node.nodes![i];
+  return node.more?.get(name);
 }
 
 /** Values keyed by lists of names, looked up name by name (no key string is built). */
 class NameTrie<V> {
-  private readonly root: TrieNode<V> = { next: undefined, value: undefined };
-  private nodes = 0;
+  private readonly root: TrieNode<V> = newNode();
+  private count = 0;
 
   /** The node of `items[0 .. n)`, made as needed; undefined once the trie is full. */
   nodeOf(items: readonly string[], n: number): TrieNode<V> | undefined {
     let node = this.root;
     for (let i = 0; i < n; i++) {
       const name = items[i]!;
-      let child = node.next?.get(name);
+      let child = childOf(node, name);
       if (child === undefined) {
-        if (this.nodes >= MAX_NODES) return undefined;
-        this.nodes++;
-        child = { next: undefined, value: undefined };
-        (node.next ??= new Map()).set(name, child);
+        if (this.count >= MAX_NODES) return undefined;
+        this.count++;
+        child = newNode();
+        if ((node.names ??= []).length < SCANNED_CHILDREN) {
+          node.names.push(name);
+          (node.nodes ??= []).push(child);
+        } else (node.more ??= new Map()).set(name, child);
       }
       node = child;
     }
