@@ -373,29 +373,49 @@ function compileField(node: ASTNode, implied: Readonly<Record<string, readonly s
 /**
  * Read `<root>.<field>`: only an own property counts, and an absent or null one is the
  * (preallocated) Unknown naming it. One closure per root, so that each reads its record
- * with a plain property access rather than a lookup by the root's name.
+ * with a plain property access rather than a lookup by the root's name, and with no
+ * second call.
  */
 function recordField(root: Exclude<Root, 'param'>, field: string, missing: Unknown): Evaluator {
   // Records are plain objects, so a value found under a name that Object.prototype does
   // not have (every rule field: `age`, `hukou`, …) is an own property; only the rest
   // (`toString`, …) need the own-property check.
-  const inheritable = field in Object.prototype;
-  const read = (record: Readonly<Record<string, unknown>> | undefined): unknown => {
-    if (record === undefined) return missing;
-    const v = record[field];
-    return v === undefined || v === null || (inheritable && !hasOwn(record, field)) ? missing : v;
-  };
+  if (field in Object.prototype) {
+    const read = (record: Readonly<Record<string, unknown>> | undefined): unknown => {
+      if (record === undefined || !hasOwn(record, field)) return missing;
+      const v = record[field];
+      return v === undefined || v === null ? missing : v;
+    };
+    return (c) => read(root === 'person' ? c.person : root === 'household' ? c.household : root === 'unit' ? c.unit : root === 'option' ? c.option : c.result);
+  }
+  // The usual case: the read written out for each root, one closure call per field read
+  // (these run millions of times in a batch).
   switch (root) {
     case 'person':
-      return (c) => read(c.person);
+      return (c) => {
+        const v = c.person?.[field];
+        return v === undefined || v === null ? missing : v;
+      };
     case 'household':
-      return (c) => read(c.household);
+      return (c) => {
+        const v = c.household?.[field];
+        return v === undefined || v === null ? missing : v;
+      };
     case 'unit':
-      return (c) => read(c.unit);
+      return (c) => {
+        const v = c.unit?.[field];
+        return v === undefined || v === null ? missing : v;
+      };
     case 'option':
-      return (c) => read(c.option);
+      return (c) => {
+        const v = c.option[field];
+        return v === undefined || v === null ? missing : v;
+      };
     case 'result':
-      return (c) => read(c.result);
+      return (c) => {
+        const v = c.result?.[field];
+        return v === undefined || v === null ? missing : v;
+      };
   }
 }
 
