@@ -258,18 +258,22 @@ function compileNode(node: ASTNode, schema: ExprSchema, refs: Set<string>, impli
     }
     case '&&':
     case '||': {
-      const [l, r] = (args as [ASTNode, ASTNode]).map((a) => compileNode(a, schema, refs, implied)) as [Node, Node];
-      // Kleene logic: a decided side settles the answer whatever the other side is.
+      // `a && b && c` is one closure over its operands (not one per pair): the same order
+      // of evaluation, the same stop at the first decisive operand, the same unknowns.
+      const operands = flatten(node, op).map((a) => compileNode(a, schema, refs, implied).fn);
+      // Kleene logic: a decided operand settles the answer whatever the others are.
       const decisive = op === '||';
       return {
         type: 'bool',
         fn: (c) => {
-          const a = l.fn(c);
-          if (a === decisive) return decisive;
-          const b = r.fn(c);
-          if (b === decisive) return decisive;
-          if (isUnknown(a) || isUnknown(b)) return mergeUnknown(a, b);
-          return !decisive;
+          let unknown: Unknown | undefined;
+          for (let i = 0; i < operands.length; i++) {
+            const v = operands[i]!(c);
+            if (v === decisive) return decisive;
+            if (isUnknown(v)) unknown = unknown === undefined ? v : mergeUnknown(unknown, v);
+          }
+          // Normalised (names sorted, no repeats) as a merge leaves them.
+          return unknown === undefined ? !decisive : mergeUnknown(unknown, undefined);
         },
       };
     }
@@ -317,6 +321,13 @@ function compileNode(node: ASTNode, schema: ExprSchema, refs: Set<string>, impli
     default:
       return unsupported(node, `the operator "${op}"`);
   }
+}
+
+/** The operands of a chain of one logical operator (`a && (b && c)`, `(a && b) && c`: a, b, c). */
+function flatten(node: ASTNode, op: string): ASTNode[] {
+  if ((node.op as string) !== op) return [node];
+  const [l, r] = node.args as [ASTNode, ASTNode];
+  return [...flatten(l, op), ...flatten(r, op)];
 }
 
 function compileField(node: ASTNode, implied: Readonly<Record<string, readonly string[]>>, [objNode, field]: [ASTNode, string], schema: ExprSchema, refs: Set<string>): Node {
@@ -465,7 +476,17 @@ function compileBinary(node: ASTNode, implied: Readonly<Record<string, readonly 
   // A literal right side (`person.age >= 60`) needs neither evaluating nor checking.
   if (r.constant !== undefined) {
     const b = r.constant.value;
-    return { type, fn: (c) => { const a = l.fn(c); return isUnknown(a) ? mergeUnknown(a, b) : apply(a, b); } };
+    const x = l.fn;
+    // The comparisons written out: no second call to `apply` for each (the usual conditions).
+    switch (op) {
+      case '==': return { type, fn: (c) => { const a = x(c); return isUnknown(a) ? mergeUnknown(a, b) : a === b; } };
+      case '!=': return { type, fn: (c) => { const a = x(c); return isUnknown(a) ? mergeUnknown(a, b) : a !== b; } };
+      case '<': return { type, fn: (c) => { const a = x(c); return isUnknown(a) ? mergeUnknown(a, b) : (a as number) < (b as number); } };
+      case '<=': return { type, fn: (c) => { const a = x(c); return isUnknown(a) ? mergeUnknown(a, b) : (a as number) <= (b as number); } };
+      case '>': return { type, fn: (c) => { const a = x(c); return isUnknown(a) ? mergeUnknown(a, b) : (a as number) > (b as number); } };
+      case '>=': return { type, fn: (c) => { const a = x(c); return isUnknown(a) ? mergeUnknown(a, b) : (a as number) >= (b as number); } };
+    }
+    return { type, fn: (c) => { const a = x(c); return isUnknown(a) ? mergeUnknown(a, b) : apply(a, b); } };
   }
   return {
     type,
