@@ -65,7 +65,7 @@ function aim(ctx: EvalContext, person: Rec, unit: Rec | undefined, result: Rec, 
 export function evaluateHousehold(eff: EffectiveRules, household: HouseholdInput, opts: { trace?: boolean; misses?: boolean; memo?: EngineMemo } = {}): HouseholdOutcome {
   const compiled = eff.compiled;
   const memo = opts.memo ?? new EngineMemo(false);
-  memo.tally.clear();
+  memo.startHousehold();
   const usedParams = memo.tally.householdReads;
   const conditions: ConditionOutcome[] | undefined = opts.trace ? [] : undefined;
   const members = household.members;
@@ -107,7 +107,7 @@ export function evaluateHousehold(eff: EffectiveRules, household: HouseholdInput
   for (const programPlan of plan.programs) {
     const program = programPlan.program;
     if (program.level === 'household') {
-      decideHouseholdProgram(eff, programPlan, persons, who, head, ctx, householdUnit, results, outcomes, usedParams, memo, conditions);
+      decideHouseholdProgram(eff, programPlan, persons, who, head, ctx, householdUnit, results, outcomes, memo, conditions);
       continue;
     }
     for (let i = 0; i < persons.length; i++) {
@@ -116,7 +116,6 @@ export function evaluateHousehold(eff: EffectiveRules, household: HouseholdInput
       const verdict = decide(programPlan, ctx, conditions, who[i]!, memo);
       const amount = verdict.eligible === 'yes' && program.amount ? program.amount.expr.evaluate(ctx) : 0;
       settle(program, verdict, memo.tally.missing, amount, true, undefined, undefined, ctx, used, eff, memo, outcomes[i]!, results[i]!);
-      usedParams.addAll(used);
     }
   }
 
@@ -160,7 +159,6 @@ function decideHouseholdProgram(
   householdUnit: Rec,
   results: Rec[],
   outcomes: Partial<Record<ProgramId, ProgramOutcome>>[],
-  allUsed: ParamUse,
   memo: EngineMemo,
   trace: ConditionOutcome[] | undefined,
 ): void {
@@ -183,7 +181,6 @@ function decideHouseholdProgram(
       // Each row's outputs may read more parameters; the row's provisional flag counts
       // everything read for the unit so far, as the trace does.
       settle(program, unitVerdict, unitMissing, amount, i === head, 'household', undefined, ctx, used, eff, memo, outcomes[i]!, results[i]!);
-      allUsed.addAll(used);
     }
     return;
   }
@@ -222,7 +219,6 @@ function decideHouseholdProgram(
       const no = combined.eligible === 'no';
       settle(program, combined, missing, amount, true, no ? undefined : 'single', no ? i === head : undefined, ctx, usedHere, eff, memo, outcomes[i]!, results[i]!);
     }
-    allUsed.addAll(usedHere);
   }
 }
 
@@ -353,7 +349,8 @@ function settle(
     const x = program.outputs[j]!.expr.evaluate(ctx!);
     values[j] = isUnknown(x) ? null : (x as string | number | boolean);
   }
-  const provisional = memo.provisionalOf(used, eff);
+  // Counts the reads into the household's too.
+  const provisional = memo.settleReads(used, eff);
   // Missing data is named only where it leaves something unknown.
   let missing: readonly string[] = v.eligible === 'unknown' ? undecidedBy : NO_NAMES;
   let amountFen: number | null;

@@ -33,10 +33,12 @@ interface TrieNode<V> {
   nodes: TrieNode<V>[] | undefined;
   more: Map<string, TrieNode<V>> | undefined;
   value: V | undefined;
+  /** The household whose reads already hold this node's names (see `EngineMemo.settleReads`). */
+  household: number;
 }
 
 function newNode<V>(): TrieNode<V> {
-  return { names: undefined, nodes: undefined, more: undefined, value: undefined };
+  return { names: undefined, nodes: undefined, more: undefined, value: undefined, household: 0 };
 }
 
 function childOf<V>(node: TrieNode<V>, name: string): TrieNode<V> | undefined {
@@ -245,6 +247,8 @@ export class EngineMemo {
   readonly tally = new Tally();
   readonly lists: NameLists;
   private plans: Map<CompiledRules, RulesPlan> | undefined;
+  /** Counts the households evaluated (marks trie nodes whose reads a household holds). */
+  private household = 0;
   /** Per rule set: parameter reads (in the order read) → the provisional ones, sorted. */
   private provisional: Map<EffectiveRules, NameTrie<readonly string[]>> | undefined;
   /** Per rule set: a household's parameter reads (in the order read) → its parameters in effect. */
@@ -273,8 +277,18 @@ export class EngineMemo {
     return plan;
   }
 
-  /** The provisional parameters among those read, sorted (an interned list). */
-  provisionalOf(used: ParamUse, eff: EffectiveRules): readonly string[] {
+  /** Start a household's evaluation (its scratch cleared). */
+  startHousehold(): void {
+    this.tally.clear();
+    this.household++;
+  }
+
+  /**
+   * Count an outcome's parameter reads into the household's (`tally.householdReads`), and
+   * give the provisional ones, sorted (an interned list). The same reads come outcome after
+   * outcome: once a household holds them, they are not merged again.
+   */
+  settleReads(used: ParamUse, eff: EffectiveRules): readonly string[] {
     let node: TrieNode<readonly string[]> | undefined;
     if (this.shared) {
       const provisional = (this.provisional ??= new Map());
@@ -285,8 +299,13 @@ export class EngineMemo {
         provisional.set(eff, byReads);
       }
       node = byReads.nodeOf(used.names, used.size);
-      if (node?.value !== undefined) return node.value;
     }
+    if (node === undefined) this.tally.householdReads.addAll(used);
+    else if (node.household !== this.household) {
+      this.tally.householdReads.addAll(used);
+      node.household = this.household;
+    }
+    if (node?.value !== undefined) return node.value;
     const names = this.tally.names;
     for (let i = 0; i < used.size; i++) {
       const n = used.names[i]!;
