@@ -1,10 +1,9 @@
-import type { NameLists } from './memo.js';
+import { ParamUse } from './param-use.js';
 
 /**
- * A reusable list for building the many small string arrays of an outcome (condition ids,
- * parameter names). Pushing onto a fresh `[]` gives it room for 17 items at once; the
- * engine builds a few such arrays per outcome, millions of times, so it collects here
- * and copies out exactly the items it got.
+ * A reusable list for building the small string arrays of an outcome (parameter names).
+ * Pushing onto a fresh `[]` gives it room for 17 items at once; the engine builds such
+ * arrays millions of times, so it collects here and copies out exactly the items it got.
  */
 export class Collector {
   private readonly items: string[] = [];
@@ -30,34 +29,37 @@ export class Collector {
     return this.items.slice(0, n);
   }
 
-  /** The items collected since the last take, as the interned list of `lists`; the collector is emptied. */
-  takeShared(lists: NameLists): readonly string[] {
-    if (!lists.interning) return this.take();
-    const n = this.count;
-    this.count = 0;
-    return lists.intern(this.items, n);
-  }
-
   /** Drop whatever was collected (after an evaluation that threw half-way). */
   clear(): void {
     this.count = 0;
   }
 }
 
-/** The scratch lists of one household's evaluation (never shared between calls). */
+/**
+ * The scratch of one household's evaluation (never shared between calls). Its lists keep
+ * their room from household to household, rather than growing new ones every time.
+ */
 export class Tally {
-  readonly passed = new Collector();
-  readonly failed = new Collector();
-  readonly undecided = new Collector();
   readonly names = new Collector();
-  /** Names from the undecided conditions so far, unsorted and possibly repeated. */
+  /** Parameters read for the whole household, */
+  readonly householdReads = new ParamUse();
+  /** for the outcome being decided, */
+  readonly outcomeReads = new ParamUse();
+  /** for a household program's unit, */
+  readonly unitReads = new ParamUse();
+  /** and for a member's single-person unit. */
+  readonly memberReads = new ParamUse();
+  /** A program's output values for the outcome being made. */
+  readonly outputValues: (string | number | boolean | null)[] = [];
+  /** Names that left the last decided program's conditions undecided, unsorted and possibly repeated. */
   missing: readonly string[] = [];
 
   clear(): void {
-    this.passed.clear();
-    this.failed.clear();
-    this.undecided.clear();
     this.names.clear();
+    this.householdReads.clear();
+    this.outcomeReads.clear();
+    this.unitReads.clear();
+    this.memberReads.clear();
     this.missing = [];
   }
 }

@@ -126,6 +126,12 @@ function packedDate(s: string): number {
 
 /** The head of a household: the member whose relation says 户主, else the first member. */
 export function headIndex(members: readonly PersonInput[]): number {
-  const i = members.findIndex((m) => m.relation !== undefined && HEAD_RELATIONS.has(m.relation.trim().toLowerCase()));
-  return i >= 0 ? i : 0;
+  for (let i = 0; i < members.length; i++) if (isHeadRelation(members[i]!.relation)) return i;
+  return 0;
+}
+
+function isHeadRelation(relation: string | undefined): boolean {
+  if (relation === undefined) return false;
+  // The set's spellings are trimmed and lower-case: one of them as it stands needs no copy.
+  return HEAD_RELATIONS.has(relation) || HEAD_RELATIONS.has(relation.trim().toLowerCase());
 }

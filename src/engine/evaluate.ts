@@ -10,35 +10,28 @@
  * Performance: the batch command calls this once per household for millions of persons,
  * so the hot path avoids per-call garbage. One evaluation context per household is
  * re-pointed at each person and unit instead of spreading a new one for every
- * expression; parameter reads go into a small list (ParamUse) instead of a Set; and
- * outcomes are built without object spreads. The objects returned are fresh for every
- * call, exactly as before.
+ * expression; parameter reads go into a small list (ParamUse) instead of a Set, kept by
+ * the memo from household to household; and outcomes are built without object spreads.
+ * With a shared memo (batch), a program's verdict comes from a tree of verdicts by how
+ * its conditions came out, and an outcome alike to one made before from the same verdict
+ * is that one, frozen; without one (check, audit), every outcome is a fresh object.
  */
 import type { HouseholdInput } from '../domain/household.js';
-import { Unknown, isUnknown, mergeUnknown, sortNames, sortedUnique } from '../expr/unknown.js';
+import { Unknown, isUnknown, mergeUnknown, sortedUnique } from '../expr/unknown.js';
 import type { EvalContext } from '../expr/compile.js';
 import { roundHalfUp } from '../expr/compile.js';
 import type { CompiledCondition, CompiledProgram, CompiledAlternative } from '../rules/compile.js';
-import type { EffectiveRules, ParamInEffect } from '../rules/effective.js';
+import type { EffectiveRules } from '../rules/effective.js';
 import type { ProgramId } from '../rules/schema.js';
 import { personRecord, headIndex } from './derive.js';
-import { ParamUse } from './param-use.js';
-import type { Tally } from './collector.js';
-import { EngineMemo, notLabel, excludedLabel, alternativeLabel, type ConditionLabels } from './memo.js';
+import type { ParamUse } from './param-use.js';
+import { EngineMemo, FAILED, PASSED, UNDECIDED, ALTERNATIVE, keep, type ProgramPlan, type Verdict } from './memo.js';
 import { MissExplainer } from './nearest-miss.js';
 import type { ConditionOutcome, Eligibility, HouseholdOutcome, PersonOutcome, ProgramOutcome } from './types.js';
 
 type Rec = Record<string, unknown>;
 type Outputs = Record<string, string | number | boolean | null>;
 
-interface ConditionsVerdict {
-  eligible: Eligibility;
-  passed: readonly string[];
-  failed: readonly string[];
-  undecided: readonly string[];
-  /** Names from undecided conditions, unsorted and possibly repeated. */
-  missing: readonly string[];
-}
 
 const NO_NAMES: readonly string[] = Object.freeze([]);
 
@@ -72,7 +65,8 @@ function aim(ctx: EvalContext, person: Rec, unit: Rec | undefined, result: Rec, 
 export function evaluateHousehold(eff: EffectiveRules, household: HouseholdInput, opts: { trace?: boolean; misses?: boolean; memo?: EngineMemo } = {}): HouseholdOutcome {
   const compiled = eff.compiled;
   const memo = opts.memo ?? new EngineMemo(false);
-  const usedParams = new ParamUse();
+  memo.startHousehold();
+  const usedParams = memo.tally.householdReads;
   const conditions: ConditionOutcome[] | undefined = opts.trace ? [] : undefined;
   const members = household.members;
   const head = headIndex(members);
@@ -85,8 +79,7 @@ export function evaluateHousehold(eff: EffectiveRules, household: HouseholdInput
   };
   // Facts record their parameter reads on the household, not on any one outcome.
   const ctx = householdContext(eff, hh, usedParams, (opts.trace ?? false) && (opts.misses ?? false));
-  const tally = memo.tally;
-  tally.clear();
+  const plan = memo.planOf(compiled);
 
   // Person facts (e.g. counted_income after the jurisdiction's disregards).
   for (const person of persons) {
@@ -110,44 +103,33 @@ export function evaluateHousehold(eff: EffectiveRules, household: HouseholdInput
 
   // Person-level outcomes are decided one after another, so they can share one list of
   // parameter reads, cleared for each.
-  const scratch = new ParamUse();
-  for (const program of compiled.programs) {
+  const scratch = memo.tally.outcomeReads;
+  for (const programPlan of plan.programs) {
+    const program = programPlan.program;
     if (program.level === 'household') {
-      decideHouseholdProgram(eff, program, persons, who, head, ctx, householdUnit, results, outcomes, usedParams, memo, conditions);
+      decideHouseholdProgram(eff, programPlan, persons, who, head, ctx, householdUnit, results, outcomes, memo, conditions);
       continue;
     }
     for (let i = 0; i < persons.length; i++) {
       const used = scratch.clear();
       aim(ctx, persons[i]!, undefined, results[i]!, used);
-      const verdict = decide(program, ctx, conditions, who[i]!, memo);
+      const verdict = decide(programPlan, ctx, conditions, who[i]!, memo);
       const amount = verdict.eligible === 'yes' && program.amount ? program.amount.expr.evaluate(ctx) : 0;
-      const outputs = outputsFor(program, ctx);
-      const outcome = amountOutcome(program, verdict, amount, true, undefined, outputs, memo.provisionalOf(used, eff), memo);
-      usedParams.addAll(used);
-      outcomes[i]![program.id] = outcome;
-      results[i]![program.id] = resultView(outcome);
+      settle(program, verdict, memo.tally.missing, amount, true, undefined, undefined, ctx, used, eff, memo, outcomes[i]!, results[i]!);
     }
   }
 
-  const personFactNames = ['age', 'severe', 'disabled', ...compiled.personFacts.map((f) => f.name)];
   const personOutcomes: PersonOutcome[] = persons.map((p, i) => ({
     personId: who[i]!,
-    facts: plainFacts(p, personFactNames),
+    facts: plainFacts(p, plan.personFactNames),
     programs: outcomes[i]!,
   }));
-  const params: ParamInEffect[] = [];
-  const provisional: string[] = [];
-  for (const n of sortNames(usedParams.list())) {
-    const p = eff.params.get(n);
-    if (p === undefined) continue;
-    params.push(p);
-    if (p.confidence === 'provisional') provisional.push(p.name);
-  }
+  const { params, provisional } = memo.householdParams(usedParams, eff);
   return {
     householdId: household.household_id,
     rulesId: compiled.merged.id,
     asOf: eff.asOf,
-    facts: plainFacts(hh, ['size', 'income_total', 'per_capita_income', ...compiled.householdFacts.map((f) => f.name)]),
+    facts: plainFacts(hh, plan.householdFactNames),
     persons: personOutcomes,
     conditions: conditions ?? [],
     params,
@@ -169,7 +151,7 @@ function addAmounts(a: unknown, b: unknown): unknown {
 
 function decideHouseholdProgram(
   eff: EffectiveRules,
-  program: CompiledProgram,
+  plan: ProgramPlan,
   persons: Rec[],
   who: string[],
   head: number,
@@ -177,13 +159,14 @@ function decideHouseholdProgram(
   householdUnit: Rec,
   results: Rec[],
   outcomes: Partial<Record<ProgramId, ProgramOutcome>>[],
-  allUsed: ParamUse,
   memo: EngineMemo,
   trace: ConditionOutcome[] | undefined,
 ): void {
-  const used = new ParamUse();
+  const program = plan.program;
+  const used = memo.tally.unitReads.clear();
   aim(ctx, persons[head]!, householdUnit, results[head]!, used);
-  const unitVerdict = decide(program, ctx, trace, 'household', memo);
+  const unitVerdict = decide(plan, ctx, trace, 'household', memo);
+  const unitMissing = memo.tally.missing;
   if (unitVerdict.eligible !== 'no') {
     // The whole household is the unit: amount = the unit's amount + each member's supplement.
     let amount: unknown = unitVerdict.eligible === 'yes' && program.amount ? program.amount.expr.evaluate(ctx) : 0;
@@ -197,65 +180,46 @@ function decideHouseholdProgram(
       aim(ctx, persons[i]!, householdUnit, results[i]!, used);
       // Each row's outputs may read more parameters; the row's provisional flag counts
       // everything read for the unit so far, as the trace does.
-      const outputs = outputsFor(program, ctx);
-      const outcome = amountOutcome(program, unitVerdict, amount, i === head, 'household', outputs, memo.provisionalOf(used, eff), memo);
-      allUsed.addAll(used);
-      outcomes[i]![program.id] = outcome;
-      results[i]![program.id] = resultView(outcome);
+      settle(program, unitVerdict, unitMissing, amount, i === head, 'household', undefined, ctx, used, eff, memo, outcomes[i]!, results[i]!);
     }
     return;
   }
   // The household is not eligible: single-person units (单人户), member by member.
-  // The verdict of a member with no single-person route: the same for every such member.
-  let noRoute: ConditionsVerdict | undefined;
   for (let i = 0; i < persons.length; i++) {
     const person = persons[i]!;
-    const usedHere = used.clone();
+    const usedHere = memo.tally.memberReads.copyOf(used);
     aim(ctx, person, householdUnit, results[i]!, usedHere);
     const route = anyRoute(program.routes, ctx, trace, program.id, who[i]!);
-    let outcome: ProgramOutcome;
     if (route.value === false) {
-      if (noRoute === undefined) {
-        // Interned: it gives the outcome's reasons.
-        const failed = [...unitVerdict.failed, 'no_single_person_route'];
-        noRoute = { ...unitVerdict, failed: memo.lists.intern(failed, failed.length) };
-      }
-      outcome = amountOutcome(program, noRoute, 0, i === head, undefined, {}, memo.provisionalOf(usedHere, eff), memo);
+      // The verdict of a member with no single-person route: the same for every such member (no outputs).
+      settle(program, plan.noRoute(unitVerdict), NO_NAMES, 0, i === head, undefined, undefined, undefined, usedHere, eff, memo, outcomes[i]!, results[i]!);
     } else {
       const own = incomeOf(person);
       ctx.unit = { kind: 'single', size: 1, income_total: own, per_capita_income: own };
-      const combined = and(route.value, decide(program, ctx, trace, who[i]!, memo), memo);
+      const decided = decide(plan, ctx, trace, who[i]!, memo);
+      let missing = memo.tally.missing;
+      let combined = decided;
+      if (route.value !== true) {
+        // Route unknown: the person is eligible only if the route would hold.
+        const undecided = [...decided.undecided, 'single_person_route'];
+        combined = { eligible: decided.eligible === 'no' ? 'no' : 'unknown', passed: decided.passed, failed: decided.failed, undecided: memo.lists.intern(undecided, undecided.length), kept: undefined };
+        missing = [...missing, ...route.value.missing];
+      }
       if (route.id) {
-        // The lists may be shared: a new one with the route in front (interned, as it may be the reasons).
+        // A new list with the route in front (interned, as it may be the reasons); the verdict's may be shared.
         const passed = [`single_person:${route.id}`, ...combined.passed];
-        combined.passed = memo.lists.intern(passed, passed.length);
+        combined = { ...combined, passed: memo.lists.intern(passed, passed.length), kept: undefined };
       }
       let amount: unknown = 0;
       if (combined.eligible === 'yes' && program.amount) {
         amount = program.amount.expr.evaluate(ctx);
         if (program.amount.memberSupplement) amount = addAmounts(amount, program.amount.memberSupplement.evaluate(ctx));
       }
-      const outputs = outputsFor(program, ctx);
-      outcome = amountOutcome(program, combined, amount, true, combined.eligible === 'no' ? undefined : 'single', outputs, memo.provisionalOf(usedHere, eff), memo);
-      if (combined.eligible === 'no') outcome.amountHere = i === head;
+      // A member who is not eligible alone shows the (zero) amount on the head's row only.
+      const no = combined.eligible === 'no';
+      settle(program, combined, missing, amount, true, no ? undefined : 'single', no ? i === head : undefined, ctx, usedHere, eff, memo, outcomes[i]!, results[i]!);
     }
-    allUsed.addAll(usedHere);
-    outcomes[i]![program.id] = outcome;
-    results[i]![program.id] = resultView(outcome);
   }
-}
-
-/** A single-person unit's verdict given its route; `v` is fresh from `decide` and is reused (its lists may be shared). */
-function and(route: boolean | Unknown, v: ConditionsVerdict, memo: EngineMemo): ConditionsVerdict {
-  if (route === true) return v;
-  // Route unknown: the person is eligible only if the route would hold.
-  return {
-    eligible: v.eligible === 'no' ? 'no' : 'unknown',
-    passed: v.passed,
-    failed: v.failed,
-    undecided: memo.lists.intern([...v.undecided, 'single_person_route'], v.undecided.length + 1),
-    missing: [...v.missing, ...(route as Unknown).missing],
-  };
 }
 
 function anyRoute(routes: CompiledAlternative[], ctx: EvalContext, trace: ConditionOutcome[] | undefined, program: ProgramId, who: string): { value: boolean | Unknown; id?: string } {
@@ -277,64 +241,65 @@ function toEligibility(v: unknown): Eligibility {
   return v === true ? 'yes' : v === false ? 'no' : 'unknown';
 }
 
-/** Evaluate a program's conditions and exclusions with Kleene logic. */
-function decide(program: CompiledProgram, ctx: EvalContext, trace: ConditionOutcome[] | undefined, who: string, memo: EngineMemo): ConditionsVerdict {
-  const tally = memo.tally;
-  tally.missing = NO_NAMES;
-  const labels = memo.labelsOf(program);
-  for (let i = 0; i < program.eligibility.length; i++) check(tally, program, program.eligibility[i]!, 'eligibility', ctx, trace, who, labels?.eligibility[i]);
-  for (let i = 0; i < program.exclusions.length; i++) check(tally, program, program.exclusions[i]!, 'exclusion', ctx, trace, who, labels?.exclusions[i]);
-  const eligible: Eligibility = tally.failed.size ? 'no' : tally.undecided.size ? 'unknown' : 'yes';
-  // The list that gives the reasons is interned (formatting remembers its text); the others
-  // are plain copies, cheaper to make than to look up.
-  const lists = memo.lists;
-  const passed = eligible === 'yes' ? tally.passed.takeShared(lists) : tally.passed.take();
-  const failed = eligible === 'no' ? tally.failed.takeShared(lists) : tally.failed.take();
-  const undecided = eligible === 'unknown' ? tally.undecided.takeShared(lists) : tally.undecided.take();
-  return { eligible, passed, failed, undecided, missing: tally.missing };
+/**
+ * Evaluate a program's conditions and exclusions with Kleene logic (an `any_of` stops at
+ * the first alternative that holds). The verdict comes from the plan, by how each condition
+ * came out; the names that left conditions undecided are left in `memo.tally.missing`.
+ */
+function decide(plan: ProgramPlan, ctx: EvalContext, trace: ConditionOutcome[] | undefined, who: string, memo: EngineMemo): Verdict {
+  const conditions = plan.conditions;
+  const codes = plan.codes;
+  let missing: readonly string[] = NO_NAMES;
+  /** The path of the outcomes so far in the plan's tree of verdicts. */
+  let node = plan.root;
+  for (let i = 0; i < conditions.length; i++) {
+    const { condition: c, kind } = conditions[i]!;
+    let value: unknown = false;
+    /** The index of the alternative that held. */
+    let held = -1;
+    if (c.expr) value = c.expr.evaluate(ctx);
+    else if (c.anyOf) {
+      for (let j = 0; j < c.anyOf.length; j++) {
+        const v = c.anyOf[j]!.expr.evaluate(ctx);
+        if (v === true) {
+          value = true;
+          held = j;
+          break;
+        }
+        if (isUnknown(v)) value = mergeUnknown(value, v);
+      }
+    }
+    if (trace) traceCondition(trace, plan.program, c, kind, value, held, ctx, who);
+    let code: number;
+    if (isUnknown(value)) {
+      code = UNDECIDED;
+      missing = missing.length ? [...missing, ...value.missing] : value.missing;
+    } else if (kind === 'exclusion') code = value === true ? FAILED : PASSED;
+    else code = value !== true ? FAILED : held >= 0 ? ALTERNATIVE + held : PASSED;
+    codes[i] = code;
+    if (node !== undefined) node = plan.next(node, code);
+  }
+  memo.tally.missing = missing;
+  return plan.verdict(node);
 }
 
-/** Evaluate one condition (an `any_of` stops at the first alternative that holds) into the verdict. */
-function check(verdict: Tally, program: CompiledProgram, c: CompiledCondition, kind: 'eligibility' | 'exclusion', ctx: EvalContext, trace: ConditionOutcome[] | undefined, who: string, labels: ConditionLabels | undefined): void {
-  let value: unknown = false;
-  let alternative: string | undefined;
-  /** The label `<id>/<alternative>` of the alternative that held. */
-  let altLabel: string | undefined;
-  if (c.expr) value = c.expr.evaluate(ctx);
-  else if (c.anyOf) {
-    for (let i = 0; i < c.anyOf.length; i++) {
-      const a = c.anyOf[i]!;
-      const v = a.expr.evaluate(ctx);
-      if (v === true) {
-        value = true;
-        alternative = a.id;
-        altLabel = labels ? labels.alternative(i) : alternativeLabel(c, i);
-        break;
-      }
-      if (isUnknown(v)) value = mergeUnknown(value, v);
-    }
-  }
-  if (trace) {
-    // A failed eligibility condition gets its nearest miss when asked for (check).
-    const explain = kind === 'eligibility' && value === false ? ctx.explainMiss : undefined;
-    // Listing every alternative evaluates some the decision did not need: those reads are
-    // not the outcome's, so they are not recorded (a traced run flags what an untraced does).
-    const used = ctx.usedParams;
-    ctx.usedParams = undefined;
-    const alternatives = c.anyOf?.map((a) => {
-      const result = toEligibility(a.expr.evaluate(ctx));
-      return { id: a.id, result, source: a.cite.source, ...(a.cite.clause !== undefined && { clause: a.cite.clause }), layer: a.layer, ...(explain && result === 'no' && { miss: explain(a.expr.source) }) };
-    });
-    const entry: ConditionOutcome = { ...conditionTrace(program.id, c, kind, toEligibility(value), c.expr?.source, value, who), ...(alternative !== undefined && { alternative }), ...(alternatives && { alternatives }) };
-    if (explain && c.expr) entry.miss = explain(c.expr.source);
-    ctx.usedParams = used;
-    trace.push(entry);
-  }
-  if (isUnknown(value)) {
-    verdict.undecided.push(kind === 'exclusion' ? (labels ? labels.not : notLabel(c)) : c.id);
-    verdict.missing = verdict.missing.length ? [...verdict.missing, ...value.missing] : value.missing;
-  } else if ((value === true) === (kind === 'eligibility')) verdict.passed.push(kind === 'exclusion' ? (labels ? labels.not : notLabel(c)) : alternative ? altLabel! : c.id);
-  else verdict.failed.push(kind === 'exclusion' ? (labels ? labels.excluded : excludedLabel(c)) : c.id);
+/** Record how a condition came out (traced runs: check, audit). */
+function traceCondition(trace: ConditionOutcome[], program: CompiledProgram, c: CompiledCondition, kind: 'eligibility' | 'exclusion', value: unknown, held: number, ctx: EvalContext, who: string): void {
+  const alternative = held >= 0 ? c.anyOf![held]!.id : undefined;
+  // A failed eligibility condition gets its nearest miss when asked for (check).
+  const explain = kind === 'eligibility' && value === false ? ctx.explainMiss : undefined;
+  // Listing every alternative evaluates some the decision did not need: those reads are
+  // not the outcome's, so they are not recorded (a traced run flags what an untraced does).
+  const used = ctx.usedParams;
+  ctx.usedParams = undefined;
+  const alternatives = c.anyOf?.map((a) => {
+    const result = toEligibility(a.expr.evaluate(ctx));
+    return { id: a.id, result, source: a.cite.source, ...(a.cite.clause !== undefined && { clause: a.cite.clause }), layer: a.layer, ...(explain && result === 'no' && { miss: explain(a.expr.source) }) };
+  });
+  const entry: ConditionOutcome = { ...conditionTrace(program.id, c, kind, toEligibility(value), c.expr?.source, value, who), ...(alternative !== undefined && { alternative }), ...(alternatives && { alternatives }) };
+  if (explain && c.expr) entry.miss = explain(c.expr.source);
+  ctx.usedParams = used;
+  trace.push(entry);
 }
 
 function conditionTrace(program: ProgramId, c: { id: string; zh: string; en: string; cite: { source: string; clause?: string | undefined }; layer: string }, kind: ConditionOutcome['kind'], result: Eligibility, expr: string | undefined, value: unknown, who: string): ConditionOutcome {
@@ -354,18 +319,40 @@ function conditionTrace(program: ProgramId, c: { id: string; zh: string; en: str
   };
 }
 
-function amountOutcome(
+/**
+ * The outcome of a program for one row, and what expressions read as `result.<program>`,
+ * stored into the row's outcomes and results. `ctx`: where the program's outputs are
+ * evaluated (undefined: the outcome has none); `amountHere`: overrides where the amount
+ * stands. An outcome alike to one already made for the same verdict (a shared memo keeps a
+ * few per verdict) is that one, frozen, rather than a new copy.
+ */
+function settle(
   program: CompiledProgram,
-  v: ConditionsVerdict,
+  v: Verdict,
+  /** Names that left undecided conditions undecided. */
+  undecidedBy: readonly string[],
   amount: unknown,
   here: boolean,
   unit: 'household' | 'single' | undefined,
-  outputs: Outputs,
-  provisional: readonly string[],
+  amountHere: boolean | undefined,
+  ctx: EvalContext | undefined,
+  used: ParamUse,
+  eff: EffectiveRules,
   memo: EngineMemo,
-): ProgramOutcome {
+  outcomes: Partial<Record<ProgramId, ProgramOutcome>>,
+  results: Rec,
+): void {
+  // Outputs first: they may read parameters, which the provisional flag counts.
+  const values = memo.tally.outputValues;
+  const outputCount = ctx ? program.outputs.length : 0;
+  for (let j = 0; j < outputCount; j++) {
+    const x = program.outputs[j]!.expr.evaluate(ctx!);
+    values[j] = isUnknown(x) ? null : (x as string | number | boolean);
+  }
+  // Counts the reads into the household's too.
+  const provisional = memo.settleReads(used, eff);
   // Missing data is named only where it leaves something unknown.
-  let missing: readonly string[] = v.eligible === 'unknown' ? v.missing : NO_NAMES;
+  let missing: readonly string[] = v.eligible === 'unknown' ? undecidedBy : NO_NAMES;
   let amountFen: number | null;
   let yearlyFen: number | null | undefined;
   let amountNote: string | undefined;
@@ -394,30 +381,63 @@ function amountOutcome(
     } else amountFen = fen;
   }
   const showAmount = here || v.eligible !== 'yes';
+  if (!showAmount) {
+    amountFen = 0;
+    if (yearlyFen !== undefined) yearlyFen = 0;
+  }
+  const missingList = missing.length === 0 ? memo.lists.empty : internSorted(missing, memo);
+  const shownHere = amountHere ?? showAmount;
+
+  const kept = v.kept;
+  if (kept !== undefined) {
+    for (let k = 0; k < kept.length; k++) {
+      const o = kept[k]!.outcome;
+      if (
+        o.amountFen === amountFen &&
+        o.yearlyFen === yearlyFen &&
+        o.unit === unit &&
+        o.amountHere === shownHere &&
+        o.missing === missingList &&
+        o.amountNote === amountNote &&
+        o.provisional === provisional &&
+        sameOutputs(o.outputs, program, values, outputCount)
+      ) {
+        outcomes[program.id] = o;
+        results[program.id] = kept[k]!.view;
+        return;
+      }
+    }
+  }
+  const outputs: Outputs = {};
+  for (let j = 0; j < outputCount; j++) outputs[program.outputs[j]!.name] = values[j]!;
   // Built key by key rather than with conditional spreads: the key order is the JSON
   // field order, and optional keys are left out, not set to undefined.
-  const o = { program: program.id, eligible: v.eligible, amountFen: showAmount ? amountFen : 0 } as ProgramOutcome;
-  if (yearlyFen !== undefined) o.yearlyFen = showAmount ? yearlyFen : 0;
+  const o = { program: program.id, eligible: v.eligible, amountFen } as ProgramOutcome;
+  if (yearlyFen !== undefined) o.yearlyFen = yearlyFen;
   if (unit !== undefined) o.unit = unit;
-  o.amountHere = showAmount;
+  o.amountHere = shownHere;
   o.reasons = v.eligible === 'no' ? v.failed : v.eligible === 'unknown' ? v.undecided : v.passed;
   o.passed = v.passed;
   o.failed = v.failed;
   o.undecided = v.undecided;
-  o.missing = missing.length === 0 ? memo.lists.empty : internSorted(missing, memo);
+  o.missing = missingList;
   if (amountNote !== undefined) o.amountNote = amountNote;
   o.outputs = outputs;
   o.provisional = provisional;
-  return o;
+  const view = resultView(o);
+  outcomes[program.id] = o;
+  results[program.id] = view;
+  // Only outcomes made of interned lists can come again as the same.
+  if (kept !== undefined && Object.isFrozen(missingList) && Object.isFrozen(provisional)) {
+    Object.freeze(outputs);
+    keep(kept, { outcome: Object.freeze(o), view });
+  }
 }
 
-function outputsFor(program: CompiledProgram, ctx: EvalContext): Outputs {
-  const out: Outputs = {};
-  for (const o of program.outputs) {
-    const v = o.expr.evaluate(ctx);
-    out[o.name] = isUnknown(v) ? null : (v as string | number | boolean);
-  }
-  return out;
+/** Whether an outcome's outputs are `values` (in the order of the program's outputs). */
+function sameOutputs(outputs: Outputs, program: CompiledProgram, values: readonly (string | number | boolean | null)[], n: number): boolean {
+  for (let j = 0; j < n; j++) if (outputs[program.outputs[j]!.name] !== values[j]) return false;
+  return true;
 }
 
 /** The names sorted without repeats (`sortedUnique`), as an interned list. */
@@ -436,7 +456,7 @@ function resultView(o: ProgramOutcome): Rec {
   };
 }
 
-function plainFacts(r: Rec, names: string[]): Record<string, string | number | boolean | null> {
+function plainFacts(r: Rec, names: readonly string[]): Record<string, string | number | boolean | null> {
   const out: Record<string, string | number | boolean | null> = {};
   for (const n of names) {
     const v = r[n];

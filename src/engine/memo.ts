@@ -2,18 +2,21 @@
  * What the evaluations of one run can share, household after household (batch keeps one
  * per roster evaluator; a lone `evaluateHousehold` call makes its own):
  *
- * - the labels a condition gives an outcome (`not:<id>`, `excluded:<id>`, `<id>/<alternative>`),
- *   built once instead of for every person;
+ * - a plan per rule set: the labels a condition gives an outcome (`not:<id>`, `excluded:<id>`,
+ *   `<id>/<alternative>`), built once instead of for every person, and each program's verdicts
+ *   by how its conditions came out;
  * - the outcomes' name lists (passed, failed, undecided, missing, provisional) interned: the
  *   same names make the same frozen array, so a roster of a million persons holds a few
  *   hundred distinct lists, and whoever formats them can remember the text per list;
- * - the provisional parameters among a set of parameter reads, per rule set;
+ * - the provisional parameters among a set of parameter reads, per rule set, and a household's
+ *   parameters in effect (copied out for each household, as callers own them);
  * - the scratch lists of an evaluation.
  *
  * Every cache is bounded: past its limit, lists are built fresh, as they would be without it.
  */
-import type { CompiledCondition, CompiledProgram } from '../rules/compile.js';
-import type { EffectiveRules } from '../rules/effective.js';
+import type { CompiledCondition, CompiledProgram, CompiledRules } from '../rules/compile.js';
+import type { Eligibility, ProgramOutcome } from './types.js';
+import type { EffectiveRules, ParamInEffect } from '../rules/effective.js';
 import { Tally } from './collector.js';
 import type { ParamUse } from './param-use.js';
 import { sortNames } from '../expr/unknown.js';
@@ -21,27 +24,48 @@ import { sortNames } from '../expr/unknown.js';
 /** How many nodes (distinct lists) one trie keeps. */
 const MAX_NODES = 20_000;
 
+/** Children found by a linear scan, cheaper than a Map for the few a node usually has; the rest go in a Map. */
+const SCANNED_CHILDREN = 8;
+
 interface TrieNode<V> {
-  next: Map<string, TrieNode<V>> | undefined;
+  /** The first children's names and nodes (parallel lists). */
+  names: string[] | undefined;
+  nodes: TrieNode<V>[] | undefined;
+  more: Map<string, TrieNode<V>> | undefined;
   value: V | undefined;
+  /** The household whose reads already hold this node's names (see `EngineMemo.settleReads`). */
+  household: number;
+}
+
+function newNode<V>(): TrieNode<V> {
+  return { names: undefined, nodes: undefined, more: undefined, value: undefined, household: 0 };
+}
+
+function childOf<V>(node: TrieNode<V>, name: string): TrieNode<V> | undefined {
+  const names = node.names;
+  if (names !== undefined) for (let i = 0; i < names.length; i++) if (names[i] === name) return node.nodes![i];
+  return node.more?.get(name);
 }
 
 /** Values keyed by lists of names, looked up name by name (no key string is built). */
 class NameTrie<V> {
-  private readonly root: TrieNode<V> = { next: undefined, value: undefined };
-  private nodes = 0;
+  private readonly root: TrieNode<V> = newNode();
+  private count = 0;
 
   /** The node of `items[0 .. n)`, made as needed; undefined once the trie is full. */
   nodeOf(items: readonly string[], n: number): TrieNode<V> | undefined {
     let node = this.root;
     for (let i = 0; i < n; i++) {
       const name = items[i]!;
-      let child = node.next?.get(name);
+      let child = childOf(node, name);
       if (child === undefined) {
-        if (this.nodes >= MAX_NODES) return undefined;
-        this.nodes++;
-        child = { next: undefined, value: undefined };
-        (node.next ??= new Map()).set(name, child);
+        if (this.count >= MAX_NODES) return undefined;
+        this.count++;
+        child = newNode();
+        if ((node.names ??= []).length < SCANNED_CHILDREN) {
+          node.names.push(name);
+          (node.nodes ??= []).push(child);
+        } else (node.more ??= new Map()).set(name, child);
       }
       node = child;
     }
@@ -77,43 +101,158 @@ export const excludedLabel = (c: CompiledCondition): string => `excluded:${c.id}
 /** and `<id>/<alternative>` (the alternative of an `any_of` that held). */
 export const alternativeLabel = (c: CompiledCondition, i: number): string => `${c.id}/${c.anyOf![i]!.id}`;
 
-/** A condition's labels, each built the first time it is needed, then kept. */
-export class ConditionLabels {
-  private notText: string | undefined;
-  private excludedText: string | undefined;
-  private alternativeTexts: (string | undefined)[] | undefined;
+/** How a condition came out, as `decide` records it: failed, passed, undecided, or passed by alternative `ALTERNATIVE + i`. */
+export const FAILED = 0;
+export const PASSED = 1;
+export const UNDECIDED = 2;
+export const ALTERNATIVE = 3;
 
-  constructor(private readonly c: CompiledCondition) {}
+/** A program's verdict on its conditions: which passed, failed and were undecided, by label. */
+export interface Verdict {
+  readonly eligible: Eligibility;
+  readonly passed: readonly string[];
+  readonly failed: readonly string[];
+  readonly undecided: readonly string[];
+  /** The outcomes (frozen) last made from this verdict, to be given again when alike; undefined: none are kept. */
+  readonly kept: KeptOutcome[] | undefined;
+}
 
-  get not(): string {
-    return (this.notText ??= notLabel(this.c));
+/** An outcome kept on its verdict, with what expressions read as its `result.<program>`. */
+export interface KeptOutcome {
+  outcome: ProgramOutcome;
+  view: Readonly<Record<string, unknown>>;
+}
+
+/** How many outcomes one verdict keeps (they differ in amount, unit, outputs, provisional parameters). */
+const MAX_KEPT = 4;
+
+/** Keep an outcome, in place of the oldest once there are MAX_KEPT. */
+export function keep(kept: KeptOutcome[], entry: KeptOutcome): void {
+  if (kept.length >= MAX_KEPT) kept.shift();
+  kept.push(entry);
+}
+
+/** A condition as `decide` evaluates it, with the label each outcome code gives it. */
+export interface ConditionPlan {
+  readonly condition: CompiledCondition;
+  readonly kind: 'eligibility' | 'exclusion';
+  /** Indexed by outcome code (FAILED, PASSED, UNDECIDED, ALTERNATIVE + i). */
+  readonly labels: readonly string[];
+}
+
+/** How many nodes one program's tree of verdicts keeps (the combinations of outcomes its persons meet). */
+const MAX_VERDICT_NODES = 4096;
+
+/** A node of a program's tree of verdicts: the conditions before it came out as the path to it says. */
+export interface VerdictNode {
+  /** By the next condition's outcome code. */
+  next: (VerdictNode | undefined)[] | undefined;
+  /** At the end of a path: the verdict. */
+  verdict: Verdict | undefined;
+}
+
+/**
+ * A program's conditions (eligibility, then exclusions) with their labels, and its verdicts
+ * in a tree by the outcome codes of its conditions: persons whose conditions come out alike
+ * share one verdict (frozen, interned lists) instead of building the same lists again.
+ */
+export class ProgramPlan {
+  readonly conditions: readonly ConditionPlan[];
+  /** The outcome codes of the conditions last decided (scratch for `decide`). */
+  readonly codes: number[];
+  /** Undefined for a memo of one evaluation, which keeps no verdicts. */
+  readonly root: VerdictNode | undefined;
+  private nodes = 0;
+  /** The verdict of a member with no single-person route, per household verdict. */
+  private readonly noRoutes: Map<Verdict, Verdict> | undefined;
+
+  constructor(
+    readonly program: CompiledProgram,
+    private readonly lists: NameLists,
+  ) {
+    const plan = (kind: ConditionPlan['kind']) => (c: CompiledCondition): ConditionPlan => ({ condition: c, kind, labels: conditionLabels(c, kind) });
+    this.conditions = [...program.eligibility.map(plan('eligibility')), ...program.exclusions.map(plan('exclusion'))];
+    this.codes = this.conditions.map(() => FAILED);
+    this.root = lists.interning ? { next: undefined, verdict: undefined } : undefined;
+    this.noRoutes = lists.interning ? new Map() : undefined;
   }
 
-  get excluded(): string {
-    return (this.excludedText ??= excludedLabel(this.c));
+  /** The node after `node` for a condition that came out as `code`; undefined once the tree is full. */
+  next(node: VerdictNode, code: number): VerdictNode | undefined {
+    const next = (node.next ??= []);
+    let child = next[code];
+    if (child === undefined) {
+      if (this.nodes >= MAX_VERDICT_NODES) return undefined;
+      this.nodes++;
+      child = next[code] = { next: undefined, verdict: undefined };
+    }
+    return child;
   }
 
-  alternative(i: number): string {
-    const texts = (this.alternativeTexts ??= []);
-    return (texts[i] ??= alternativeLabel(this.c, i));
+  /** The verdict of `codes`, kept at `node` (their path in the tree) when there is one. */
+  verdict(node: VerdictNode | undefined): Verdict {
+    if (node?.verdict !== undefined) return node.verdict;
+    const passed: string[] = [];
+    const failed: string[] = [];
+    const undecided: string[] = [];
+    for (let i = 0; i < this.conditions.length; i++) {
+      const code = this.codes[i]!;
+      const label = this.conditions[i]!.labels[code]!;
+      if (code === FAILED) failed.push(label);
+      else if (code === UNDECIDED) undecided.push(label);
+      else passed.push(label);
+    }
+    const lists = this.lists;
+    // Interned (frozen) with a shared memo, which formatting remembers texts by; fresh otherwise.
+    const own = (names: string[]): readonly string[] => (lists.interning ? lists.intern(names, names.length) : names);
+    const v: Verdict = { eligible: failed.length ? 'no' : undecided.length ? 'unknown' : 'yes', passed: own(passed), failed: own(failed), undecided: own(undecided), kept: lists.interning ? [] : undefined };
+    if (node !== undefined) node.verdict = v;
+    return v;
+  }
+
+  /** A household verdict with `no_single_person_route` among the failed conditions. */
+  noRoute(unit: Verdict): Verdict {
+    const known = this.noRoutes?.get(unit);
+    if (known !== undefined) return known;
+    const failed = [...unit.failed, 'no_single_person_route'];
+    const v: Verdict = { eligible: unit.eligible, passed: unit.passed, failed: this.lists.intern(failed, failed.length), undecided: unit.undecided, kept: this.lists.interning ? [] : undefined };
+    // Bounded by the verdicts (each is a key once).
+    if (this.noRoutes !== undefined) this.noRoutes.set(unit, v);
+    return v;
   }
 }
 
-export interface ProgramLabels {
-  eligibility: readonly ConditionLabels[];
-  exclusions: readonly ConditionLabels[];
+function conditionLabels(c: CompiledCondition, kind: ConditionPlan['kind']): string[] {
+  if (kind === 'exclusion') return [excludedLabel(c), notLabel(c), notLabel(c)];
+  // An alternative without an id passes under the condition's own.
+  return [c.id, c.id, c.id, ...(c.anyOf ?? []).map((a, i) => (a.id ? alternativeLabel(c, i) : c.id))];
 }
 
-function conditionLabels(c: CompiledCondition): ConditionLabels {
-  return new ConditionLabels(c);
+/** What evaluating a household under one rule set needs, worked out once. */
+export interface RulesPlan {
+  /** Indexed as `compiled.programs`. */
+  readonly programs: readonly ProgramPlan[];
+  /** The facts a person outcome lists, and the household's. */
+  readonly personFactNames: readonly string[];
+  readonly householdFactNames: readonly string[];
+}
+
+/** The parameters in effect that a household's evaluation read (sorted by name), and the provisional ones. */
+export interface HouseholdParams {
+  readonly params: readonly ParamInEffect[];
+  readonly provisional: readonly string[];
 }
 
 export class EngineMemo {
   readonly tally = new Tally();
   readonly lists: NameLists;
-  private labels: Map<CompiledProgram, ProgramLabels> | undefined;
+  private plans: Map<CompiledRules, RulesPlan> | undefined;
+  /** Counts the households evaluated (marks trie nodes whose reads a household holds). */
+  private household = 0;
   /** Per rule set: parameter reads (in the order read) → the provisional ones, sorted. */
   private provisional: Map<EffectiveRules, NameTrie<readonly string[]>> | undefined;
+  /** Per rule set: a household's parameter reads (in the order read) → its parameters in effect. */
+  private householdReads: Map<EffectiveRules, NameTrie<HouseholdParams>> | undefined;
 
   /**
    * `shared` false: a memo for one evaluation (what `evaluateHousehold` makes when given none),
@@ -123,24 +262,33 @@ export class EngineMemo {
     this.lists = new NameLists(shared);
   }
 
-  /**
-   * The labels of a program's conditions, in the order of its eligibility and exclusion lists;
-   * undefined for a memo of one evaluation, which builds each label where it is needed.
-   */
-  labelsOf(program: CompiledProgram): ProgramLabels | undefined {
-    if (!this.shared) return undefined;
-    const labels = (this.labels ??= new Map());
-    let l = labels.get(program);
-    if (l === undefined) {
-      l = { eligibility: program.eligibility.map(conditionLabels), exclusions: program.exclusions.map(conditionLabels) };
-      // One entry per program of the rule sets in play: bounded by the rules.
-      labels.set(program, l);
+  /** The plan of a rule set; a memo of one evaluation makes one each time (it would be used once). */
+  planOf(compiled: CompiledRules): RulesPlan {
+    let plan = this.plans?.get(compiled);
+    if (plan === undefined) {
+      plan = {
+        programs: compiled.programs.map((p) => new ProgramPlan(p, this.lists)),
+        personFactNames: ['age', 'severe', 'disabled', ...compiled.personFacts.map((f) => f.name)],
+        householdFactNames: ['size', 'income_total', 'per_capita_income', ...compiled.householdFacts.map((f) => f.name)],
+      };
+      // One entry per rule set in play: bounded by the rules.
+      if (this.shared) (this.plans ??= new Map()).set(compiled, plan);
     }
-    return l;
+    return plan;
   }
 
-  /** The provisional parameters among those read, sorted (an interned list). */
-  provisionalOf(used: ParamUse, eff: EffectiveRules): readonly string[] {
+  /** Start a household's evaluation (its scratch cleared). */
+  startHousehold(): void {
+    this.tally.clear();
+    this.household++;
+  }
+
+  /**
+   * Count an outcome's parameter reads into the household's (`tally.householdReads`), and
+   * give the provisional ones, sorted (an interned list). The same reads come outcome after
+   * outcome: once a household holds them, they are not merged again.
+   */
+  settleReads(used: ParamUse, eff: EffectiveRules): readonly string[] {
     let node: TrieNode<readonly string[]> | undefined;
     if (this.shared) {
       const provisional = (this.provisional ??= new Map());
@@ -151,8 +299,13 @@ export class EngineMemo {
         provisional.set(eff, byReads);
       }
       node = byReads.nodeOf(used.names, used.size);
-      if (node?.value !== undefined) return node.value;
     }
+    if (node === undefined) this.tally.householdReads.addAll(used);
+    else if (node.household !== this.household) {
+      this.tally.householdReads.addAll(used);
+      node.household = this.household;
+    }
+    if (node?.value !== undefined) return node.value;
     const names = this.tally.names;
     for (let i = 0; i < used.size; i++) {
       const n = used.names[i]!;
@@ -163,5 +316,31 @@ export class EngineMemo {
     const result = this.lists.intern(sorted, sorted.length);
     if (node !== undefined) node.value = result;
     return result;
+  }
+
+  /** The parameters in effect among a household's reads, sorted by name, and the provisional ones (fresh arrays). */
+  householdParams(used: ParamUse, eff: EffectiveRules): { params: ParamInEffect[]; provisional: string[] } {
+    let node: TrieNode<HouseholdParams> | undefined;
+    if (this.shared) {
+      const byEff = (this.householdReads ??= new Map());
+      let byReads = byEff.get(eff);
+      if (byReads === undefined) {
+        byReads = new NameTrie();
+        // One entry per rule set in play.
+        byEff.set(eff, byReads);
+      }
+      node = byReads.nodeOf(used.names, used.size);
+      if (node?.value !== undefined) return { params: node.value.params.slice(), provisional: node.value.provisional.slice() };
+    }
+    const params: ParamInEffect[] = [];
+    const provisional: string[] = [];
+    for (const n of sortNames(used.names.slice(0, used.size))) {
+      const p = eff.params.get(n);
+      if (p === undefined) continue;
+      params.push(p);
+      if (p.confidence === 'provisional') provisional.push(p.name);
+    }
+    if (node !== undefined) node.value = { params: params.slice(), provisional: provisional.slice() };
+    return { params, provisional };
   }
 }

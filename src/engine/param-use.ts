@@ -33,8 +33,11 @@ export class ParamUse {
     return this;
   }
 
-  clone(): ParamUse {
-    return new ParamUse(this.names.slice(0, this.size));
+  /** Make this list a copy of `other` (reusing its room). */
+  copyOf(other: ParamUse): this {
+    for (let i = 0; i < other.size; i++) this.names[i] = other.names[i]!;
+    this.size = other.size;
+    return this;
   }
 
   /** The names read, as a new array. */

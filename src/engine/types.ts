@@ -31,6 +31,10 @@ export interface ConditionOutcome {
   missing?: string[];
 }
 
+/**
+ * Read only: with a shared EngineMemo (batch), outcomes alike are one frozen object, shared
+ * between persons and households.
+ */
 export interface ProgramOutcome {
   program: ProgramId;
   eligible: Eligibility;

@@ -258,18 +258,22 @@ function compileNode(node: ASTNode, schema: ExprSchema, refs: Set<string>, impli
     }
     case '&&':
     case '||': {
-      const [l, r] = (args as [ASTNode, ASTNode]).map((a) => compileNode(a, schema, refs, implied)) as [Node, Node];
-      // Kleene logic: a decided side settles the answer whatever the other side is.
+      // `a && b && c` is one closure over its operands (not one per pair): the same order
+      // of evaluation, the same stop at the first decisive operand, the same unknowns.
+      const operands = flatten(node, op).map((a) => compileNode(a, schema, refs, implied).fn);
+      // Kleene logic: a decided operand settles the answer whatever the others are.
       const decisive = op === '||';
       return {
         type: 'bool',
         fn: (c) => {
-          const a = l.fn(c);
-          if (a === decisive) return decisive;
-          const b = r.fn(c);
-          if (b === decisive) return decisive;
-          if (isUnknown(a) || isUnknown(b)) return mergeUnknown(a, b);
-          return !decisive;
+          let unknown: Unknown | undefined;
+          for (let i = 0; i < operands.length; i++) {
+            const v = operands[i]!(c);
+            if (v === decisive) return decisive;
+            if (isUnknown(v)) unknown = unknown === undefined ? v : mergeUnknown(unknown, v);
+          }
+          // Normalised (names sorted, no repeats) as a merge leaves them.
+          return unknown === undefined ? !decisive : mergeUnknown(unknown, undefined);
         },
       };
     }
@@ -319,6 +323,13 @@ function compileNode(node: ASTNode, schema: ExprSchema, refs: Set<string>, impli
   }
 }
 
+/** The operands of a chain of one logical operator (`a && (b && c)`, `(a && b) && c`: a, b, c). */
+function flatten(node: ASTNode, op: string): ASTNode[] {
+  if ((node.op as string) !== op) return [node];
+  const [l, r] = node.args as [ASTNode, ASTNode];
+  return [...flatten(l, op), ...flatten(r, op)];
+}
+
 function compileField(node: ASTNode, implied: Readonly<Record<string, readonly string[]>>, [objNode, field]: [ASTNode, string], schema: ExprSchema, refs: Set<string>): Node {
   if (FORBIDDEN_KEYS.has(field)) return unsupported(node, `the field "${field}"`);
   if (objNode.op === 'id' && (ROOTS as readonly string[]).includes(objNode.args as string)) {
@@ -344,7 +355,8 @@ function compileField(node: ASTNode, implied: Readonly<Record<string, readonly s
       type,
       fn: (c) => {
         const used = c.usedParams;
-        if (used) for (const p of params) used.add(p);
+        // An indexed loop: for-of here allocated an iterator per read.
+        if (used) for (let i = 0; i < params.length; i++) used.add(params[i]!);
         return read(c);
       },
     };
@@ -372,29 +384,49 @@ function compileField(node: ASTNode, implied: Readonly<Record<string, readonly s
 /**
  * Read `<root>.<field>`: only an own property counts, and an absent or null one is the
  * (preallocated) Unknown naming it. One closure per root, so that each reads its record
- * with a plain property access rather than a lookup by the root's name.
+ * with a plain property access rather than a lookup by the root's name, and with no
+ * second call.
  */
 function recordField(root: Exclude<Root, 'param'>, field: string, missing: Unknown): Evaluator {
   // Records are plain objects, so a value found under a name that Object.prototype does
   // not have (every rule field: `age`, `hukou`, …) is an own property; only the rest
   // (`toString`, …) need the own-property check.
-  const inheritable = field in Object.prototype;
-  const read = (record: Readonly<Record<string, unknown>> | undefined): unknown => {
-    if (record === undefined) return missing;
-    const v = record[field];
-    return v === undefined || v === null || (inheritable && !hasOwn(record, field)) ? missing : v;
-  };
+  if (field in Object.prototype) {
+    const read = (record: Readonly<Record<string, unknown>> | undefined): unknown => {
+      if (record === undefined || !hasOwn(record, field)) return missing;
+      const v = record[field];
+      return v === undefined || v === null ? missing : v;
+    };
+    return (c) => read(root === 'person' ? c.person : root === 'household' ? c.household : root === 'unit' ? c.unit : root === 'option' ? c.option : c.result);
+  }
+  // The usual case: the read written out for each root, one closure call per field read
+  // (these run millions of times in a batch).
   switch (root) {
     case 'person':
-      return (c) => read(c.person);
+      return (c) => {
+        const v = c.person?.[field];
+        return v === undefined || v === null ? missing : v;
+      };
     case 'household':
-      return (c) => read(c.household);
+      return (c) => {
+        const v = c.household?.[field];
+        return v === undefined || v === null ? missing : v;
+      };
     case 'unit':
-      return (c) => read(c.unit);
+      return (c) => {
+        const v = c.unit?.[field];
+        return v === undefined || v === null ? missing : v;
+      };
     case 'option':
-      return (c) => read(c.option);
+      return (c) => {
+        const v = c.option[field];
+        return v === undefined || v === null ? missing : v;
+      };
     case 'result':
-      return (c) => read(c.result);
+      return (c) => {
+        const v = c.result?.[field];
+        return v === undefined || v === null ? missing : v;
+      };
   }
 }
 
@@ -444,7 +476,17 @@ function compileBinary(node: ASTNode, implied: Readonly<Record<string, readonly 
   // A literal right side (`person.age >= 60`) needs neither evaluating nor checking.
   if (r.constant !== undefined) {
     const b = r.constant.value;
-    return { type, fn: (c) => { const a = l.fn(c); return isUnknown(a) ? mergeUnknown(a, b) : apply(a, b); } };
+    const x = l.fn;
+    // The comparisons written out: no second call to `apply` for each (the usual conditions).
+    switch (op) {
+      case '==': return { type, fn: (c) => { const a = x(c); return isUnknown(a) ? mergeUnknown(a, b) : a === b; } };
+      case '!=': return { type, fn: (c) => { const a = x(c); return isUnknown(a) ? mergeUnknown(a, b) : a !== b; } };
+      case '<': return { type, fn: (c) => { const a = x(c); return isUnknown(a) ? mergeUnknown(a, b) : (a as number) < (b as number); } };
+      case '<=': return { type, fn: (c) => { const a = x(c); return isUnknown(a) ? mergeUnknown(a, b) : (a as number) <= (b as number); } };
+      case '>': return { type, fn: (c) => { const a = x(c); return isUnknown(a) ? mergeUnknown(a, b) : (a as number) > (b as number); } };
+      case '>=': return { type, fn: (c) => { const a = x(c); return isUnknown(a) ? mergeUnknown(a, b) : (a as number) >= (b as number); } };
+    }
+    return { type, fn: (c) => { const a = x(c); return isUnknown(a) ? mergeUnknown(a, b) : apply(a, b); } };
   }
   return {
     type,

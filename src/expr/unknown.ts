@@ -63,7 +63,12 @@ export function mergeUnknown(a: unknown, b: unknown): Unknown {
   if (bm.length === 0 && am.length > 0 && isSortedUnique(am)) return a as Unknown;
   if (am.length === 0 && bm.length > 0 && isSortedUnique(bm)) return b as Unknown;
   if (!isSortedUnique(am) || !isSortedUnique(bm)) return new Unknown(sortedUnique([...am, ...bm]));
-  // Both sorted and unique: a linear merge.
+  // Both sorted and unique. An unknown that holds every name of the other is the merge
+  // (as when an expression reads one missing parameter twice): no new one is needed.
+  const n = unionSize(am, bm);
+  if (n === am.length && a instanceof Unknown) return a;
+  if (n === bm.length && b instanceof Unknown) return b;
+  // Otherwise a linear merge.
   const out: string[] = [];
   let i = 0;
   let j = 0;
@@ -85,4 +90,22 @@ export function mergeUnknown(a: unknown, b: unknown): Unknown {
   while (i < am.length) out.push(am[i++]!);
   while (j < bm.length) out.push(bm[j++]!);
   return new Unknown(out);
+}
+
+/** How many names two sorted lists without repeats hold together. */
+function unionSize(am: readonly string[], bm: readonly string[]): number {
+  let n = 0;
+  let i = 0;
+  let j = 0;
+  while (i < am.length && j < bm.length) {
+    const x = am[i]!;
+    const y = bm[j]!;
+    n++;
+    if (x === y) {
+      i++;
+      j++;
+    } else if (x < y) i++;
+    else j++;
+  }
+  return n + (am.length - i) + (bm.length - j);
 }
