@@ -290,16 +290,7 @@ export class EngineMemo {
    */
   settleReads(used: ParamUse, eff: EffectiveRules): readonly string[] {
     let node: TrieNode<readonly string[]> | undefined;
-    if (this.shared) {
-      const provisional = (this.provisional ??= new Map());
-      let byReads = provisional.get(eff);
-      if (byReads === undefined) {
-        byReads = new NameTrie();
-        // One entry per rule set in play.
-        provisional.set(eff, byReads);
-      }
-      node = byReads.nodeOf(used.names, used.size);
-    }
+    if (this.shared) node = trieOf<readonly string[]>((this.provisional ??= new Map()), eff).nodeOf(used.names, used.size);
     if (node === undefined) this.tally.householdReads.addAll(used);
     else if (node.household !== this.household) {
       this.tally.householdReads.addAll(used);
@@ -322,14 +313,7 @@ export class EngineMemo {
   householdParams(used: ParamUse, eff: EffectiveRules): { params: ParamInEffect[]; provisional: string[] } {
     let node: TrieNode<HouseholdParams> | undefined;
     if (this.shared) {
-      const byEff = (this.householdReads ??= new Map());
-      let byReads = byEff.get(eff);
-      if (byReads === undefined) {
-        byReads = new NameTrie();
-        // One entry per rule set in play.
-        byEff.set(eff, byReads);
-      }
-      node = byReads.nodeOf(used.names, used.size);
+      node = trieOf<HouseholdParams>((this.householdReads ??= new Map()), eff).nodeOf(used.names, used.size);
       if (node?.value !== undefined) return { params: node.value.params.slice(), provisional: node.value.provisional.slice() };
     }
     const params: ParamInEffect[] = [];
@@ -343,4 +327,14 @@ export class EngineMemo {
     if (node !== undefined) node.value = { params: params.slice(), provisional: provisional.slice() };
     return { params, provisional };
   }
+}
+
+/** The trie of `eff` in `byRules`, made on first use (one entry per rule set in play). */
+function trieOf<V>(byRules: Map<EffectiveRules, NameTrie<V>>, eff: EffectiveRules): NameTrie<V> {
+  let trie = byRules.get(eff);
+  if (trie === undefined) {
+    trie = new NameTrie<V>();
+    byRules.set(eff, trie);
+  }
+  return trie;
 }

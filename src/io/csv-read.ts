@@ -398,7 +398,8 @@ export async function* parseCsvStream(
   if (rest.length > 0) yield rest;
 }
 
-function ioError(file: string, err: unknown): BencalcError {
+/** IO error for a file that cannot be read (shared by the readers). */
+export function readError(file: string, err: unknown): BencalcError {
   const code = (err as { code?: unknown } | null)?.code;
   const reason = typeof code === 'string' ? code : err instanceof Error ? err.message : String(err);
   const [en, zh] =
@@ -421,7 +422,7 @@ export async function* readCsvBatches(path: string, opts: CsvReadOptions = {}): 
     try {
       for await (const chunk of stream) yield chunk as Buffer;
     } catch (err) {
-      throw ioError(path, err);
+      throw readError(path, err);
     }
   }
   try {

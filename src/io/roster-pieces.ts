@@ -17,7 +17,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { isAscii } from 'node:buffer';
 import iconv from 'iconv-lite';
 import { BencalcError } from '../errors.js';
-import { CsvParser, raggedMsg, readCsvBatches, type CsvRecord } from './csv-read.js';
+import { CsvParser, raggedMsg, readCsvBatches, readError, type CsvRecord } from './csv-read.js';
 import { DETECT_BYTES, StreamDecoder, decodeWhole, detectEncoding, type Encoding, type EncodingChoice } from './encoding.js';
 import { normaliseText } from '../domain/values.js';
 import type { RosterLayout, RosterRow } from '../engine/roster.js';
@@ -65,13 +65,6 @@ const DEFAULT_GROUP_ROWS = 2000;
 /** The chunk size `readCsvBatches` reads with: `auto` detection looks at what those chunks hold. */
 const STREAM_CHUNK = 64 * 1024;
 
-function ioError(file: string, err: unknown): BencalcError {
-  const code = (err as { code?: unknown } | null)?.code;
-  const reason = typeof code === 'string' ? code : err instanceof Error ? err.message : String(err);
-  const [en, zh] = code === 'ENOENT' ? ['no such file', '文件不存在'] : code === 'EISDIR' ? ['is a directory, not a file', '是目录，不是文件'] : [`cannot be read (${reason})`, `无法读取（${reason}）`];
-  return new BencalcError({ code: 'IO', file, en: `${file}: ${en}`, zh: `${file}：${zh}`, cause: err });
-}
-
 async function openFile(file: string): Promise<{ fh: FileHandle; size: number }> {
   let fh: FileHandle;
   try {
@@ -80,7 +73,7 @@ async function openFile(file: string): Promise<{ fh: FileHandle; size: number }>
     if (st.isDirectory()) throw Object.assign(new Error('EISDIR'), { code: 'EISDIR' });
     return { fh, size: st.size };
   } catch (e) {
-    throw ioError(file, e);
+    throw readError(file, e);
   }
 }
 
@@ -280,7 +273,7 @@ export async function* rosterPieces(file: string, head: RosterHead, opts: PieceO
       try {
         n = await readAt(fh, buf, carry.length, pos, Math.min(blockBytes, Math.max(0, size - pos)));
       } catch (e) {
-        throw ioError(file, e);
+        throw readError(file, e);
       }
       const start = pos - carry.length;
       pos += n;
