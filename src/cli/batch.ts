@@ -136,24 +136,20 @@ export async function runBatch(roster: string, opts: BatchOptions, g: GlobalOpti
   };
   const outHeader = opts.format === 'csv' ? serializeRow([...header, ...resultHeader(resultCols)], { newline: '\n' }) : '';
   const workers = workerCount(opts.workers, head.size - head.dataOffset);
-  const openSinksUntracked = async (): Promise<Sinks> => {
+  // On Ctrl-C or a kill, the temporary files go too.
+  const temporary = new Set<() => string | undefined>();
+  const stopWatching = removeOnSignal(() => [...temporary].map((f) => f()).filter((p): p is string => p !== undefined));
+  const openSinks = async (): Promise<Sinks> => {
     const writer = opts.output ? await AtomicFileWriter.open(opts.output, { inputs: [roster], bom: opts.bom ?? false }) : undefined;
     const errorsWriter = opts.errors ? await AtomicFileWriter.open(opts.errors, { inputs: [roster] }) : undefined;
+    temporary.add(() => writer?.tempPath);
+    temporary.add(() => errorsWriter?.tempPath);
     if (writer) await writer.write(outHeader);
     else io.out(`${opts.bom ? UTF8_BOM : ''}${outHeader}`);
     if (errorsWriter) await errorsWriter.write(serializeRow(['line', 'household_id', 'person_id', 'field', 'error_code', 'error'], { newline: '\n' }));
     return { writer, errorsWriter };
   };
-  const openSinks = async (): Promise<Sinks> => track(await openSinksUntracked());
   const progress = new Progress(io, !opts.quiet && io.isTTY.err, head.size);
-  // On Ctrl-C or a kill, the temporary files go too.
-  const temporary = new Set<() => string | undefined>();
-  const stopWatching = removeOnSignal(() => [...temporary].map((f) => f()).filter((p): p is string => p !== undefined));
-  const track = (sinks: Sinks): Sinks => {
-    temporary.add(() => sinks.writer?.tempPath);
-    temporary.add(() => sinks.errorsWriter?.tempPath);
-    return sinks;
-  };
 
   let summary: Summary;
   try {

@@ -20,6 +20,7 @@ import { BencalcError } from '../errors.js';
 import { CsvParser, raggedMsg, readCsvBatches, readError, type CsvRecord } from './csv-read.js';
 import { DETECT_BYTES, StreamDecoder, decodeWhole, detectEncoding, type Encoding, type EncodingChoice } from './encoding.js';
 import { normaliseText } from '../domain/values.js';
+import { toRow } from './roster-passes.js';
 import type { RosterLayout, RosterRow } from '../engine/roster.js';
 
 const LF = 10;
@@ -215,7 +216,7 @@ class Grouper {
   constructor(private readonly layout: RosterLayout) {}
 
   add(rec: CsvRecord): void {
-    this.addRow(toRosterRow(rec));
+    this.addRow(toRow(rec));
   }
 
   addRow(row: RosterRow): void {
@@ -247,9 +248,6 @@ class Grouper {
   }
 }
 
-export function toRosterRow(rec: CsvRecord): RosterRow {
-  return { line: rec.line, cells: rec.cells, ...(rec.error && { csvError: { en: rec.error.en, zh: rec.error.zh } }) };
-}
 
 /**
  * The roster's data as pieces of whole households, in file order. Every record of the file
