@@ -271,6 +271,22 @@ describe('bencalc batch with worker threads (the built CLI)', () => {
     const cleanArgs = [bin, '--rules', rules, 'batch', clean, '--as-of', '2024-08-01', '--quiet'];
     execFileSync('node', [...cleanArgs, '--workers', '2', '-o', out]);
     expect(readFileSync(out, 'utf8')).toBe(execFileSync('node', [...cleanArgs, '--workers', '0']).toString());
+
+    // A roster longer than a block, with a quoted cell after the first block: pieces of bytes,
+    // then households parsed on the main thread; GBK too.
+    const long = [HEADER];
+    for (let h = 0; h < 3000; h++) {
+      long.push(`L${h},L${h}a,甲,,1970-05-01,户主,urban,990100,${(h * 37) % 2000},,,N,N,N,N,`);
+      long.push(`L${h},L${h}b,${h === 2500 ? '"Li, Wei"' : '乙'},,${1990 + (h % 30)}-05-01,子女,urban,990100,0,${['肢体', '智力', '精神'][h % 3]},${(h % 4) + 1},N,N,N,N,`);
+    }
+    for (const encoding of ['utf8', 'gb18030'] as const) {
+      const file = write(`workers-long-${encoding}.csv`, long, encoding);
+      const longArgs = [bin, '--rules', rules, 'batch', file, '--as-of', '2024-08-01', '--quiet'];
+      const expected = execFileSync('node', [...longArgs, '--workers', '0'], { maxBuffer: 64 << 20 }).toString();
+      expect(expected).toContain('"Li, Wei"');
+      execFileSync('node', [...longArgs, '--workers', '2', '-o', out]);
+      expect(readFileSync(out, 'utf8')).toBe(expected);
+    }
   });
 });
 
