@@ -48,7 +48,8 @@ export interface ChunkResult {
   tally: Tally;
 }
 
-export type HouseholdGroup = [householdId: string, rows: RosterRow[]];
+export type { HouseholdGroup } from '../io/roster-passes.js';
+import type { HouseholdGroup } from '../io/roster-passes.js';
 
 export function emptyTally(): Tally {
   return { rows: 0, invalid: 0, eligible: {}, totalFen: {} };

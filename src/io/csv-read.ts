@@ -377,7 +377,8 @@ export interface CsvReadOptions extends CsvParserOptions {
   chunkSize?: number;
 }
 
-const DEFAULT_CHUNK = 64 * 1024;
+/** Bytes per read of `readCsvBatches` (default `chunkSize`). */
+export const READ_CHUNK_BYTES = 64 * 1024;
 
 /** Parse an already-open byte (or string) stream; `file` names it in errors. */
 export async function* parseCsvStream(
@@ -415,7 +416,7 @@ export function readError(file: string, err: unknown): BencalcError {
 
 /** Records of a CSV file, in batches (one per decoded chunk): the cheapest way to iterate. */
 export async function* readCsvBatches(path: string, opts: CsvReadOptions = {}): AsyncGenerator<CsvRecord[], void, undefined> {
-  const stream = createReadStream(path, { highWaterMark: opts.chunkSize ?? DEFAULT_CHUNK });
+  const stream = createReadStream(path, { highWaterMark: opts.chunkSize ?? READ_CHUNK_BYTES });
   // Wrap the byte source so that file-system errors become IO errors and decoding or
   // parsing errors (already BencalcErrors) pass through unchanged.
   async function* bytes(): AsyncGenerator<Buffer, void, undefined> {

@@ -227,8 +227,7 @@ export class AtomicFileWriter {
 
   /** Buffer `text`; returns a promise to await when a chunk went to disk. */
   write(text: string): Promise<void> | undefined {
-    if (this.state !== 'open') throw ioError(this.target, `write after ${this.state}`, `已${this.state === 'committed' ? '提交' : '放弃'}后又写入`);
-    if (this.error !== undefined) throw this.failure();
+    this.assertWritable();
     this.pending += text;
     if (this.pending.length >= this.chunkSize) return this.flushPending();
     return undefined;
@@ -239,11 +238,15 @@ export class AtomicFileWriter {
    * Text buffered by `write()` goes first.
    */
   writeBytes(bytes: Uint8Array): Promise<void> {
-    if (this.state !== 'open') throw ioError(this.target, `write after ${this.state}`, `已${this.state === 'committed' ? '提交' : '放弃'}后又写入`);
-    if (this.error !== undefined) throw this.failure();
+    this.assertWritable();
     if (this.encoding !== 'utf8') throw new Error('writeBytes needs a UTF-8 writer');
     void this.flushPending();
     return this.enqueue(bytes);
+  }
+
+  private assertWritable(): void {
+    if (this.state !== 'open') throw ioError(this.target, `write after ${this.state}`, `已${this.state === 'committed' ? '提交' : '放弃'}后又写入`);
+    if (this.error !== undefined) throw this.failure();
   }
 
   /** `write(serializeRow(cells, opts))`. */

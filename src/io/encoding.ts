@@ -157,7 +157,8 @@ export function scanGb18030(b: Uint8Array, end = b.length): { bad: number; tail:
   return { bad: -1, tail: end };
 }
 
-function countNewlines(b: Buffer, end: number): number {
+/** LF bytes in `b[0, end)`. */
+export function countNewlines(b: Uint8Array, end: number): number {
   let n = 0;
   let i = b.indexOf(10);
   while (i !== -1 && i < end) {

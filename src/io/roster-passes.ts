@@ -116,25 +116,61 @@ export async function scanRoster(file: string, readOpts: CsvReadOptions, layoutO
   return { header, layout, rows: scan.rows, households, scatteredRows, duplicates };
 }
 
+export type HouseholdGroup = [householdId: string, rows: RosterRow[]];
+
+/** Groups consecutive rows by household; `take()` hands out the complete ones. */
+export class HouseholdGrouper {
+  private current: string | undefined;
+  private group: RosterRow[] = [];
+  private done: HouseholdGroup[] = [];
+  private rows = 0;
+
+  constructor(private readonly layout: RosterLayout) {}
+
+  add(rec: CsvRecord): void {
+    this.addRow(toRow(rec));
+  }
+
+  addRow(row: RosterRow): void {
+    const id = householdIdOf(row, this.layout);
+    if (id !== this.current && this.group.length) {
+      this.done.push([this.current!, this.group]);
+      this.rows += this.group.length;
+      this.group = [];
+    }
+    this.current = id;
+    this.group.push(row);
+  }
+
+  /** Rows in the complete households not yet taken. */
+  get completeRows(): number {
+    return this.rows;
+  }
+
+  /** The complete households so far; with `all`, the one still open too. */
+  take(all: boolean): HouseholdGroup[] {
+    if (all && this.group.length) {
+      this.done.push([this.current!, this.group]);
+      this.group = [];
+      this.current = undefined;
+    }
+    const out = this.done;
+    this.done = [];
+    this.rows = 0;
+    return out;
+  }
+}
+
 /** Pass 3: each run of consecutive rows of one household, in file order (header skipped). */
-export async function* householdGroups(file: string, readOpts: CsvReadOptions, layout: RosterLayout): AsyncGenerator<[string, RosterRow[]]> {
+export async function* householdGroups(file: string, readOpts: CsvReadOptions, layout: RosterLayout): AsyncGenerator<HouseholdGroup> {
   let first = true;
-  let currentId: string | undefined;
-  let group: RosterRow[] = [];
+  const grouper = new HouseholdGrouper(layout);
   for await (const batch of readCsvBatches(file, readOpts)) {
     for (const rec of batch) {
-      if (first) {
-        first = false;
-        continue;
-      }
-      const id = householdIdOf(rec, layout);
-      if (id !== currentId && group.length) {
-        yield [currentId!, group];
-        group = [];
-      }
-      currentId = id;
-      group.push(toRow(rec));
+      if (first) first = false;
+      else grouper.add(rec);
     }
+    yield* grouper.take(false);
   }
-  if (group.length) yield [currentId!, group];
+  yield* grouper.take(true);
 }

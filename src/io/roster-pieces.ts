@@ -17,10 +17,13 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { isAscii } from 'node:buffer';
 import iconv from 'iconv-lite';
 import { BencalcError } from '../errors.js';
-import { CsvParser, raggedMsg, readCsvBatches, readError, type CsvRecord } from './csv-read.js';
-import { DETECT_BYTES, StreamDecoder, decodeWhole, detectEncoding, type Encoding, type EncodingChoice } from './encoding.js';
+// `auto` detection looks at what `readCsvBatches`'s chunks (READ_CHUNK_BYTES) hold.
+import { CsvParser, READ_CHUNK_BYTES, raggedMsg, readCsvBatches, readError, type CsvRecord } from './csv-read.js';
+import { DETECT_BYTES, StreamDecoder, countNewlines, decodeWhole, detectEncoding, type Encoding, type EncodingChoice } from './encoding.js';
 import { normaliseText } from '../domain/values.js';
-import { toRow } from './roster-passes.js';
+import { HouseholdGrouper, type HouseholdGroup } from './roster-passes.js';
+
+export type { HouseholdGroup };
 import type { RosterLayout, RosterRow } from '../engine/roster.js';
 
 const LF = 10;
@@ -39,8 +42,6 @@ export interface RosterHead {
   /** File size in bytes. */
   size: number;
 }
-
-export type HouseholdGroup = [householdId: string, rows: RosterRow[]];
 
 /** A row read from UTF-8 bytes, with where its bytes are (no line end): `bytes[start, end)`. */
 export interface RawRosterRow extends RosterRow {
@@ -63,8 +64,6 @@ export interface PieceOptions {
 
 const DEFAULT_BLOCK = 256 * 1024;
 const DEFAULT_GROUP_ROWS = 2000;
-/** The chunk size `readCsvBatches` reads with: `auto` detection looks at what those chunks hold. */
-const STREAM_CHUNK = 64 * 1024;
 
 async function openFile(file: string): Promise<{ fh: FileHandle; size: number }> {
   let fh: FileHandle;
@@ -104,8 +103,8 @@ async function fileEncoding(fh: FileHandle, size: number, choice: EncodingChoice
     let i = 0;
     while (bytes[i]! < 0x80) i++;
     const first = pos + i;
-    let end = (Math.floor(first / STREAM_CHUNK) + 1) * STREAM_CHUNK;
-    if (end - first < DETECT_BYTES) end += STREAM_CHUNK;
+    let end = (Math.floor(first / READ_CHUNK_BYTES) + 1) * READ_CHUNK_BYTES;
+    if (end - first < DETECT_BYTES) end += READ_CHUNK_BYTES;
     end = Math.min(end, size);
     const sample = Buffer.alloc(end - first);
     await readAt(fh, sample, 0, first, sample.length);
@@ -155,12 +154,6 @@ export async function readRosterHead(file: string, choice: EncodingChoice, layou
   }
 }
 
-function countLf(b: Uint8Array, from: number, to: number): number {
-  let n = 0;
-  for (let i = b.indexOf(LF, from); i !== -1 && i < to; i = b.indexOf(LF, i + 1)) n++;
-  return n;
-}
-
 /** Text of one unquoted cell of a line, as the household grouping reads it. */
 function decodeCell(b: Buffer, from: number, to: number, encoding: Encoding): string {
   return encoding === 'utf8' ? b.toString('utf8', from, to) : iconv.decode(b.subarray(from, to), 'gb18030');
@@ -206,49 +199,6 @@ export function householdCut(b: Buffer, length: number, column: number, encoding
   }
 }
 
-/** Groups consecutive records by household; `take()` hands out the complete ones. */
-class Grouper {
-  private current: string | undefined;
-  private group: RosterRow[] = [];
-  private done: HouseholdGroup[] = [];
-  private rows = 0;
-
-  constructor(private readonly layout: RosterLayout) {}
-
-  add(rec: CsvRecord): void {
-    this.addRow(toRow(rec));
-  }
-
-  addRow(row: RosterRow): void {
-    const id = normaliseText(row.cells[this.layout.index.household_id!] ?? '');
-    if (id !== this.current && this.group.length) {
-      this.done.push([this.current!, this.group]);
-      this.rows += this.group.length;
-      this.group = [];
-    }
-    this.current = id;
-    this.group.push(row);
-  }
-
-  get completeRows(): number {
-    return this.rows;
-  }
-
-  /** The complete households so far; with `all`, the one still open too. */
-  take(all: boolean): HouseholdGroup[] {
-    if (all && this.group.length) {
-      this.done.push([this.current!, this.group]);
-      this.group = [];
-      this.current = undefined;
-    }
-    const out = this.done;
-    this.done = [];
-    this.rows = 0;
-    return out;
-  }
-}
-
-
 /**
  * The roster's data as pieces of whole households, in file order. Every record of the file
  * after the header is in exactly one piece, with its physical line number.
@@ -262,7 +212,7 @@ export async function* rosterPieces(file: string, head: RosterHead, opts: PieceO
     let pos = head.dataOffset;
     let line = head.dataLine;
     let carry: Uint8Array = new Uint8Array(0);
-    let slow: { decoder: StreamDecoder; parser: CsvParser; grouper: Grouper } | undefined;
+    let slow: { decoder: StreamDecoder; parser: CsvParser; grouper: HouseholdGrouper } | undefined;
     for (;;) {
       // Each piece gets a buffer of its own, so that it can be handed to a worker outright.
       const buf = Buffer.from(new Uint8Array(carry.length + blockBytes).buffer);
@@ -282,7 +232,7 @@ export async function* rosterPieces(file: string, head: RosterHead, opts: PieceO
         slow = {
           decoder: new StreamDecoder({ encoding: head.encoding, file, startOffset: start, startNewlines: line - 1 }),
           parser: new CsvParser({ expectedCells: head.header.length, firstLine: line }),
-          grouper: new Grouper(head.layout),
+          grouper: new HouseholdGrouper(head.layout),
         };
       }
       if (slow) {
@@ -309,7 +259,7 @@ export async function* rosterPieces(file: string, head: RosterHead, opts: PieceO
       }
       // Everything needed from `buf` is taken before the piece is handed out (and its memory with it).
       const firstLine = line;
-      line += countLf(buf, 0, cut);
+      line += countNewlines(buf, cut);
       carry = new Uint8Array(buf.subarray(cut, length));
       yield { kind: 'bytes', bytes: buf.subarray(0, cut), offset: start, firstLine, encoding: head.encoding, end: start + cut };
       if (eof) return;
@@ -329,7 +279,7 @@ export function* pieceHouseholds(piece: RosterPiece, file: string, choice: Encod
     return;
   }
   const text = decodeWhole(piece.bytes, { file, encoding: piece.encoding, choice, offset: piece.offset, newlines: piece.firstLine - 1 });
-  const grouper = new Grouper(layout);
+  const grouper = new HouseholdGrouper(layout);
   if (text.indexOf('"') !== -1) {
     // Not cut that way by `rosterPieces`; read exactly anyway.
     const parser = new CsvParser({ expectedCells: headerLength, firstLine: piece.firstLine });
