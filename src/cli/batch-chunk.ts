@@ -73,8 +73,12 @@ export class ChunkProcessor {
   private csvWriter: CsvRowWriter | undefined;
   private roster: RosterEvaluator | undefined;
 
-  constructor(private readonly s: BatchSettings) {
-    this.tree = openRuleTree(s.rulesDir);
+  /** `tree`: the rule tree to compile from (a worker's has the layers the main thread parsed). */
+  constructor(
+    private readonly s: BatchSettings,
+    tree?: RuleTree,
+  ) {
+    this.tree = tree ?? openRuleTree(s.rulesDir);
     this.duplicates = new Map(s.duplicates);
     this.scattered = new Map(s.scattered);
     this.resultNames = resultHeader(s.resultLayout);

@@ -9,6 +9,7 @@ import { pieceHouseholds, type RosterPiece } from '../io/roster-pieces.js';
 import { keysOfGroups, type PieceKeys } from '../io/roster-keys.js';
 import { Utf8Sink } from '../io/utf8-sink.js';
 import type { EncodingChoice } from '../io/encoding.js';
+import type { RuleTree } from '../rules/index.js';
 
 export interface PieceSettings extends BatchSettings {
   file: string;
@@ -31,8 +32,11 @@ const BATCH_ROWS = 64;
 export class PieceProcessor {
   private readonly chunks: ChunkProcessor;
 
-  constructor(private readonly s: PieceSettings) {
-    this.chunks = new ChunkProcessor(s);
+  constructor(
+    private readonly s: PieceSettings,
+    tree?: RuleTree,
+  ) {
+    this.chunks = new ChunkProcessor(s, tree);
   }
 
   process(piece: RosterPiece): PieceResult {

@@ -1,16 +1,35 @@
 /**
- * A batch worker thread: receives its settings once, then pieces of the roster, and returns
- * each piece's output bytes in a message tagged with the piece's sequence number.
+ * A batch worker thread. It starts before the main thread has its settings (the run's rules
+ * are still being compiled), so it waits for a `settings` message, with the rule files as the
+ * main thread parsed them; then it receives pieces of the roster and returns each piece's
+ * output bytes in a message tagged with the piece's sequence number. A later `settings`
+ * message (the exact re-reading of a roster) replaces the first.
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { PieceProcessor, transferables, type PieceSettings } from './batch-piece.js';
 import type { RosterPiece } from '../io/roster-pieces.js';
+import { openRuleTreeWith, type LayerData } from '../rules/index.js';
 import { BencalcError } from '../errors.js';
 
-const processor = new PieceProcessor(workerData as PieceSettings);
+export type WorkerMessage = { settings: PieceSettings; layers: LayerData[] } | { seq: number; piece: RosterPiece };
 
-parentPort!.on('message', (msg: { seq: number; piece: RosterPiece }) => {
+let processor: PieceProcessor | undefined;
+/** Why the settings could not be taken (reported with the next piece). */
+let failure: unknown;
+
+parentPort!.on('message', (msg: WorkerMessage) => {
+  if ('settings' in msg) {
+    try {
+      processor = new PieceProcessor(msg.settings, openRuleTreeWith(msg.settings.rulesDir, msg.layers));
+      failure = undefined;
+    } catch (e) {
+      processor = undefined;
+      failure = e;
+    }
+    return;
+  }
   try {
+    if (!processor) throw failure ?? new Error('a batch worker was given a piece before its settings');
     const r = processor.process(msg.piece);
     parentPort!.postMessage({ seq: msg.seq, result: r }, transferables(r));
   } catch (e) {

@@ -14,10 +14,12 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import { Worker } from 'node:worker_threads';
 import { rmSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import Table from 'cli-table3';
 import { BencalcError, EXIT, type Lang } from '../errors.js';
-import { openRuleTree, compileJurisdiction, resolveEffective, resolveJurisdictionId } from '../rules/index.js';
+import { openRuleTree, compileJurisdiction, resolveEffective, resolveJurisdictionId, layerData, type LayerData } from '../rules/index.js';
+import type { WorkerMessage } from './batch-worker.js';
 import type { CompiledRules } from '../rules/compile.js';
 import { PROGRAM_IDS } from '../rules/schema.js';
 import { parseEncodingChoice, type EncodingChoice } from '../io/encoding.js';
@@ -89,6 +91,23 @@ export async function runBatch(roster: string, opts: BatchOptions, g: GlobalOpti
   const asOf = opts.asOf ? parseAsOf(opts.asOf, '--as-of') : todayIso();
   const knownAt = opts.asKnownAt ? parseAsOf(opts.asKnownAt, '--as-known-at') : undefined;
   const switches = parseSwitches(opts.option);
+  // Worker threads start now, loading their code while the rules are compiled here.
+  const pool = await startWorkers(roster, opts.workers);
+  try {
+    return await batchWith(pool, roster, opts, g, io, { lang, encoding, asOf, knownAt, switches });
+  } finally {
+    await pool?.close();
+  }
+}
+
+async function batchWith(
+  pool: WorkerPool | undefined,
+  roster: string,
+  opts: BatchOptions,
+  g: GlobalOptions,
+  io: Io,
+  { lang, encoding, asOf, knownAt, switches }: { lang: Lang; encoding: EncodingChoice; asOf: string; knownAt: string | undefined; switches: Record<string, boolean> },
+): Promise<number> {
   const tree = openRuleTree(g.rules);
   const fallback = opts.jurisdiction ? resolveJurisdictionId(tree, opts.jurisdiction) : undefined;
   const compiledAll: CompiledRules[] = fallback ? [compileJurisdiction(tree, fallback)] : [...tree.dirs.keys()].map((id) => compileJurisdiction(tree, id));
@@ -135,7 +154,9 @@ export async function runBatch(roster: string, opts: BatchOptions, g: GlobalOpti
     collectKeys: false,
   };
   const outHeader = opts.format === 'csv' ? serializeRow([...header, ...resultHeader(resultCols)], { newline: '\n' }) : '';
-  const workers = workerCount(opts.workers, head.size - head.dataOffset);
+  // The rule files as parsed here, for the workers (which would otherwise parse them again).
+  const layers = [...tree.layers.values()].map(layerData);
+  const workers: Workers = pool ? { pool, layers } : undefined;
   // On Ctrl-C or a kill, the temporary files go too.
   const temporary = new Set<() => string | undefined>();
   const stopWatching = removeOnSignal(() => [...temporary].map((f) => f()).filter((p): p is string => p !== undefined));
@@ -221,7 +242,7 @@ async function abort(s: Sinks): Promise<void> {
 }
 
 /** The exact run: scattered households and repeated persons found first (`scanRoster`), then evaluation. */
-async function exactRun(roster: string, head: RosterHead, base: PieceSettings, workers: number, openSinks: () => Promise<Sinks>, progress: Progress, io: Io): Promise<Summary> {
+async function exactRun(roster: string, head: RosterHead, base: PieceSettings, workers: Workers, openSinks: () => Promise<Sinks>, progress: Progress, io: Io): Promise<Summary> {
   const scan = await scanRoster(roster, { encoding: head.encoding });
   const settings: PieceSettings = { ...base, duplicates: [...scan.duplicates], scattered: [...scan.scatteredRows] };
   const sinks = await openSinks();
@@ -231,7 +252,10 @@ async function exactRun(roster: string, head: RosterHead, base: PieceSettings, w
 }
 
 /** One evaluation pass over the roster's pieces, in parallel when there are workers; output in file order. */
-async function evaluatePass(roster: string, head: RosterHead, settings: PieceSettings, workers: number, sinks: Sinks, progress: Progress, io: Io, keys?: RosterKeyLog): Promise<Tally> {
+/** The run's worker threads and the rule files to give them; undefined: the main thread does the work. */
+type Workers = { pool: WorkerPool; layers: LayerData[] } | undefined;
+
+async function evaluatePass(roster: string, head: RosterHead, settings: PieceSettings, workers: Workers, sinks: Sinks, progress: Progress, io: Io, keys?: RosterKeyLog): Promise<Tally> {
   const tally = emptyTally();
   const ends: number[] = [];
   const emit = async (r: PieceResult, seq: number): Promise<void> => {
@@ -243,7 +267,8 @@ async function evaluatePass(roster: string, head: RosterHead, settings: PieceSet
     else if (io.outBytes) io.outBytes(r.out);
     else io.out(Buffer.from(r.out.buffer, r.out.byteOffset, r.out.length).toString('utf8'));
   };
-  const pool = workers > 0 ? new WorkerPool(workers, settings) : undefined;
+  const pool = workers?.pool;
+  pool?.configure(settings, workers!.layers);
   const local = pool ? undefined : new PieceProcessor(settings);
   try {
     let seq = 0;
@@ -257,8 +282,6 @@ async function evaluatePass(roster: string, head: RosterHead, settings: PieceSet
   } catch (e) {
     await abort(sinks);
     throw e;
-  } finally {
-    await pool?.close();
   }
   return tally;
 }
@@ -275,6 +298,18 @@ const WORKER_LIMITS = { maxYoungGenerationSizeMb: 16, maxOldGenerationSizeMb: 19
 /** Below this many bytes of data (about 20,000 rows), workers cost more to start than they save. */
 const WORKER_MIN_BYTES = 2 * 1024 * 1024;
 
+/** The worker threads for a roster of this size (none for a small one, or when the file cannot be read: that error comes later). */
+async function startWorkers(roster: string, requested: string | undefined): Promise<WorkerPool | undefined> {
+  let size = 0;
+  try {
+    size = (await stat(roster)).size;
+  } catch {
+    // Reported where the roster is opened.
+  }
+  const n = workerCount(requested, size);
+  return n > 0 ? new WorkerPool(n) : undefined;
+}
+
 function workerCount(requested: string | undefined, dataBytes: number): number {
   if (requested !== undefined) {
     const n = Number(requested);
@@ -288,28 +323,33 @@ function workerCount(requested: string | undefined, dataBytes: number): number {
 
 type WorkerReply = { seq: number; result?: PieceResult; error?: { code: string; en: string; zh: string; file?: string; line?: number } };
 
+/** Pieces a worker holds at most: the one it works on and the next, so that it never waits for the main thread. */
+const PIECES_PER_WORKER = 2;
+
 /**
- * Worker threads with results handed back in submission order. At most `2 × workers` pieces
- * are in flight, so memory stays flat whatever the roster's size.
+ * Worker threads with results handed back in submission order. At most
+ * `PIECES_PER_WORKER × workers` pieces are in flight, so memory stays flat whatever the
+ * roster's size.
  */
 class WorkerPool {
   private readonly workers: Worker[] = [];
-  private readonly idle: Worker[] = [];
+  /** Pieces given to each worker and not yet returned. */
+  private readonly held = new Map<Worker, number>();
   private next = 0;
   private written = 0;
   private readonly done = new Map<number, PieceResult>();
   private readonly waiting: (() => void)[] = [];
   private failure: unknown;
 
-  constructor(n: number, settings: PieceSettings) {
+  constructor(n: number) {
     for (let i = 0; i < n; i++) {
-      const w = new Worker(new URL('./batch-worker.js', import.meta.url), { workerData: settings, resourceLimits: WORKER_LIMITS });
+      const w = new Worker(new URL('./batch-worker.js', import.meta.url), { resourceLimits: WORKER_LIMITS });
       w.on('message', (m: WorkerReply) => {
         if (m.error) {
           const { code, en, zh, file, line } = m.error;
           this.failure ??= new BencalcError({ code: code === 'INTERNAL' ? 'IO' : (code as never), en, zh, ...(file !== undefined && { file }), ...(line !== undefined && { line }) });
         } else this.done.set(m.seq, m.result!);
-        this.idle.push(w);
+        this.held.set(w, this.held.get(w)! - 1);
         this.waiting.splice(0).forEach((f) => f());
       });
       w.on('error', (e) => {
@@ -317,8 +357,21 @@ class WorkerPool {
         this.waiting.splice(0).forEach((f) => f());
       });
       this.workers.push(w);
-      this.idle.push(w);
+      this.held.set(w, 0);
     }
+  }
+
+  /** The settings (and parsed rule files) for the pieces submitted from now on. */
+  configure(settings: PieceSettings, layers: LayerData[]): void {
+    const message: WorkerMessage = { settings, layers };
+    for (const w of this.workers) w.postMessage(message);
+  }
+
+  /** The worker holding the fewest pieces, if it can take one more. */
+  private leastBusy(): Worker | undefined {
+    let best: Worker | undefined;
+    for (const w of this.workers) if (best === undefined || this.held.get(w)! < this.held.get(best)!) best = w;
+    return best !== undefined && this.held.get(best)! < PIECES_PER_WORKER ? best : undefined;
   }
 
   private wait(): Promise<void> {
@@ -336,13 +389,15 @@ class WorkerPool {
     for (;;) {
       if (this.failure) throw this.failure;
       await this.flushReady(emit);
-      if (this.idle.length && this.next - this.written < this.workers.length * 2) break;
+      if (this.next - this.written < this.workers.length * PIECES_PER_WORKER && this.leastBusy()) break;
       await this.wait();
     }
-    const w = this.idle.shift()!;
+    const w = this.leastBusy()!;
+    this.held.set(w, this.held.get(w)! + 1);
     // Bytes are moved to the worker, not copied.
     const transfer = piece.kind === 'bytes' ? [piece.bytes.buffer as ArrayBuffer] : [];
-    w.postMessage({ seq: this.next++, piece }, transfer);
+    const message: WorkerMessage = { seq: this.next++, piece };
+    w.postMessage(message, transfer);
   }
 
   async drain(emit: (r: PieceResult, seq: number) => Promise<void>): Promise<void> {

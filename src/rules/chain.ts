@@ -155,7 +155,17 @@ export function mergeChain(chain: readonly RuleLayer[]): { merged: MergedRules; 
   const facts = new Map<string, MergedFact>();
 
   for (const [depth, layer] of chain.entries()) {
-    const origin = (path: KeyPath): Origin => ({ layer: layer.id, depth, file: layer.file, source: layer.source, path });
+    // `source` is read only to place an error: a layer handed over from another thread
+    // parses its YAML document then, not here.
+    const origin = (path: KeyPath): Origin => ({
+      layer: layer.id,
+      depth,
+      file: layer.file,
+      get source(): YamlSource {
+        return layer.source;
+      },
+      path,
+    });
     const r = layer.rules;
     for (const [name, decl] of Object.entries(r.sources ?? {})) {
       merged.sources.set(name, { name, decl, origin: origin(['sources', name]) });

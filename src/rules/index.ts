@@ -7,7 +7,7 @@ import { loadRuleTree, chainOf, type RuleTree } from './load.js';
 import { mergeChain } from './chain.js';
 import { compileRules, type CompiledRules } from './compile.js';
 
-export { loadRuleTree, openRuleTree, layerOf, chainOf, resolveJurisdictionId, nearestRuleSet, type RuleTree, type RuleLayer } from './load.js';
+export { loadRuleTree, openRuleTree, openRuleTreeWith, layerData, layerOf, chainOf, resolveJurisdictionId, nearestRuleSet, type RuleTree, type RuleLayer, type LayerData } from './load.js';
 export { resolveEffective, type EffectiveRules, type EvaluationSettings } from './effective.js';
 export type { CompiledRules } from './compile.js';
 

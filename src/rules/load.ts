@@ -257,6 +257,44 @@ export function loadLayer(dir: string, errors: BencalcError[]): RuleLayer | unde
   return { ...layer, dir };
 }
 
+/**
+ * A parsed layer as plain data, for another thread (batch's workers): the validated rules
+ * and the file's text, without the YAML document, which is only needed to place an error.
+ */
+export interface LayerData {
+  id: string;
+  dir: string;
+  file: string;
+  rules: RuleFile;
+  text: string;
+}
+
+export function layerData(layer: RuleLayer): LayerData {
+  return { id: layer.id, dir: layer.dir, file: layer.file, rules: layer.rules, text: layer.source.text };
+}
+
+/**
+ * Open a rules directory with layers already parsed elsewhere. Their YAML documents are
+ * parsed again only if something asks for a position (an error): parsing and validating
+ * the files is most of compiling a rule set, and a worker would otherwise repeat it.
+ */
+export function openRuleTreeWith(root: string, layers: readonly LayerData[]): RuleTree {
+  const tree = openRuleTree(root);
+  for (const d of layers) {
+    let source: YamlSource | undefined;
+    tree.layers.set(d.id, {
+      id: d.id,
+      dir: d.dir,
+      file: d.file,
+      rules: d.rules,
+      get source(): YamlSource {
+        return (source ??= readYaml(d.file, d.text).source);
+      },
+    });
+  }
+  return tree;
+}
+
 /** The chain from the national root down to `id`. */
 export function chainOf(tree: RuleTree, id: string): RuleLayer[] {
   const chain: RuleLayer[] = [];
