@@ -39,9 +39,10 @@ export class PieceProcessor {
     this.chunks = new ChunkProcessor(s, tree);
   }
 
-  process(piece: RosterPiece): PieceResult {
+  /** `room`: where to write the output first (it is in `out` unless the output outgrew it). */
+  process(piece: RosterPiece, room?: Uint8Array): PieceResult {
     const s = this.s;
-    const out = new Utf8Sink(piece.kind === 'bytes' ? piece.bytes.length * 6 : 1 << 20);
+    const out = new Utf8Sink(piece.kind === 'bytes' ? piece.bytes.length * 6 : 1 << 20, room);
     const tally = emptyTally();
     let errorsText = '';
     const persons: Float64Array[] = [];
@@ -74,9 +75,9 @@ function concat(parts: Float64Array[]): Float64Array {
   return all;
 }
 
-/** The buffers of a result that can be moved to another thread rather than copied. */
+/** The buffers of a result that can be moved to another thread rather than copied (a shared one is neither). */
 export function transferables(r: PieceResult): ArrayBuffer[] {
-  const list = [r.out.buffer as ArrayBuffer];
+  const list = r.out.buffer instanceof ArrayBuffer ? [r.out.buffer] : [];
   if (r.keys) list.push(r.keys.persons.buffer as ArrayBuffer, r.keys.households.buffer as ArrayBuffer);
   return list;
 }

@@ -1,25 +1,36 @@
 /**
  * A batch worker thread. It starts before the main thread has its settings (the run's rules
  * are still being compiled), so it waits for a `settings` message, with the rule files as the
- * main thread parsed them; then it receives pieces of the roster and returns each piece's
- * output bytes in a message tagged with the piece's sequence number. A later `settings`
- * message (the exact re-reading of a roster) replaces the first.
+ * main thread parsed them and the output buffers it shares with the main thread; then it
+ * receives pieces of the roster and returns each piece's output bytes in a message tagged
+ * with the piece's sequence number. A later `settings` message (the exact re-reading of a
+ * roster) replaces the first.
+ *
+ * A piece's output goes into the shared buffer the main thread names (`room`), and only its
+ * length comes back: buffers moved between threads one per piece count as new memory in both
+ * heaps each time, and V8 answered with collections on the main thread that cost more than
+ * the main thread's own work. Output that outgrows its room comes back in a buffer of its own.
  */
 import { parentPort } from 'node:worker_threads';
-import { PieceProcessor, transferables, type PieceSettings } from './batch-piece.js';
+import { PieceProcessor, transferables, type PieceResult, type PieceSettings } from './batch-piece.js';
 import type { RosterPiece } from '../io/roster-pieces.js';
 import { openRuleTreeWith, type LayerData } from '../rules/index.js';
 import { BencalcError } from '../errors.js';
 
-export type WorkerMessage = { settings: PieceSettings; layers: LayerData[] } | { seq: number; piece: RosterPiece };
+export type WorkerMessage = { settings: PieceSettings; layers: LayerData[]; rooms: SharedArrayBuffer[] } | { seq: number; piece: RosterPiece; room?: number };
+
+/** A piece's result as sent back: `out` is undefined when the bytes are in the piece's room, `outLength` long. */
+export type WorkerReply = { seq: number; result?: Omit<PieceResult, 'out'> & { out?: Uint8Array }; outLength?: number; error?: { code: string; en: string; zh: string; file?: string; line?: number } };
 
 let processor: PieceProcessor | undefined;
+let rooms: Uint8Array[] = [];
 /** Why the settings could not be taken (reported with the next piece). */
 let failure: unknown;
 
 parentPort!.on('message', (msg: WorkerMessage) => {
   if ('settings' in msg) {
     try {
+      rooms = msg.rooms.map((b) => new Uint8Array(b));
       processor = new PieceProcessor(msg.settings, openRuleTreeWith(msg.settings.rulesDir, msg.layers));
       failure = undefined;
     } catch (e) {
@@ -30,10 +41,13 @@ parentPort!.on('message', (msg: WorkerMessage) => {
   }
   try {
     if (!processor) throw failure ?? new Error('a batch worker was given a piece before its settings');
-    const r = processor.process(msg.piece);
-    parentPort!.postMessage({ seq: msg.seq, result: r }, transferables(r));
+    const room = msg.room !== undefined ? rooms[msg.room] : undefined;
+    const r = processor.process(msg.piece, room);
+    const reply: WorkerReply = room !== undefined && r.out.buffer === room.buffer ? { seq: msg.seq, result: { ...r, out: undefined }, outLength: r.out.length } : { seq: msg.seq, result: r };
+    parentPort!.postMessage(reply, transferables(r));
   } catch (e) {
     const err = e instanceof BencalcError ? { code: e.code, en: e.en, zh: e.zh, file: e.location.file, line: e.location.line } : { code: 'INTERNAL', en: String((e as Error)?.stack ?? e), zh: String(e) };
-    parentPort!.postMessage({ seq: msg.seq, error: err });
+    const reply: WorkerReply = { seq: msg.seq, error: err };
+    parentPort!.postMessage(reply);
   }
 });

@@ -19,7 +19,7 @@ import { availableParallelism } from 'node:os';
 import Table from 'cli-table3';
 import { BencalcError, EXIT, type Lang } from '../errors.js';
 import { openRuleTree, compileJurisdiction, resolveEffective, resolveJurisdictionId, layerData, type LayerData } from '../rules/index.js';
-import type { WorkerMessage } from './batch-worker.js';
+import type { WorkerMessage, WorkerReply } from './batch-worker.js';
 import type { CompiledRules } from '../rules/compile.js';
 import { PROGRAM_IDS } from '../rules/schema.js';
 import { parseEncodingChoice, type EncodingChoice } from '../io/encoding.js';
@@ -264,7 +264,8 @@ async function evaluatePass(roster: string, head: RosterHead, settings: PieceSet
     progress.tick(r.tally.rows, ends[seq]!);
     if (sinks.errorsWriter && r.errorsText) await sinks.errorsWriter.write(r.errorsText);
     if (sinks.writer) await sinks.writer.writeBytes(r.out);
-    else if (io.outBytes) io.outBytes(r.out);
+    // Standard output may hold the bytes after the call returns: a piece's shared room is copied.
+    else if (io.outBytes) io.outBytes(r.out.buffer instanceof SharedArrayBuffer ? r.out.slice() : r.out);
     else io.out(Buffer.from(r.out.buffer, r.out.byteOffset, r.out.length).toString('utf8'));
   };
   const pool = workers?.pool;
@@ -321,10 +322,15 @@ function workerCount(requested: string | undefined, dataBytes: number): number {
   return dataBytes >= WORKER_MIN_BYTES ? Math.max(1, availableParallelism()) : 0;
 }
 
-type WorkerReply = { seq: number; result?: PieceResult; error?: { code: string; en: string; zh: string; file?: string; line?: number } };
-
 /** Pieces a worker holds at most: the one it works on and the next, so that it never waits for the main thread. */
 const PIECES_PER_WORKER = 2;
+
+/**
+ * Room for one piece's output, shared by the main thread and the workers (one per piece in
+ * flight). A piece of 256 KiB of input makes about 1.3 MB of output; one that makes more
+ * comes back in a buffer of its own.
+ */
+const ROOM_BYTES = 2 * 1024 * 1024;
 
 /**
  * Worker threads with results handed back in submission order. At most
@@ -335,6 +341,11 @@ class WorkerPool {
   private readonly workers: Worker[] = [];
   /** Pieces given to each worker and not yet returned. */
   private readonly held = new Map<Worker, number>();
+  /** Output rooms shared with the workers, the free ones, and the room of each piece in flight. */
+  private readonly rooms: SharedArrayBuffer[];
+  private readonly roomViews: Uint8Array[];
+  private readonly freeRooms: number[];
+  private readonly roomOf = new Map<number, number>();
   private next = 0;
   private written = 0;
   private readonly done = new Map<number, PieceResult>();
@@ -342,13 +353,20 @@ class WorkerPool {
   private failure: unknown;
 
   constructor(n: number) {
+    this.rooms = Array.from({ length: n * PIECES_PER_WORKER }, () => new SharedArrayBuffer(ROOM_BYTES));
+    this.roomViews = this.rooms.map((b) => new Uint8Array(b));
+    this.freeRooms = this.rooms.map((_, i) => i);
     for (let i = 0; i < n; i++) {
       const w = new Worker(new URL('./batch-worker.js', import.meta.url), { resourceLimits: WORKER_LIMITS });
       w.on('message', (m: WorkerReply) => {
         if (m.error) {
           const { code, en, zh, file, line } = m.error;
           this.failure ??= new BencalcError({ code: code === 'INTERNAL' ? 'IO' : (code as never), en, zh, ...(file !== undefined && { file }), ...(line !== undefined && { line }) });
-        } else this.done.set(m.seq, m.result!);
+        } else {
+          const room = this.roomOf.get(m.seq);
+          const out = m.outLength !== undefined && room !== undefined ? this.roomViews[room]!.subarray(0, m.outLength) : m.result!.out!;
+          this.done.set(m.seq, { ...m.result!, out });
+        }
         this.held.set(w, this.held.get(w)! - 1);
         this.waiting.splice(0).forEach((f) => f());
       });
@@ -363,7 +381,7 @@ class WorkerPool {
 
   /** The settings (and parsed rule files) for the pieces submitted from now on. */
   configure(settings: PieceSettings, layers: LayerData[]): void {
-    const message: WorkerMessage = { settings, layers };
+    const message: WorkerMessage = { settings, layers, rooms: this.rooms };
     for (const w of this.workers) w.postMessage(message);
   }
 
@@ -381,7 +399,10 @@ class WorkerPool {
   private async flushReady(emit: (r: PieceResult, seq: number) => Promise<void>): Promise<void> {
     for (let r = this.done.get(this.written); r; r = this.done.get(this.written)) {
       this.done.delete(this.written);
-      await emit(r, this.written++);
+      const seq = this.written++;
+      await emit(r, seq);
+      // Written out: the room can take another piece's output.
+      this.releaseRoom(seq);
     }
   }
 
@@ -396,8 +417,18 @@ class WorkerPool {
     this.held.set(w, this.held.get(w)! + 1);
     // Bytes are moved to the worker, not copied.
     const transfer = piece.kind === 'bytes' ? [piece.bytes.buffer as ArrayBuffer] : [];
-    const message: WorkerMessage = { seq: this.next++, piece };
+    const seq = this.next++;
+    const room = this.freeRooms.pop();
+    if (room !== undefined) this.roomOf.set(seq, room);
+    const message: WorkerMessage = { seq, piece, ...(room !== undefined && { room }) };
     w.postMessage(message, transfer);
+  }
+
+  private releaseRoom(seq: number): void {
+    const room = this.roomOf.get(seq);
+    if (room === undefined) return;
+    this.roomOf.delete(seq);
+    this.freeRooms.push(room);
   }
 
   async drain(emit: (r: PieceResult, seq: number) => Promise<void>): Promise<void> {

@@ -7,8 +7,9 @@ export class Utf8Sink {
   private n = 0;
   private readonly encoder = new TextEncoder();
 
-  constructor(capacity: number) {
-    this.buf = new Uint8Array(Math.max(4096, capacity));
+  /** `room`: a buffer to write into first (batch's workers reuse one shared with the main thread); a bigger one is made if it fills. */
+  constructor(capacity: number, room?: Uint8Array) {
+    this.buf = room ?? new Uint8Array(Math.max(4096, capacity));
   }
 
   write(text: string): void {

@@ -287,6 +287,15 @@ describe('bencalc batch with worker threads (the built CLI)', () => {
       execFileSync('node', [...longArgs, '--workers', '2', '-o', out]);
       expect(readFileSync(out, 'utf8')).toBe(expected);
     }
+    // With --explain a piece's output outgrows the room the main thread shares for it
+    // (2 MiB for 256 KiB of input) and comes back in a buffer of its own.
+    const file = write('workers-long-explain.csv', long);
+    const explainArgs = [bin, '--rules', rules, 'batch', file, '--as-of', '2024-08-01', '--quiet', '--explain'];
+    const explained = execFileSync('node', [...explainArgs, '--workers', '0'], { maxBuffer: 64 << 20 }).toString();
+    expect(Buffer.byteLength(explained)).toBeGreaterThan(2 * 2 * 1024 * 1024);
+    execFileSync('node', [...explainArgs, '--workers', '2', '-o', out]);
+    expect(readFileSync(out, 'utf8')).toBe(explained);
+    expect(execFileSync('node', [...explainArgs, '--workers', '2'], { maxBuffer: 64 << 20 }).toString()).toBe(explained);
   });
 });
 
