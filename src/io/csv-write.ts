@@ -175,6 +175,9 @@ export interface AtomicWriterOptions {
   chunkSize?: number;
 }
 
+/** Written bytes after which the writer asks the system to put them on disk, in the background. */
+const BACKGROUND_SYNC_BYTES = 32 * 1024 * 1024;
+
 /**
  * Writes `target` atomically: everything goes to `.bencalc-tmp-<pid>-<random>` in the same
  * directory (so the rename cannot cross file systems), in ~64 KiB writes; `commit()` syncs
@@ -194,6 +197,9 @@ export class AtomicFileWriter {
   private readonly chunkSize: number;
   private pending = '';
   private chain: Promise<void> = Promise.resolve();
+  /** Bytes written since the last background sync was asked for, and the syncs asked for (one at a time). */
+  private unsynced = 0;
+  private syncs: Promise<void> = Promise.resolve();
   private error: unknown;
   private state: 'open' | 'committed' | 'aborted' = 'open';
 
@@ -278,6 +284,15 @@ export class AtomicFileWriter {
           const { bytesWritten } = await fh.write(data, off, data.length - off);
           off += bytesWritten;
         }
+        this.unsynced += data.length;
+        if (this.unsynced >= BACKGROUND_SYNC_BYTES) {
+          // What is written so far goes to disk while the run goes on, so that the sync
+          // before the rename (commit) has only the last few megabytes left to wait for.
+          this.unsynced = 0;
+          this.syncs = this.syncs.then(() => fh.datasync()).catch((e: unknown) => {
+            this.error ??= e;
+          });
+        }
       } catch (e) {
         this.error = e;
       }
@@ -297,6 +312,7 @@ export class AtomicFileWriter {
     if (this.state === 'aborted') throw ioError(this.target, 'commit after abort', '放弃后又提交');
     try {
       await this.flushPending();
+      await this.syncs;
       if (this.error !== undefined) throw this.failure();
       const fh = this.fh!;
       await fh.sync();
@@ -317,6 +333,7 @@ export class AtomicFileWriter {
     this.state = 'aborted';
     this.pending = '';
     await this.chain;
+    await this.syncs;
     const fh = this.fh;
     this.fh = undefined;
     if (fh !== undefined) await fh.close().catch(() => undefined);

@@ -89,6 +89,26 @@ describe('AtomicFileWriter', () => {
     expect(await readFile(target, 'utf8')).toBe(expected);
   });
 
+  it('past 32 MiB, syncs in the background: commit and abort still leave the whole file or nothing', async () => {
+    // Bytes from the workers, a piece at a time, well past the background-sync threshold.
+    const piece = new Uint8Array(1_300_000).map((_, i) => 97 + (i % 26));
+    const pieces = 30;
+    const target = join(dir, 'synced.csv');
+    const w = await AtomicFileWriter.open(target);
+    for (let i = 0; i < pieces; i++) await w.writeBytes(piece);
+    await w.commit();
+    const written = await readFile(target);
+    expect(written.length).toBe(piece.length * pieces);
+    expect(written.subarray(written.length - piece.length).equals(Buffer.from(piece))).toBe(true);
+
+    const dropped = join(dir, 'dropped.csv');
+    const a = await AtomicFileWriter.open(dropped);
+    for (let i = 0; i < pieces; i++) await a.writeBytes(piece);
+    await a.abort();
+    await expect(stat(dropped)).rejects.toMatchObject({ code: 'ENOENT' });
+    expect(await temps()).toEqual([]);
+  });
+
   it('a UTF-8 BOM when asked, and GB18030 output', async () => {
     const a = join(dir, 'bom.csv');
     const wa = await AtomicFileWriter.open(a, { bom: true });
