@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import iconv from 'iconv-lite';
 import { tempDir } from '../helpers.js';
 import { readRosterHead, rosterPieces, pieceHouseholds, type RosterHead } from '../../src/io/roster-pieces.js';
-import { RosterKeyLog, hash53, keysOfGroups } from '../../src/io/roster-keys.js';
+import { RosterKeyLog, SeenSet, hash53, keysOfGroups } from '../../src/io/roster-keys.js';
 import { headerLayout, personKeyOf } from '../../src/io/roster-passes.js';
 import { readCsvBatches } from '../../src/io/csv-read.js';
 import { BencalcError } from '../../src/errors.js';
@@ -175,5 +175,23 @@ describe('roster keys', () => {
     expect(await check(many)).toEqual({ runs: 100_000, repeat: false });
     expect((await check([...many, [['H100000', [row(0, 'p17')]]]])).repeat).toBe(true);
     expect((await check([...many, [['H17', [row(0, 'q')]]]])).repeat).toBe(true);
+  });
+});
+
+describe('SeenSet: a value twice among 53-bit hashes', () => {
+  // Values that share their low 32 bits (the table's index) but differ above them must not
+  // count as repeats; 0 (the table's empty mark) must still be seen twice.
+  const hash = fc.oneof(
+    fc.integer({ min: 0, max: 2 ** 21 - 1 }).chain((high) => fc.constantFrom(0, 1, 7).map((low) => high * 2 ** 32 + low)),
+    fc.constantFrom(0, 1, 2 ** 53 - 1, 2 ** 32, 2 ** 32 + 1),
+    fc.integer({ min: 0, max: 2 ** 53 - 1 }),
+  );
+  it('agrees with a Set, list after list with one table', () => {
+    const seen = new SeenSet();
+    fc.assert(
+      fc.property(fc.array(fc.array(hash, { maxLength: 200 }), { maxLength: 5 }), (lists) => {
+        for (const list of lists) expect(seen.hasRepeat(Float64Array.from(list))).toBe(new Set(list).size !== list.length);
+      }),
+    );
   });
 });
