@@ -104,18 +104,31 @@ export function evaluateHousehold(eff: EffectiveRules, household: HouseholdInput
   // Person-level outcomes are decided one after another, so they can share one list of
   // parameter reads, cleared for each.
   const scratch = memo.tally.outcomeReads;
-  for (const programPlan of plan.programs) {
+  // Outcomes kept by what decided them (shared memo, untraced: a trace lists every condition).
+  const kept = conditions === undefined ? memo.personOutcomesOf(eff, plan) : undefined;
+  for (let p = 0; p < plan.programs.length; p++) {
+    const programPlan = plan.programs[p]!;
     const program = programPlan.program;
     if (program.level === 'household') {
       decideHouseholdProgram(eff, programPlan, persons, who, head, ctx, householdUnit, results, outcomes, memo, conditions);
       continue;
     }
+    const cache = kept?.[p];
     for (let i = 0; i < persons.length; i++) {
       const used = scratch.clear();
       aim(ctx, persons[i]!, undefined, results[i]!, used);
+      const known = cache?.find(ctx);
+      if (known !== undefined) {
+        // A person alike in everything the program reads: the same outcome, the same parameters read.
+        outcomes[i]![program.id] = known.outcome;
+        results[i]![program.id] = known.view;
+        memo.settleReads(known.reads, eff);
+        continue;
+      }
       const verdict = decide(programPlan, ctx, conditions, who[i]!, memo);
       const amount = verdict.eligible === 'yes' && program.amount ? program.amount.expr.evaluate(ctx) : 0;
       settle(program, verdict, memo.tally.missing, amount, true, undefined, undefined, ctx, used, eff, memo, outcomes[i]!, results[i]!);
+      cache?.keep(outcomes[i]![program.id], results[i]![program.id], used);
     }
   }
 

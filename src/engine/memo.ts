@@ -10,6 +10,8 @@
  *   hundred distinct lists, and whoever formats them can remember the text per list;
  * - the provisional parameters among a set of parameter reads, per rule set, and a household's
  *   parameters in effect (copied out for each household, as callers own them);
+ * - person-level outcomes, per rule set and program, by the values the program reads
+ *   (person-outcomes.ts);
  * - the scratch lists of an evaluation.
  *
  * Every cache is bounded: past its limit, lists are built fresh, as they would be without it.
@@ -20,6 +22,7 @@ import type { EffectiveRules, ParamInEffect } from '../rules/effective.js';
 import { Tally } from './collector.js';
 import type { ParamUse } from './param-use.js';
 import { sortNames } from '../expr/unknown.js';
+import { PersonOutcomes, readsOf } from './person-outcomes.js';
 
 /** How many nodes (distinct lists) one trie keeps. */
 const MAX_NODES = 20_000;
@@ -253,6 +256,8 @@ export class EngineMemo {
   private provisional: Map<EffectiveRules, NameTrie<readonly string[]>> | undefined;
   /** Per rule set: a household's parameter reads (in the order read) → its parameters in effect. */
   private householdReads: Map<EffectiveRules, NameTrie<HouseholdParams>> | undefined;
+  /** Per rule set: its person-level programs' outcomes (indexed as the plan's programs; undefined: not kept). */
+  private personOutcomes: Map<EffectiveRules, readonly (PersonOutcomes | undefined)[]> | undefined;
 
   /**
    * `shared` false: a memo for one evaluation (what `evaluateHousehold` makes when given none),
@@ -275,6 +280,26 @@ export class EngineMemo {
       if (this.shared) (this.plans ??= new Map()).set(compiled, plan);
     }
     return plan;
+  }
+
+  /**
+   * The outcomes kept for each person-level program of `plan` under `eff` (indexed as its
+   * programs): undefined for a household-level program, for one whose expressions read a
+   * record whole (what it reads is not known), and for a memo of one evaluation.
+   */
+  personOutcomesOf(eff: EffectiveRules, plan: RulesPlan): readonly (PersonOutcomes | undefined)[] | undefined {
+    if (!this.shared) return undefined;
+    let caches = this.personOutcomes?.get(eff);
+    if (caches === undefined) {
+      caches = plan.programs.map((p) => {
+        if (p.program.level !== 'person') return undefined;
+        const reads = readsOf(p.program);
+        return reads && new PersonOutcomes(reads);
+      });
+      // One entry per rule set in play: bounded by the rules.
+      (this.personOutcomes ??= new Map()).set(eff, caches);
+    }
+    return caches;
   }
 
   /** Start a household's evaluation (its scratch cleared). */
