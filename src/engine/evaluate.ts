@@ -127,7 +127,7 @@ export function evaluateHousehold(eff: EffectiveRules, household: HouseholdInput
         // A person alike in everything the program reads: the same outcome, the same parameters read.
         outcomes[i]![program.id] = known.outcome;
         results[i]![program.id] = known.view;
-        memo.settleReads(known.reads, eff);
+        memo.resettleReads(known, eff);
         continue;
       }
       const verdict = decide(programPlan, ctx, conditions, who[i]!, memo);

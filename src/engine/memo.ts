@@ -50,6 +50,11 @@ function childOf<V>(node: TrieNode<V>, name: string): TrieNode<V> | undefined {
   return node.more?.get(name);
 }
 
+/** Where a list of parameter reads stands in the memo (opaque to others; see `EngineMemo.resettleReads`). */
+export interface ReadsMark {
+  household: number;
+}
+
 /** Values keyed by lists of names, looked up name by name (no key string is built). */
 class NameTrie<V> {
   private readonly root: TrieNode<V> = newNode();
@@ -332,6 +337,28 @@ export class EngineMemo {
     const result = this.lists.intern(sorted, sorted.length);
     if (node !== undefined) node.value = result;
     return result;
+  }
+
+  /**
+   * `settleReads` for the reads kept with an outcome given again (PersonOutcomes), its result
+   * not needed: the node of the reads is found once and kept with them (`kept.at`).
+   */
+  resettleReads(kept: { readonly reads: ParamUse; at: ReadsMark | undefined }, eff: EffectiveRules): void {
+    const reads = kept.reads;
+    if (reads.size === 0) return;
+    let node = kept.at as TrieNode<readonly string[]> | undefined;
+    if (node === undefined) {
+      if (this.shared) node = trieOf<readonly string[]>((this.provisional ??= new Map()), eff).nodeOf(reads.names, reads.size);
+      if (node === undefined) {
+        this.tally.householdReads.addAll(reads);
+        return;
+      }
+      kept.at = node;
+    }
+    if (node.household !== this.household) {
+      this.tally.householdReads.addAll(reads);
+      node.household = this.household;
+    }
   }
 
   /** The parameters in effect among a household's reads, sorted by name, and the provisional ones (fresh arrays). */

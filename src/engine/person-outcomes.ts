@@ -19,6 +19,7 @@ import { isUnknown } from '../expr/unknown.js';
 import type { CompiledProgram } from '../rules/compile.js';
 import { ParamUse } from './param-use.js';
 import type { ProgramOutcome } from './types.js';
+import type { ReadsMark } from './memo.js';
 
 /** How many outcomes one program keeps (the combinations of values its persons meet; the first ones met are the common ones). */
 const MAX_ENTRIES = 2048;
@@ -45,6 +46,8 @@ export interface KnownOutcome {
   readonly view: Readonly<Record<string, unknown>>;
   /** Counted into the household's reads again when the outcome is given again (its parameters in effect, its provisional flag). */
   readonly reads: ParamUse;
+  /** Where the memo keeps `reads` (found on first use). */
+  at: ReadsMark | undefined;
 }
 
 /** Stands for a value that cannot be part of a key. */
@@ -203,7 +206,7 @@ export class PersonOutcomes {
   keep(outcome: ProgramOutcome | undefined, view: unknown, used: ParamUse): void {
     const entry = this.kept.length;
     if (this.slot < 0 || outcome === undefined || !Object.isFrozen(outcome) || entry >= MAX_ENTRIES) return;
-    this.kept.push({ outcome, view: view as Readonly<Record<string, unknown>>, reads: new ParamUse(used.list()) });
+    this.kept.push({ outcome, view: view as Readonly<Record<string, unknown>>, reads: new ParamUse(used.list()), at: undefined });
     this.keptCodes.set(this.codes, entry * this.reads.length);
     this.slots[this.slot] = entry + 1;
     this.slot = -1;
