@@ -34,6 +34,8 @@ type Outputs = Record<string, string | number | boolean | null>;
 
 
 const NO_NAMES: readonly string[] = Object.freeze([]);
+/** The facts of a lean evaluation: none (frozen, shared). */
+const NO_FACTS: Record<string, string | number | boolean | null> = Object.freeze({});
 
 /**
  * The one evaluation context of a household. Every key is present from the start (so the
@@ -60,9 +62,12 @@ function aim(ctx: EvalContext, person: Rec, unit: Rec | undefined, result: Rec, 
 
 /**
  * Evaluate every program for every member of a household. `memo`: what evaluations may share
- * (batch passes one for the whole run); without it, this evaluation has its own.
+ * (batch passes one for the whole run); without it, this evaluation has its own. `lean`: for
+ * callers that read the programs' outcomes only (batch's result columns): the facts are left
+ * empty, and so are the household's parameters in effect and provisional names (each
+ * outcome's own provisional names are there as always).
  */
-export function evaluateHousehold(eff: EffectiveRules, household: HouseholdInput, opts: { trace?: boolean; misses?: boolean; memo?: EngineMemo } = {}): HouseholdOutcome {
+export function evaluateHousehold(eff: EffectiveRules, household: HouseholdInput, opts: { trace?: boolean; misses?: boolean; memo?: EngineMemo; lean?: boolean } = {}): HouseholdOutcome {
   const compiled = eff.compiled;
   const memo = opts.memo ?? new EngineMemo(false);
   memo.startHousehold();
@@ -104,32 +109,46 @@ export function evaluateHousehold(eff: EffectiveRules, household: HouseholdInput
   // Person-level outcomes are decided one after another, so they can share one list of
   // parameter reads, cleared for each.
   const scratch = memo.tally.outcomeReads;
-  for (const programPlan of plan.programs) {
+  // Outcomes kept by what decided them (shared memo, untraced: a trace lists every condition).
+  const kept = conditions === undefined ? memo.personOutcomesOf(eff, plan) : undefined;
+  for (let p = 0; p < plan.programs.length; p++) {
+    const programPlan = plan.programs[p]!;
     const program = programPlan.program;
     if (program.level === 'household') {
       decideHouseholdProgram(eff, programPlan, persons, who, head, ctx, householdUnit, results, outcomes, memo, conditions);
       continue;
     }
+    const cache = kept?.[p];
     for (let i = 0; i < persons.length; i++) {
       const used = scratch.clear();
       aim(ctx, persons[i]!, undefined, results[i]!, used);
+      const known = cache?.find(ctx);
+      if (known !== undefined) {
+        // A person alike in everything the program reads: the same outcome, the same parameters read.
+        outcomes[i]![program.id] = known.outcome;
+        results[i]![program.id] = known.view;
+        memo.resettleReads(known, eff);
+        continue;
+      }
       const verdict = decide(programPlan, ctx, conditions, who[i]!, memo);
       const amount = verdict.eligible === 'yes' && program.amount ? program.amount.expr.evaluate(ctx) : 0;
       settle(program, verdict, memo.tally.missing, amount, true, undefined, undefined, ctx, used, eff, memo, outcomes[i]!, results[i]!);
+      cache?.keep(outcomes[i]![program.id], results[i]![program.id], used);
     }
   }
 
+  const lean = opts.lean ?? false;
   const personOutcomes: PersonOutcome[] = persons.map((p, i) => ({
     personId: who[i]!,
-    facts: plainFacts(p, plan.personFactNames),
+    facts: lean ? NO_FACTS : plainFacts(p, plan.personFactNames),
     programs: outcomes[i]!,
   }));
-  const { params, provisional } = memo.householdParams(usedParams, eff);
+  const { params, provisional } = lean ? { params: [], provisional: [] } : memo.householdParams(usedParams, eff);
   return {
     householdId: household.household_id,
     rulesId: compiled.merged.id,
     asOf: eff.asOf,
-    facts: plainFacts(hh, plan.householdFactNames),
+    facts: lean ? NO_FACTS : plainFacts(hh, plan.householdFactNames),
     persons: personOutcomes,
     conditions: conditions ?? [],
     params,

@@ -10,6 +10,8 @@
  *   hundred distinct lists, and whoever formats them can remember the text per list;
  * - the provisional parameters among a set of parameter reads, per rule set, and a household's
  *   parameters in effect (copied out for each household, as callers own them);
+ * - person-level outcomes, per rule set and program, by the values the program reads
+ *   (person-outcomes.ts);
  * - the scratch lists of an evaluation.
  *
  * Every cache is bounded: past its limit, lists are built fresh, as they would be without it.
@@ -20,6 +22,7 @@ import type { EffectiveRules, ParamInEffect } from '../rules/effective.js';
 import { Tally } from './collector.js';
 import type { ParamUse } from './param-use.js';
 import { sortNames } from '../expr/unknown.js';
+import { PersonOutcomes, readsOf } from './person-outcomes.js';
 
 /** How many nodes (distinct lists) one trie keeps. */
 const MAX_NODES = 20_000;
@@ -45,6 +48,11 @@ function childOf<V>(node: TrieNode<V>, name: string): TrieNode<V> | undefined {
   const names = node.names;
   if (names !== undefined) for (let i = 0; i < names.length; i++) if (names[i] === name) return node.nodes![i];
   return node.more?.get(name);
+}
+
+/** Where a list of parameter reads stands in the memo (opaque to others; see `EngineMemo.resettleReads`). */
+export interface ReadsMark {
+  household: number;
 }
 
 /** Values keyed by lists of names, looked up name by name (no key string is built). */
@@ -253,6 +261,8 @@ export class EngineMemo {
   private provisional: Map<EffectiveRules, NameTrie<readonly string[]>> | undefined;
   /** Per rule set: a household's parameter reads (in the order read) → its parameters in effect. */
   private householdReads: Map<EffectiveRules, NameTrie<HouseholdParams>> | undefined;
+  /** Per rule set: its person-level programs' outcomes (indexed as the plan's programs; undefined: not kept). */
+  private personOutcomes: Map<EffectiveRules, readonly (PersonOutcomes | undefined)[]> | undefined;
 
   /**
    * `shared` false: a memo for one evaluation (what `evaluateHousehold` makes when given none),
@@ -275,6 +285,26 @@ export class EngineMemo {
       if (this.shared) (this.plans ??= new Map()).set(compiled, plan);
     }
     return plan;
+  }
+
+  /**
+   * The outcomes kept for each person-level program of `plan` under `eff` (indexed as its
+   * programs): undefined for a household-level program, for one whose expressions read a
+   * record whole (what it reads is not known), and for a memo of one evaluation.
+   */
+  personOutcomesOf(eff: EffectiveRules, plan: RulesPlan): readonly (PersonOutcomes | undefined)[] | undefined {
+    if (!this.shared) return undefined;
+    let caches = this.personOutcomes?.get(eff);
+    if (caches === undefined) {
+      caches = plan.programs.map((p) => {
+        if (p.program.level !== 'person') return undefined;
+        const reads = readsOf(p.program);
+        return reads && new PersonOutcomes(reads);
+      });
+      // One entry per rule set in play: bounded by the rules.
+      (this.personOutcomes ??= new Map()).set(eff, caches);
+    }
+    return caches;
   }
 
   /** Start a household's evaluation (its scratch cleared). */
@@ -307,6 +337,28 @@ export class EngineMemo {
     const result = this.lists.intern(sorted, sorted.length);
     if (node !== undefined) node.value = result;
     return result;
+  }
+
+  /**
+   * `settleReads` for the reads kept with an outcome given again (PersonOutcomes), its result
+   * not needed: the node of the reads is found once and kept with them (`kept.at`).
+   */
+  resettleReads(kept: { readonly reads: ParamUse; at: ReadsMark | undefined }, eff: EffectiveRules): void {
+    const reads = kept.reads;
+    if (reads.size === 0) return;
+    let node = kept.at as TrieNode<readonly string[]> | undefined;
+    if (node === undefined) {
+      if (this.shared) node = trieOf<readonly string[]>((this.provisional ??= new Map()), eff).nodeOf(reads.names, reads.size);
+      if (node === undefined) {
+        this.tally.householdReads.addAll(reads);
+        return;
+      }
+      kept.at = node;
+    }
+    if (node.household !== this.household) {
+      this.tally.householdReads.addAll(reads);
+      node.household = this.household;
+    }
   }
 
   /** The parameters in effect among a household's reads, sorted by name, and the provisional ones (fresh arrays). */

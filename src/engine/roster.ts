@@ -38,6 +38,7 @@ export interface RowResult {
   /** The rule set used for the row's household, when it could be evaluated. */
   eff?: EffectiveRules;
   person?: PersonOutcome;
+  /** Untraced (no `trace`), a lean outcome: its facts, parameters in effect and provisional names are left empty. */
   household?: HouseholdOutcome;
   /** Members whose invalid rows leave household-level results unknown. */
   blockedBy?: string[];
@@ -136,7 +137,9 @@ export class RosterEvaluator {
         return { line: row.line, ...(person && { personId: person.person_id }), error: errors[i]![0] ?? withLine(eff, row.line, layout.file) };
       });
     }
-    const household = evaluateHousehold(eff, { household_id: householdId, members }, { trace: this.opts.trace ?? false, memo: this.memo });
+    // Untraced, the callers (batch's and audit's result cells) read the programs' outcomes only: no facts, no parameters in effect.
+    const trace = this.opts.trace ?? false;
+    const household = evaluateHousehold(eff, { household_id: householdId, members }, { trace, memo: this.memo, lean: !trace });
     const results: RowResult[] = new Array<RowResult>(n);
     for (let i = 0; i < n; i++) {
       const errs = errors[i]!;

@@ -37,6 +37,12 @@ export interface CompiledExpression {
   evaluate: Evaluator;
   /** Every `record.field` the expression mentions, e.g. `person.age`, `param.dibao_standard`. */
   references: readonly string[];
+  /**
+   * Whether the expression reads a record (or a program's result) as a whole, other than by
+   * `root.field` (`person["age"]`, `size(person)`): then `references` does not say all it
+   * may read, and the engine keeps no outcomes by the referenced values for it.
+   */
+  readsWholeRecord: boolean;
 }
 
 /** Why an expression was rejected, with its offset range inside the source. */
@@ -63,6 +69,11 @@ interface Node {
 }
 
 const hasOwn = (o: object, k: string): boolean => Object.hasOwn(o, k);
+
+/** The fields an expression names as it compiles, and whether it reads a record whole. */
+class References extends Set<string> {
+  wholeRecord = false;
+}
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 /** Parse, type-check and compile one expression; `expected` is the type the rule demands. */
@@ -93,10 +104,10 @@ export function compileExpression(
       },
     };
   }
-  const references = new Set<string>();
+  const references = new References();
   try {
     const node = compileNode(parsed.ast as ASTNode, schema, references, implied);
-    return { ok: true, value: { source, type, evaluate: node.fn, references: [...references].sort() } };
+    return { ok: true, value: { source, type, evaluate: node.fn, references: [...references].sort(), readsWholeRecord: references.wholeRecord } };
   } catch (e) {
     if (e instanceof UnsupportedError) return { ok: false, problem: e.problem };
     throw e;
@@ -108,7 +119,7 @@ export function compileExpression(
  * Throws for nodes outside the subset, which a checked expression's nodes never are.
  */
 export function compileSubexpression(node: ASTNode, schema: ExprSchema): Evaluator {
-  return compileNode(node, schema, new Set()).fn;
+  return compileNode(node, schema, new References()).fn;
 }
 
 function typeFits(actual: string, expected: string): boolean {
@@ -206,7 +217,15 @@ function literalType(v: unknown): string {
   return 'null';
 }
 
-function compileNode(node: ASTNode, schema: ExprSchema, refs: Set<string>, implied: Readonly<Record<string, readonly string[]>> = {}): Node {
+function compileNode(node: ASTNode, schema: ExprSchema, refs: References, implied: Readonly<Record<string, readonly string[]>> = {}): Node {
+  const compiled = compileAny(node, schema, refs, implied);
+  // A record or a program's result as a value (anything but the object of `.field`, which
+  // compileField compiles with compileAny): the expression reads more than its references.
+  if (compiled.type === 'record' || compiled.type === 'BencalcProgramResult') refs.wholeRecord = true;
+  return compiled;
+}
+
+function compileAny(node: ASTNode, schema: ExprSchema, refs: References, implied: Readonly<Record<string, readonly string[]>>): Node {
   const op = node.op as string;
   const args = node.args as unknown;
   switch (op) {
@@ -330,7 +349,7 @@ function flatten(node: ASTNode, op: string): ASTNode[] {
   return [...flatten(l, op), ...flatten(r, op)];
 }
 
-function compileField(node: ASTNode, implied: Readonly<Record<string, readonly string[]>>, [objNode, field]: [ASTNode, string], schema: ExprSchema, refs: Set<string>): Node {
+function compileField(node: ASTNode, implied: Readonly<Record<string, readonly string[]>>, [objNode, field]: [ASTNode, string], schema: ExprSchema, refs: References): Node {
   if (FORBIDDEN_KEYS.has(field)) return unsupported(node, `the field "${field}"`);
   if (objNode.op === 'id' && (ROOTS as readonly string[]).includes(objNode.args as string)) {
     const root = objNode.args as Root;
@@ -362,7 +381,7 @@ function compileField(node: ASTNode, implied: Readonly<Record<string, readonly s
     };
   }
   // A field of a computed record: only `result.<program>.<field>` in this language.
-  const obj = compileNode(objNode, schema, refs, implied);
+  const obj = compileAny(objNode, schema, refs, implied);
   if (obj.type === 'BencalcProgramResult') {
     const label = `${objNode.input.slice(objNode.start, objNode.end)}.${field}`;
     refs.add(label);
@@ -437,7 +456,7 @@ function numericResultType(op: string, l: string, r: string): string {
   return l;
 }
 
-function compileBinary(node: ASTNode, implied: Readonly<Record<string, readonly string[]>>, op: string, [ln, rn]: [ASTNode, ASTNode], schema: ExprSchema, refs: Set<string>): Node {
+function compileBinary(node: ASTNode, implied: Readonly<Record<string, readonly string[]>>, op: string, [ln, rn]: [ASTNode, ASTNode], schema: ExprSchema, refs: References): Node {
   const l = compileNode(ln, schema, refs, implied);
   const r = compileNode(rn, schema, refs, implied);
   const type = numericResultType(op, l.type, r.type);
@@ -524,7 +543,7 @@ const FUNCTIONS: Record<string, (...a: number[]) => unknown> = {
   yuan: (a) => roundHalfUp(a! * 100),
 };
 
-function compileCall(node: ASTNode, implied: Readonly<Record<string, readonly string[]>>, [name, argNodes]: [string, ASTNode[]], schema: ExprSchema, refs: Set<string>): Node {
+function compileCall(node: ASTNode, implied: Readonly<Record<string, readonly string[]>>, [name, argNodes]: [string, ASTNode[]], schema: ExprSchema, refs: References): Node {
   if (name === 'has') return unsupported(node, 'has()', 'known(…)');
   const argsC = argNodes.map((a) => compileNode(a, schema, refs, implied));
   if (name === 'known') {
@@ -576,7 +595,7 @@ const METHODS: Record<string, (s: string, arg: string) => boolean> = {
   contains: (s, a) => s.includes(a),
 };
 
-function compileMethod(node: ASTNode, implied: Readonly<Record<string, readonly string[]>>, [name, recvNode, argNodes]: [string, ASTNode, ASTNode[]], schema: ExprSchema, refs: Set<string>): Node {
+function compileMethod(node: ASTNode, implied: Readonly<Record<string, readonly string[]>>, [name, recvNode, argNodes]: [string, ASTNode, ASTNode[]], schema: ExprSchema, refs: References): Node {
   const impl = METHODS[name];
   if (!impl || argNodes.length !== 1) {
     return unsupported(node, `the method ".${name}()"`, impl ? undefined : didYouMean(name, Object.keys(METHODS)));

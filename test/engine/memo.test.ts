@@ -4,12 +4,9 @@
  */
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
-import { loadRuleTree, compileJurisdiction, resolveEffective } from '../../src/rules/index.js';
 import { evaluateHousehold } from '../../src/engine/evaluate.js';
 import { EngineMemo, NameLists } from '../../src/engine/memo.js';
-import type { PersonInput } from '../../src/domain/household.js';
-import { DISABILITY_CATEGORIES } from '../../src/domain/values.js';
-import { RULES_DIR } from '../helpers.js';
+import { effs, arbHousehold } from './arbitraries.js';
 
 describe('NameLists', () => {
   it('gives the same frozen array for the same names, and a fresh one past its bound', () => {
@@ -27,30 +24,6 @@ describe('NameLists', () => {
     expect(lists.intern(['late'], 1)).not.toBe(late);
   });
 });
-
-const tree = loadRuleTree(RULES_DIR);
-const effs = [...tree.layers.keys()].map((id) => resolveEffective(compileJurisdiction(tree, id), { asOf: '2025-07-01' }));
-
-const arbPerson = (i: number) =>
-  fc.record(
-    {
-      person_id: fc.constant(`P${i}`),
-      relation: fc.constantFrom('户主', '子女', '配偶'),
-      birth_date: fc.date({ min: new Date('1930-01-01'), max: new Date('2024-01-01'), noInvalidDate: true }).map((d) => d.toISOString().slice(0, 10)),
-      hukou: fc.constantFrom('urban' as const, 'rural' as const),
-      monthly_income: fc.integer({ min: 0, max: 300_000 }),
-      employed: fc.boolean(),
-      employment_start: fc.constantFrom('2020-01-15', '2024-12-01'),
-      disability_category: fc.constantFrom(...DISABILITY_CATEGORIES),
-      disability_grade: fc.constantFrom(1 as const, 2 as const, 3 as const, 4 as const),
-      needs_long_term_care: fc.boolean(),
-      special_hardship: fc.boolean(),
-      autism: fc.boolean(),
-      in_rehab: fc.boolean(),
-    },
-    { requiredKeys: ['person_id'] },
-  ) as fc.Arbitrary<PersonInput>;
-const arbHousehold = fc.integer({ min: 1, max: 5 }).chain((n) => fc.tuple(...Array.from({ length: n }, (_, i) => arbPerson(i))));
 
 describe('evaluateHousehold with a shared memo', () => {
   it('gives the outcomes of separate evaluations, traced or not', () => {

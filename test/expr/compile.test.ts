@@ -205,3 +205,19 @@ describe('expression language: properties', () => {
     );
   });
 });
+
+describe('what an expression reads', () => {
+  it.each([
+    ['person.age >= 16 && household.size > 1', false],
+    ['result.dibao.eligible', false],
+    ['param.dibao_standard[household.hukou] > person.monthly_income', false],
+    ['person["age"] >= 16', true],
+    ['param["amount"] > 0', true],
+  ])('%s: reads a record whole: %s', (src, whole) => {
+    expect(compile(src).readsWholeRecord).toBe(whole);
+  });
+
+  it('references name every root.field, and result.<program>.<field> with its program', () => {
+    expect(compile('result.dibao.eligible && person.age > 1').references).toEqual(['person.age', 'result.dibao', 'result.dibao.eligible']);
+  });
+});

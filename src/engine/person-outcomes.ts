@@ -1,0 +1,214 @@
+/**
+ * Person-level outcomes kept by what decided them. A person-level program's outcome is a
+ * function of the values its expressions can read: the person's fields, the household's,
+ * the results of the programs it depends on, and parameters and options (fixed by the rule
+ * set). Persons alike in those values get the same outcome, so with a shared memo (batch)
+ * the outcome made for one is kept, by those values, for the next (most persons of a
+ * roster are alike in the handful of fields a program reads).
+ *
+ * A key is the list of those values in a fixed order (see PersonOutcomes). Only values
+ * whose sameness is plain to see take part: strings, numbers (not -0 or NaN, which a Map
+ * confuses or never finds), booleans, null, undefined, and an Unknown whose names are an
+ * interned (frozen) list — two such Unknowns with the same list name the same things.
+ * Anything else (an object, a fresh Unknown) and the person is decided as usual, nothing kept.
+ * Never with a trace (it lists every condition of every person), nor without a shared memo.
+ */
+import type { EvalContext } from '../expr/compile.js';
+import type { CompiledExpression } from '../expr/compile.js';
+import { isUnknown } from '../expr/unknown.js';
+import type { CompiledProgram } from '../rules/compile.js';
+import { ParamUse } from './param-use.js';
+import type { ProgramOutcome } from './types.js';
+import type { ReadsMark } from './memo.js';
+
+/** How many outcomes one program keeps (the combinations of values its persons meet; the first ones met are the common ones). */
+const MAX_ENTRIES = 2048;
+/** The size of the table of hashes: a power of two, twice MAX_ENTRIES. */
+const SLOTS = 4096;
+
+/** How many values other than flags one read numbers (ages, categories, …). */
+const MAX_CODES = 4096;
+
+/** The first code of a value other than false, true, undefined and null. */
+const FIRST_CODE = 4;
+
+/** A value an expression reads: `person.<field>`, `household.<field>`, `unit.<field>` or `result.<program>.<field>`. */
+interface Read {
+  readonly root: 'person' | 'household' | 'unit' | 'result';
+  /** The program, for `result.<program>.<field>`. */
+  readonly program: string | undefined;
+  readonly field: string;
+}
+
+/** An outcome as a person-level program gave it, with what expressions read as its result and the parameters it read. */
+export interface KnownOutcome {
+  readonly outcome: ProgramOutcome;
+  readonly view: Readonly<Record<string, unknown>>;
+  /** Counted into the household's reads again when the outcome is given again (its parameters in effect, its provisional flag). */
+  readonly reads: ParamUse;
+  /** Where the memo keeps `reads` (found on first use). */
+  at: ReadsMark | undefined;
+}
+
+/** Stands for a value that cannot be part of a key. */
+const NO_KEY: unique symbol = Symbol('no key');
+
+/** The key of a value an expression reads, or NO_KEY (see the file's comment). */
+function keyOf(v: unknown): unknown {
+  switch (typeof v) {
+    case 'string':
+    case 'boolean':
+    case 'undefined':
+      return v;
+    case 'number':
+      return v !== v || Object.is(v, -0) ? NO_KEY : v;
+    case 'object':
+      if (v === null) return v;
+      // An Unknown is its names; arrays are refused as values, so its list keys nothing else.
+      return isUnknown(v) && Object.isFrozen(v.missing) ? v.missing : NO_KEY;
+    default:
+      return NO_KEY;
+  }
+}
+
+/** The values every expression of a program reads, or undefined when one reads a record whole. */
+export function readsOf(program: CompiledProgram): Read[] | undefined {
+  const exprs: CompiledExpression[] = [];
+  for (const c of [...program.eligibility, ...program.exclusions]) {
+    if (c.expr) exprs.push(c.expr);
+    for (const a of c.anyOf ?? []) exprs.push(a.expr);
+  }
+  for (const r of program.routes) exprs.push(r.expr);
+  if (program.amount) {
+    exprs.push(program.amount.expr);
+    if (program.amount.memberSupplement) exprs.push(program.amount.memberSupplement);
+  }
+  for (const o of program.outputs) exprs.push(o.expr);
+  const names = new Set<string>();
+  for (const e of exprs) {
+    if (e.readsWholeRecord) return undefined;
+    for (const r of e.references) names.add(r);
+  }
+  const reads: Read[] = [];
+  for (const name of [...names].sort()) {
+    const [root, a, b] = name.split('.') as [string, string, string | undefined];
+    // Parameters and options are the rule set's: the same for every person it decides.
+    if (root === 'param' || root === 'option') continue;
+    if (root === 'result') {
+      // `result.<program>` alone is the path to its fields, each a reference of its own.
+      if (b !== undefined) reads.push({ root, program: a, field: b });
+    } else if (root === 'person' || root === 'household' || root === 'unit') reads.push({ root, program: undefined, field: a });
+    else return undefined;
+  }
+  return reads;
+}
+
+/**
+ * One person-level program's outcomes under one rule set, by the values its expressions read.
+ * Each value read becomes a small code (false, true, undefined and null are 0 to 3; other
+ * values are numbered as they come, per read). The codes of the kept outcomes lie in one
+ * flat array, found through an open-addressing table of their hashes: a lookup touches a few
+ * small typed arrays instead of walking objects (a key string or a tree of Maps costs more
+ * than deciding the program again). Bounded: past MAX_ENTRIES, or MAX_CODES values of one
+ * read, persons whose values are new are decided as usual, nothing kept.
+ */
+export class PersonOutcomes {
+  /** Per read: the codes of values other than flags. */
+  private readonly codesOf: Map<unknown, number>[];
+  /** The codes of the person last looked up. */
+  private readonly codes: Int32Array;
+  /** The codes of the kept outcomes, `reads.length` per entry. */
+  private readonly keptCodes: Int32Array;
+  private readonly kept: KnownOutcome[] = [];
+  /** By hash: 1 + the index of an entry; 0: free. Twice as many slots as entries, so probes stay short. */
+  private readonly slots = new Int32Array(SLOTS);
+  /** Where the person last looked up (and not found) would go; -1: they cannot be kept. */
+  private slot = -1;
+  /** Outcomes given again, and persons looked up (for tests and measurements). */
+  hits = 0;
+  lookups = 0;
+
+  constructor(private readonly reads: readonly Read[]) {
+    this.codesOf = reads.map(() => new Map());
+    this.codes = new Int32Array(reads.length);
+    this.keptCodes = new Int32Array(reads.length * MAX_ENTRIES);
+  }
+
+  /** The outcome kept for a person alike to the one `ctx` is aimed at, if any. */
+  find(ctx: EvalContext): KnownOutcome | undefined {
+    this.lookups++;
+    this.slot = -1;
+    const reads = this.reads;
+    const n = reads.length;
+    const codes = this.codes;
+    let hash = 0;
+    for (let i = 0; i < n; i++) {
+      const r = reads[i]!;
+      let v: unknown;
+      switch (r.root) {
+        case 'person':
+          v = ctx.person?.[r.field];
+          break;
+        case 'household':
+          v = ctx.household?.[r.field];
+          break;
+        case 'unit':
+          v = ctx.unit?.[r.field];
+          break;
+        case 'result':
+          v = (ctx.result?.[r.program!] as Readonly<Record<string, unknown>> | undefined)?.[r.field];
+          break;
+      }
+      // Flags and absent values (most of what is read) need no lookup.
+      let code = v === false ? 0 : v === true ? 1 : v === undefined ? 2 : v === null ? 3 : -1;
+      if (code < 0) {
+        const key = keyOf(v);
+        if (key === NO_KEY) return undefined;
+        const known = this.codesOf[i]!;
+        code = known.get(key) ?? -1;
+        if (code < 0) {
+          if (known.size >= MAX_CODES) return undefined;
+          code = FIRST_CODE + known.size;
+          known.set(key, code);
+        }
+      }
+      codes[i] = code;
+      hash = (Math.imul(hash, 0x9e3779b1) + code) | 0;
+    }
+    const slots = this.slots;
+    const kept = this.keptCodes;
+    let at = (hash ^ (hash >>> 15)) & (SLOTS - 1);
+    for (;;) {
+      const entry = slots[at]! - 1;
+      if (entry < 0) break;
+      let same = true;
+      const base = entry * n;
+      for (let i = 0; i < n; i++) {
+        if (kept[base + i] !== codes[i]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) {
+        this.hits++;
+        return this.kept[entry];
+      }
+      at = (at + 1) & (SLOTS - 1);
+    }
+    this.slot = at;
+    return undefined;
+  }
+
+  /**
+   * Keep the outcome of the person last looked up (and not found); only a frozen (shared)
+   * outcome is the same for whoever gets it again.
+   */
+  keep(outcome: ProgramOutcome | undefined, view: unknown, used: ParamUse): void {
+    const entry = this.kept.length;
+    if (this.slot < 0 || outcome === undefined || !Object.isFrozen(outcome) || entry >= MAX_ENTRIES) return;
+    this.kept.push({ outcome, view: view as Readonly<Record<string, unknown>>, reads: new ParamUse(used.list()), at: undefined });
+    this.keptCodes.set(this.codes, entry * this.reads.length);
+    this.slots[this.slot] = entry + 1;
+    this.slot = -1;
+  }
+}
