@@ -172,6 +172,72 @@ function scanCell(s: string): number {
   return flags;
 }
 
+/**
+ * The JSON of a row's cells (`JSON.stringify(cells)`), built into `json` from the row's UTF-8
+ * bytes `bytes[start, end)` (valid UTF-8, no line end), when its cells go out exactly as read;
+ * returns its length, or -1 when they do not. One pass over the bytes makes the same decision
+ * `scanCell` over every cell would (with masking and formula escaping): no control character,
+ * quote, backslash or character outside the BMP (a surrogate pair in UTF-16) anywhere, no
+ * whitespace (`isWhitespaceCode`) at either end of a cell, no formula start when `formulaEscape`,
+ * no cell to mask. `json` must hold `(end - start) * 3 + 4` bytes.
+ */
+export function plainRowJson(bytes: Uint8Array, start: number, end: number, masked: readonly boolean[], formulaEscape: boolean, json: Uint8Array): number {
+  let k = 0;
+  json[k++] = 0x5b; // [
+  json[k++] = 0x22; // "
+  let cell = 0;
+  let from = start;
+  for (let i = start; i < end; i++) {
+    const b = bytes[i]!;
+    // Digits, letters, `-`, `.`, the bytes of BMP characters: copied as they are.
+    if (b > 44 && b !== 92 && b < 0xf0) {
+      json[k++] = b;
+      continue;
+    }
+    if (b !== 44) {
+      // A control character, quote, backslash or 4-byte character: escaped or quoted somewhere.
+      if (b < 32 || b === 34 || b === 92 || b >= 0xf0) return -1;
+      json[k++] = b;
+      continue;
+    }
+    if (i > from && !plainCell(bytes, from, i, masked[cell] === true, formulaEscape)) return -1;
+    json[k++] = 0x22;
+    json[k++] = 0x2c;
+    json[k++] = 0x22;
+    cell++;
+    from = i + 1;
+  }
+  if (end > from && !plainCell(bytes, from, end, masked[cell] === true, formulaEscape)) return -1;
+  json[k++] = 0x22;
+  json[k++] = 0x5d; // ]
+  return k;
+}
+
+/** Whether the non-empty cell `bytes[from, to)` keeps its bytes at its ends: no whitespace, no formula start, not masked. */
+function plainCell(bytes: Uint8Array, from: number, to: number, masked: boolean, formulaEscape: boolean): boolean {
+  if (masked) return false;
+  const first = bytes[from]!;
+  // = + - @ (TAB and CR are control characters, refused anyway).
+  if (formulaEscape && (first === 61 || first === 43 || first === 45 || first === 64)) return false;
+  if (first === 32 || (first >= 0x80 && isWhitespaceCode(codeAt(bytes, from)))) return false;
+  const last = bytes[to - 1]!;
+  if (last === 32) return false;
+  if (last >= 0x80) {
+    // Back to the lead byte of the last character (a cell holds whole characters).
+    let lead = to - 1;
+    while (lead > from && (bytes[lead]! & 0xc0) === 0x80) lead--;
+    if (isWhitespaceCode(codeAt(bytes, lead))) return false;
+  }
+  return true;
+}
+
+/** The code point of the 2- or 3-byte UTF-8 character at `bytes[i]` (4-byte ones are refused before). */
+function codeAt(bytes: Uint8Array, i: number): number {
+  const b = bytes[i]!;
+  if (b < 0xe0) return ((b & 0x1f) << 6) | (bytes[i + 1]! & 0x3f);
+  return ((b & 0x0f) << 12) | ((bytes[i + 1]! & 0x3f) << 6) | (bytes[i + 2]! & 0x3f);
+}
+
 /** Whether `neutraliseFormula` would change the cell (its test, without building the result). */
 function isFormulaStart(s: string): boolean {
   const c = s.charCodeAt(0);
@@ -279,49 +345,22 @@ export class CsvRowWriter {
    * digest's JSON is built from them too: no text is made for the input part at all.
    */
   lineInto(cells: readonly string[], r: RowResult, bytes: Uint8Array, start: number, end: number, out: Utf8Sink): void {
-    if (cells.length !== this.width || !this.unchanged(cells)) {
+    if (cells.length !== this.width) {
+      out.write(this.line(cells, r));
+      return;
+    }
+    const need = (end - start) * 3 + 4;
+    if (this.json.length < need) this.json = new Uint8Array(need * 2);
+    const jsonLength = plainRowJson(bytes, start, end, this.masked, this.opts.formulaEscape, this.json);
+    if (jsonLength < 0) {
       out.write(this.line(cells, r));
       return;
     }
     const parts = this.parts;
-    parts.length = this.resultParts(1, r, this.digestOfBytes(bytes, start, end));
+    parts.length = this.resultParts(1, r, sha256Hex(this.json.subarray(0, jsonLength)));
     parts[0] = '';
     out.writeBytes(bytes, start, end);
     out.write(`${parts.join(',')}\n`);
-  }
-
-  /** Whether the input cells go out exactly as read; sets `flags` for the digest. */
-  private unchanged(cells: readonly string[]): boolean {
-    const escape = this.opts.formulaEscape;
-    let flags = 0;
-    for (let i = 0; i < cells.length; i++) {
-      const v = cells[i]!;
-      flags |= scanCell(v);
-      if ((this.masked[i] && v) || (escape && isFormulaStart(v))) return false;
-    }
-    this.flags = flags;
-    return flags === 0;
-  }
-
-  /** SHA-256 of `JSON.stringify(cells)` for a line whose cells need no JSON escaping: `["` + cells joined by `","` + `"]`, in bytes. */
-  private digestOfBytes(bytes: Uint8Array, start: number, end: number): string {
-    const need = (end - start) * 3 + 4;
-    if (this.json.length < need) this.json = new Uint8Array(need * 2);
-    const json = this.json;
-    let k = 0;
-    json[k++] = 0x5b; // [
-    json[k++] = 0x22; // "
-    for (let i = start; i < end; i++) {
-      const b = bytes[i]!;
-      if (b === 0x2c) {
-        json[k++] = 0x22;
-        json[k++] = 0x2c;
-        json[k++] = 0x22;
-      } else json[k++] = b;
-    }
-    json[k++] = 0x22;
-    json[k++] = 0x5d; // ]
-    return sha256Hex(json.subarray(0, k));
   }
 
   /** The input cells, masked, neutralised and escaped, into `parts[0…)`; returns their count and sets `flags`. */
