@@ -147,6 +147,38 @@ interface ListPath {
   text: string | undefined;
 }
 
+/** The program whose outcomes carry a household's amount, and the others (`writeSettled`). */
+const FIRST: ProgramId = PROGRAM_IDS[0];
+const OTHERS: readonly ProgramId[] = PROGRAM_IDS.slice(1);
+/**
+ * Cells remembered as UTF-8 bytes, by key (a map, or a trie of maps), in one arena, within
+ * bounds: when full, everything is forgotten, and what comes often comes back first.
+ */
+interface RememberedCells<K> {
+  root: Map<K, unknown>;
+  /** The arena the remembered bytes are views of. */
+  readonly arena: Uint8Array;
+  used: number;
+  /** Map entries made, against `limit`. */
+  entries: number;
+  readonly limit: number;
+}
+
+function rememberedCells<K>(arenaBytes: number, limit: number): RememberedCells<K> {
+  return { root: new Map(), arena: new Uint8Array(arenaBytes), used: 0, entries: 0, limit };
+}
+
+/** A level of the trie of the rest: by rule set, then by each other program's outcome (undefined: none), then the first one's provisional list, to the bytes. */
+type SettledNode = Map<unknown, unknown>;
+
+/** An outcome the engine shares and nobody can change: frozen, with frozen lists and outputs (or no outcome at all). */
+function isSharedOutcome(o: ProgramOutcome | undefined): boolean {
+  return (
+    o === undefined ||
+    (Object.isFrozen(o) && Object.isFrozen(o.reasons) && Object.isFrozen(o.missing) && Object.isFrozen(o.provisional) && Object.isFrozen(o.outputs))
+  );
+}
+
 /** `scanCell` flags: CSV must quote the cell; JSON.stringify escapes something in it. */
 const CSV_QUOTES = 1;
 const JSON_ESCAPES = 2;
@@ -283,6 +315,16 @@ export function resultCells(r: RowResult, layout: ResultLayout, cells: readonly 
   return out;
 }
 
+/** A program's result columns, and their text when the row claims nothing from it. */
+interface ProgramColumns {
+  id: ProgramId;
+  yearly: boolean;
+  outputs: readonly string[];
+  invalid: string;
+  notDefined: string;
+  blank: string;
+}
+
 /**
  * Batch's CSV output lines, one string per row: exactly
  * `serializeRow([...inputCells(padded cells), ...resultCells(…)], { newline: '\n' })`, without
@@ -293,7 +335,7 @@ export function resultCells(r: RowResult, layout: ResultLayout, cells: readonly 
 export class CsvRowWriter {
   /** Per input column: whether it holds an ID or certificate number to mask. */
   private readonly masked: boolean[];
-  private readonly programs: { id: ProgramId; yearly: boolean; outputs: readonly string[]; invalid: string; notDefined: string; blank: string }[];
+  private readonly programs: ProgramColumns[];
   /** Rule set → its escaped `,rules_id,rules_digest,as_of,options,bencalc_version` (one per rule set in play). */
   private readonly tails = new Map<EffectiveRules | undefined, string>();
   /** Reused for each row's cells, joined once. */
@@ -310,6 +352,11 @@ export class CsvRowWriter {
   private readonly provisionalTexts: ListPath = { next: undefined, text: undefined };
   /** Texts remembered so far in reasonTexts and provisionalTexts. */
   private remembered = 0;
+  /** The first program's cells of valid rows, by its outcome, in bytes (`writeSettled`). */
+  private readonly firstCells = rememberedCells<ProgramOutcome | undefined>(256 * 1024, 8192);
+  /** The rest of their cells before the digest, by rule set, other outcomes and the first's provisional list. */
+  private readonly restCells = rememberedCells<EffectiveRules | undefined>(512 * 1024, 40_000);
+  private readonly encoder = new TextEncoder();
 
   constructor(
     private readonly layout: ResultLayout,
@@ -342,7 +389,8 @@ export class CsvRowWriter {
    * The same line, written as UTF-8 into `out`, given the row's bytes as read (`bytes[start,
    * end)`, UTF-8, no line end). When the input cells go out unchanged (nothing to mask,
    * neutralise or quote, no cell missing or extra), they are those very bytes, and the
-   * digest's JSON is built from them too: no text is made for the input part at all.
+   * digest's JSON is built from them too: no text is made for the input part at all. For a
+   * valid row, the result cells around the digest are remembered bytes (`writeSettled`).
    */
   lineInto(cells: readonly string[], r: RowResult, bytes: Uint8Array, start: number, end: number, out: Utf8Sink): void {
     if (cells.length !== this.width) {
@@ -356,10 +404,16 @@ export class CsvRowWriter {
       out.write(this.line(cells, r));
       return;
     }
-    const parts = this.parts;
-    parts.length = this.resultParts(1, r, sha256Hex(this.json.subarray(0, jsonLength)));
-    parts[0] = '';
+    const digest = sha256Hex(this.json.subarray(0, jsonLength));
     out.writeBytes(bytes, start, end);
+    if (this.writeSettled(r, out)) {
+      out.writeAscii(digest);
+      out.writeAscii(',,\n');
+      return;
+    }
+    const parts = this.parts;
+    parts.length = this.resultParts(1, r, digest);
+    parts[0] = '';
     out.write(`${parts.join(',')}\n`);
   }
 
@@ -390,28 +444,121 @@ export class CsvRowWriter {
   private resultParts(n: number, r: RowResult, digest: string): number {
     const parts = this.parts;
     const person = r.person;
-    for (const p of this.programs) {
-      const o = person?.programs[p.id];
-      if (!o) {
-        parts[n++] = r.error ? p.invalid : person ? p.notDefined : p.blank;
-        continue;
-      }
-      parts[n++] = eligibleMark(o);
-      parts[n++] = this.fenText(o.amountFen);
-      if (p.yearly) parts[n++] = this.fenText(o.yearlyFen);
-      parts[n++] = this.reasonText(o, r);
-      if (p.id === 'dibao') parts[n++] = escapeCell(o.unit ?? '');
-      for (const name of p.outputs) {
-        const v = o.eligible === 'no' ? undefined : o.outputs[name];
-        parts[n++] = typeof v === 'number' && Number.isInteger(v) ? this.fenText(v) : escapeCell(outputCell(o, name));
-      }
-    }
-    parts[n++] = this.provisionalText(person) + this.tailOf(r.eff);
+    n = this.settledParts(n, r);
     parts[n++] = digest;
     parts[n++] = escapeCell(r.error?.code ?? '');
     parts[n++] = r.error ? escapeCell(errorText(r, this.opts.lang)) : '';
     if (this.layout.explain) parts[n++] = person && r.household ? escapeCell(explainText(r, this.opts.lang)) : '';
     return n;
+  }
+
+  /** The result cells before the input digest (programs, provisional, rule set) into `parts[n…)`; returns the new count. */
+  private settledParts(n: number, r: RowResult): number {
+    const person = r.person;
+    for (const p of this.programs) n = this.programParts(n, p, person?.programs[p.id], r);
+    this.parts[n++] = this.provisionalText(person) + this.tailOf(r.eff);
+    return n;
+  }
+
+  /** One program's cells into `parts[n…)`; returns the new count. */
+  private programParts(n: number, p: ProgramColumns, o: ProgramOutcome | undefined, r: RowResult): number {
+    const parts = this.parts;
+    if (!o) {
+      // Invalid row, or a program the rule set does not define: claim nothing.
+      parts[n++] = r.error ? p.invalid : r.person ? p.notDefined : p.blank;
+      return n;
+    }
+    parts[n++] = eligibleMark(o);
+    parts[n++] = this.fenText(o.amountFen);
+    if (p.yearly) parts[n++] = this.fenText(o.yearlyFen);
+    parts[n++] = this.reasonText(o, r);
+    if (p.id === 'dibao') parts[n++] = escapeCell(o.unit ?? '');
+    for (const name of p.outputs) {
+      const v = o.eligible === 'no' ? undefined : o.outputs[name];
+      parts[n++] = typeof v === 'number' && Number.isInteger(v) ? this.fenText(v) : escapeCell(outputCell(o, name));
+    }
+    return n;
+  }
+
+  /**
+   * Write a valid row's result cells before its digest (`,` first and last) as remembered
+   * bytes; false when the row is not one whose cells are remembered. For a row with no error,
+   * no blocked member and no explain column, they depend only on the rule set and each
+   * program's outcome. An outcome the engine shares is frozen, lists and outputs too, so one
+   * object stands for one content and its identity is a key. The first program's outcome
+   * (dibao's) carries the household's amount, so there are about as many as households: its
+   * cells are remembered by outcome alone, and the rest of the cells by the rule set, the
+   * other outcomes and the first one's provisional list (which the provisional cell reads).
+   */
+  private writeSettled(r: RowResult, out: Utf8Sink): boolean {
+    const person = r.person;
+    if (person === undefined || r.error !== undefined || r.blockedBy !== undefined || this.layout.explain) return false;
+    const programs = person.programs;
+    const first = programs[FIRST];
+    let node = this.restCells.root.get(r.eff) as SettledNode | undefined;
+    for (let i = 0; node !== undefined && i < OTHERS.length; i++) node = node.get(programs[OTHERS[i]!]) as SettledNode | undefined;
+    let rest = node?.get(first?.provisional) as Uint8Array | undefined;
+    if (rest === undefined) {
+      rest = this.rememberRest(r, programs);
+      if (rest === undefined) return false;
+    }
+    let head = this.firstCells.root.get(first) as Uint8Array | undefined;
+    if (head === undefined) {
+      head = this.rememberFirst(r, first);
+      if (head === undefined) return false;
+    }
+    out.writeAll(head);
+    out.writeAll(rest);
+    return true;
+  }
+
+  /** The first program's cells (`,` before each), remembered when its outcome is shared. */
+  private rememberFirst(r: RowResult, o: ProgramOutcome | undefined): Uint8Array | undefined {
+    if (!isSharedOutcome(o)) return undefined;
+    const parts = this.parts;
+    parts[0] = '';
+    parts.length = this.programParts(1, this.programs[0]!, o, r);
+    const bytes = this.remember(this.firstCells, parts.join(','), 1);
+    this.firstCells.root.set(o, bytes);
+    return bytes;
+  }
+
+  /** The other programs' cells and the provisional and rule set cells (`,` before each and after the last), remembered when their outcomes are shared. */
+  private rememberRest(r: RowResult, programs: PersonOutcome['programs']): Uint8Array | undefined {
+    const first = programs[FIRST];
+    if (first !== undefined && !Object.isFrozen(first.provisional)) return undefined;
+    for (const p of OTHERS) if (!isSharedOutcome(programs[p])) return undefined;
+    const parts = this.parts;
+    let n = 1;
+    parts[0] = '';
+    for (let i = 1; i < this.programs.length; i++) n = this.programParts(n, this.programs[i]!, programs[this.programs[i]!.id], r);
+    parts[n++] = this.provisionalText(r.person) + this.tailOf(r.eff);
+    parts[n++] = '';
+    parts.length = n;
+    const bytes = this.remember(this.restCells, parts.join(','), OTHERS.length + 1);
+    let node = this.restCells.root.get(r.eff) as SettledNode | undefined;
+    if (node === undefined) this.restCells.root.set(r.eff, (node = new Map()));
+    for (const p of OTHERS) {
+      const key = programs[p];
+      let next = node.get(key) as SettledNode | undefined;
+      if (next === undefined) node.set(key, (next = new Map<unknown, unknown>()));
+      node = next;
+    }
+    node.set(first?.provisional, bytes);
+    return bytes;
+  }
+
+  /** `text` in UTF-8 in `cells`'s arena, for `entries` more map entries (all forgotten first when full). */
+  private remember<K>(cells: RememberedCells<K>, text: string, entries: number): Uint8Array {
+    if (cells.entries + entries > cells.limit || cells.used + text.length * 3 > cells.arena.length) {
+      cells.root = new Map();
+      cells.used = 0;
+      cells.entries = 0;
+    }
+    const at = cells.used;
+    cells.used += this.encoder.encodeInto(text, cells.arena.subarray(at)).written;
+    cells.entries += entries;
+    return cells.arena.subarray(at, cells.used);
   }
 
   /** `formatFen`, remembered for the amounts met most (a bounded number of them). */
