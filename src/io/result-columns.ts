@@ -353,9 +353,9 @@ export class CsvRowWriter {
   /** Texts remembered so far in reasonTexts and provisionalTexts. */
   private remembered = 0;
   /** The first program's cells of valid rows, by its outcome, in bytes (`writeSettled`). */
-  private readonly firstCells = rememberedCells<ProgramOutcome | undefined>(256 * 1024, 8192);
+  private readonly firstCells = rememberedCells<ProgramOutcome | undefined>(1 << 20, 16_384);
   /** The rest of their cells before the digest, by rule set, other outcomes and the first's provisional list. */
-  private readonly restCells = rememberedCells<EffectiveRules | undefined>(512 * 1024, 40_000);
+  private readonly restCells = rememberedCells<EffectiveRules | undefined>(2 << 20, 100_000);
   private readonly encoder = new TextEncoder();
 
   constructor(
