@@ -156,8 +156,9 @@ const OTHERS: readonly ProgramId[] = PROGRAM_IDS.slice(1);
  */
 interface RememberedCells<K> {
   root: Map<K, unknown>;
-  /** The arena the remembered bytes are views of. */
-  readonly arena: Uint8Array;
+  /** The arena the remembered bytes are views of (made on first need: a small roster may need none). */
+  arena: Uint8Array | undefined;
+  readonly arenaBytes: number;
   used: number;
   /** Map entries made, against `limit`. */
   entries: number;
@@ -165,7 +166,7 @@ interface RememberedCells<K> {
 }
 
 function rememberedCells<K>(arenaBytes: number, limit: number): RememberedCells<K> {
-  return { root: new Map(), arena: new Uint8Array(arenaBytes), used: 0, entries: 0, limit };
+  return { root: new Map(), arena: undefined, arenaBytes, used: 0, entries: 0, limit };
 }
 
 /** A level of the trie of the rest: by rule set, then by each other program's outcome (undefined: none), then the first one's provisional list, to the bytes. */
@@ -519,6 +520,7 @@ export class CsvRowWriter {
     parts[0] = '';
     parts.length = this.programParts(1, this.programs[0]!, o, r);
     const bytes = this.remember(this.firstCells, parts.join(','), 1);
+    if (bytes === undefined) return undefined;
     this.firstCells.root.set(o, bytes);
     return bytes;
   }
@@ -536,6 +538,7 @@ export class CsvRowWriter {
     parts[n++] = '';
     parts.length = n;
     const bytes = this.remember(this.restCells, parts.join(','), OTHERS.length + 1);
+    if (bytes === undefined) return undefined;
     let node = this.restCells.root.get(r.eff) as SettledNode | undefined;
     if (node === undefined) this.restCells.root.set(r.eff, (node = new Map()));
     for (const p of OTHERS) {
@@ -548,17 +551,19 @@ export class CsvRowWriter {
     return bytes;
   }
 
-  /** `text` in UTF-8 in `cells`'s arena, for `entries` more map entries (all forgotten first when full). */
-  private remember<K>(cells: RememberedCells<K>, text: string, entries: number): Uint8Array {
-    if (cells.entries + entries > cells.limit || cells.used + text.length * 3 > cells.arena.length) {
+  /** `text` in UTF-8 in `cells`'s arena, for `entries` more map entries (all forgotten first when full); undefined if it could never fit. */
+  private remember<K>(cells: RememberedCells<K>, text: string, entries: number): Uint8Array | undefined {
+    if (text.length * 3 > cells.arenaBytes) return undefined;
+    const arena = (cells.arena ??= new Uint8Array(cells.arenaBytes));
+    if (cells.entries + entries > cells.limit || cells.used + text.length * 3 > arena.length) {
       cells.root = new Map();
       cells.used = 0;
       cells.entries = 0;
     }
     const at = cells.used;
-    cells.used += this.encoder.encodeInto(text, cells.arena.subarray(at)).written;
+    cells.used += this.encoder.encodeInto(text, arena.subarray(at)).written;
     cells.entries += entries;
-    return cells.arena.subarray(at, cells.used);
+    return arena.subarray(at, cells.used);
   }
 
   /** `formatFen`, remembered for the amounts met most (a bounded number of them). */
