@@ -387,6 +387,32 @@ export class CsvRowWriter {
   }
 
   /**
+   * The same line, written as UTF-8 into `out`, for a row without its bytes as read (GB18030
+   * input, a roster read after a quote) or whose cells change: the input cells as text, the
+   * result cells around the digest as remembered bytes where they can be (`writeSettled`).
+   */
+  lineTo(cells: readonly string[], r: RowResult, out: Utf8Sink): void {
+    const parts = this.parts;
+    const n = this.inputParts(cells);
+    if (n === 0) {
+      out.write(this.line(cells, r));
+      return;
+    }
+    const digest = sha256Hex(this.flags & JSON_ESCAPES ? JSON.stringify(cells) : `["${cells.join('","')}"]`);
+    parts.length = n;
+    out.write(parts.join(','));
+    // writeSettled writes nothing when it gives up.
+    if (this.writeSettled(r, out)) {
+      out.writeAscii(digest);
+      out.writeAscii(',,\n');
+      return;
+    }
+    parts.length = this.resultParts(1, r, digest);
+    parts[0] = '';
+    out.write(`${parts.join(',')}\n`);
+  }
+
+  /**
    * The same line, written as UTF-8 into `out`, given the row's bytes as read (`bytes[start,
    * end)`, UTF-8, no line end). When the input cells go out unchanged (nothing to mask,
    * neutralise or quote, no cell missing or extra), they are those very bytes, and the
@@ -395,14 +421,14 @@ export class CsvRowWriter {
    */
   lineInto(cells: readonly string[], r: RowResult, bytes: Uint8Array, start: number, end: number, out: Utf8Sink): void {
     if (cells.length !== this.width) {
-      out.write(this.line(cells, r));
+      this.lineTo(cells, r, out);
       return;
     }
     const need = (end - start) * 3 + 4;
     if (this.json.length < need) this.json = new Uint8Array(need * 2);
     const jsonLength = plainRowJson(bytes, start, end, this.masked, this.opts.formulaEscape, this.json);
     if (jsonLength < 0) {
-      out.write(this.line(cells, r));
+      this.lineTo(cells, r, out);
       return;
     }
     const digest = sha256Hex(this.json.subarray(0, jsonLength));
