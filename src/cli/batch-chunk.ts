@@ -169,7 +169,7 @@ export class ChunkProcessor {
         const raw = row as Partial<RawRosterRow>;
         if (csv && out) {
           if (raw.bytes !== undefined) csv.lineInto(row.cells, r, raw.bytes, raw.start!, raw.end!, out);
-          else out.write(csv.line(row.cells, r));
+          else csv.lineTo(row.cells, r, out);
         } else if (csv) text += csv.line(row.cells, r);
         else text += `${ndjson(s.header, inputCells(padCells(row.cells, s.headerLength), s.cellOptions), this.resultNames, this.resultCellsOf(row, r))}\n`;
         if (r.error) {

@@ -179,7 +179,6 @@ export function parsePerson(fields: Readonly<Record<string, string>>, where: { f
 
 /** What `PersonReader` gives up with: the row goes to `parsePerson`. */
 const GIVE_UP: unique symbol = Symbol('give up');
-type CellReader = (raw: string) => unknown;
 
 /** Distinct spellings remembered per listed-value column (Y/N, sex, hukou, …): a handful in practice. */
 const MEMO_LIMIT = 64;
@@ -196,9 +195,12 @@ const MEMO_LIMIT = 64;
  * `parsePerson`, so every error message, and every person read, is the same either way.
  */
 export class PersonReader {
-  /** Per field of PERSON_FIELD_PARSERS, in its order: the cell to read and how, or none (no such column). */
+  /** Per field of PERSON_FIELD_PARSERS, in its order: the cell to read (-1: no such column), how, and the parser. */
   private readonly columns: number[] = [];
-  private readonly readers: (CellReader | undefined)[] = [];
+  private readonly kinds: ReaderKind[] = [];
+  private readonly parsers: Parser[] = [];
+  /** Per listed-value field: the parse of each spelling met (parsers are pure). */
+  private readonly memos: (Map<string, unknown> | undefined)[] = [];
   /** The values of the row being read, reused. */
   private readonly values: unknown[] = [];
 
@@ -206,8 +208,38 @@ export class PersonReader {
   constructor(index: Readonly<Record<string, number>>) {
     for (const [field, parse] of FIELD_ENTRIES) {
       const column = index[field];
+      const kind = readerKind(parse);
       this.columns.push(column ?? -1);
-      this.readers.push(column === undefined ? undefined : cellReader(parse));
+      this.kinds.push(kind);
+      this.parsers.push(parse);
+      this.memos.push(kind === LISTED ? new Map() : undefined);
+    }
+  }
+
+  /**
+   * One cell's value, undefined when blank, or GIVE_UP. A switch over the few kinds of field
+   * rather than a closure per field: one call site per kind, which the compiler can inline.
+   */
+  private cell(k: number, raw: string): unknown {
+    switch (this.kinds[k]) {
+      case TEXT:
+        return textValue(raw);
+      case NAME:
+        return nameValue(raw);
+      case DATE:
+        return raw === '' ? undefined : (plainDate(raw) ?? valueOf(parseDate(raw)));
+      case MONEY:
+        return raw === '' ? undefined : (plainMoney(raw) ?? valueOf(parseMoney(raw)));
+      default: {
+        if (raw === '') return undefined;
+        const memo = this.memos[k]!;
+        let v = memo.get(raw);
+        if (v === undefined) {
+          v = valueOf(this.parsers[k]!(raw));
+          if (v !== undefined && v !== GIVE_UP && memo.size < MEMO_LIMIT) memo.set(raw, v);
+        }
+        return v;
+      }
     }
   }
 
@@ -218,9 +250,10 @@ export class PersonReader {
    */
   read(cells: readonly string[]): PersonInput | undefined {
     const v = this.values;
-    for (let k = 0; k < this.readers.length; k++) {
-      const read = this.readers[k];
-      const value = read === undefined ? undefined : read(cells[this.columns[k]!] ?? '');
+    const columns = this.columns;
+    for (let k = 0; k < columns.length; k++) {
+      const column = columns[k]!;
+      const value = column < 0 ? undefined : this.cell(k, cells[column] ?? '');
       if (value === GIVE_UP) return undefined;
       v[k] = value;
     }
@@ -283,23 +316,17 @@ function isBirthDateOf(id: string, date: string): boolean {
   );
 }
 
-/** The quick reader of a field parser: its value, undefined when blank, or GIVE_UP. */
-function cellReader(parse: Parser): CellReader {
-  if (parse === text) return textValue;
-  if (parse === name) return nameValue;
-  if (parse === parseDate) return (raw) => (raw === '' ? undefined : (plainDate(raw) ?? valueOf(parse(raw))));
-  if (parse === parseMoney) return (raw) => (raw === '' ? undefined : (plainMoney(raw) ?? valueOf(parse(raw))));
-  // A listed value: the parse of each spelling met, remembered (parsers are pure).
-  const memo = new Map<string, unknown>();
-  return (raw) => {
-    if (raw === '') return undefined;
-    let v = memo.get(raw);
-    if (v === undefined) {
-      v = valueOf(parse(raw));
-      if (v !== undefined && v !== GIVE_UP && memo.size < MEMO_LIMIT) memo.set(raw, v);
-    }
-    return v;
-  };
+/** How `PersonReader` reads a field: by the field's parser. */
+type ReaderKind = 0 | 1 | 2 | 3 | 4;
+const TEXT = 0;
+const NAME = 1;
+const DATE = 2;
+const MONEY = 3;
+/** A listed value (yes/no, sex, hukou, category, grade): parsed once per spelling. */
+const LISTED = 4;
+
+function readerKind(parse: Parser): ReaderKind {
+  return parse === text ? TEXT : parse === name ? NAME : parse === parseDate ? DATE : parse === parseMoney ? MONEY : LISTED;
 }
 
 function valueOf(r: FieldResult<unknown>): unknown {

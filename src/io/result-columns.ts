@@ -147,6 +147,39 @@ interface ListPath {
   text: string | undefined;
 }
 
+/** The program whose outcomes carry a household's amount, and the others (`writeSettled`). */
+const FIRST: ProgramId = PROGRAM_IDS[0];
+const OTHERS: readonly ProgramId[] = PROGRAM_IDS.slice(1);
+/**
+ * Cells remembered as UTF-8 bytes, by key (a map, or a trie of maps), in one arena, within
+ * bounds: when full, everything is forgotten, and what comes often comes back first.
+ */
+interface RememberedCells<K> {
+  root: Map<K, unknown>;
+  /** The arena the remembered bytes are views of (made on first need: a small roster may need none). */
+  arena: Uint8Array | undefined;
+  readonly arenaBytes: number;
+  used: number;
+  /** Map entries made, against `limit`. */
+  entries: number;
+  readonly limit: number;
+}
+
+function rememberedCells<K>(arenaBytes: number, limit: number): RememberedCells<K> {
+  return { root: new Map(), arena: undefined, arenaBytes, used: 0, entries: 0, limit };
+}
+
+/** A level of the trie of the rest: by rule set, then by each other program's outcome (undefined: none), then the first one's provisional list, to the bytes. */
+type SettledNode = Map<unknown, unknown>;
+
+/** An outcome the engine shares and nobody can change: frozen, with frozen lists and outputs (or no outcome at all). */
+function isSharedOutcome(o: ProgramOutcome | undefined): boolean {
+  return (
+    o === undefined ||
+    (Object.isFrozen(o) && Object.isFrozen(o.reasons) && Object.isFrozen(o.missing) && Object.isFrozen(o.provisional) && Object.isFrozen(o.outputs))
+  );
+}
+
 /** `scanCell` flags: CSV must quote the cell; JSON.stringify escapes something in it. */
 const CSV_QUOTES = 1;
 const JSON_ESCAPES = 2;
@@ -170,6 +203,72 @@ function scanCell(s: string): number {
     else if (c < 32 || c === 92 || (c >= 0xd800 && c <= 0xdfff)) flags |= JSON_ESCAPES;
   }
   return flags;
+}
+
+/**
+ * The JSON of a row's cells (`JSON.stringify(cells)`), built into `json` from the row's UTF-8
+ * bytes `bytes[start, end)` (valid UTF-8, no line end), when its cells go out exactly as read;
+ * returns its length, or -1 when they do not. One pass over the bytes makes the same decision
+ * `scanCell` over every cell would (with masking and formula escaping): no control character,
+ * quote, backslash or character outside the BMP (a surrogate pair in UTF-16) anywhere, no
+ * whitespace (`isWhitespaceCode`) at either end of a cell, no formula start when `formulaEscape`,
+ * no cell to mask. `json` must hold `(end - start) * 3 + 4` bytes.
+ */
+export function plainRowJson(bytes: Uint8Array, start: number, end: number, masked: readonly boolean[], formulaEscape: boolean, json: Uint8Array): number {
+  let k = 0;
+  json[k++] = 0x5b; // [
+  json[k++] = 0x22; // "
+  let cell = 0;
+  let from = start;
+  for (let i = start; i < end; i++) {
+    const b = bytes[i]!;
+    // Digits, letters, `-`, `.`, the bytes of BMP characters: copied as they are.
+    if (b > 44 && b !== 92 && b < 0xf0) {
+      json[k++] = b;
+      continue;
+    }
+    if (b !== 44) {
+      // A control character, quote, backslash or 4-byte character: escaped or quoted somewhere.
+      if (b < 32 || b === 34 || b === 92 || b >= 0xf0) return -1;
+      json[k++] = b;
+      continue;
+    }
+    if (i > from && !plainCell(bytes, from, i, masked[cell] === true, formulaEscape)) return -1;
+    json[k++] = 0x22;
+    json[k++] = 0x2c;
+    json[k++] = 0x22;
+    cell++;
+    from = i + 1;
+  }
+  if (end > from && !plainCell(bytes, from, end, masked[cell] === true, formulaEscape)) return -1;
+  json[k++] = 0x22;
+  json[k++] = 0x5d; // ]
+  return k;
+}
+
+/** Whether the non-empty cell `bytes[from, to)` keeps its bytes at its ends: no whitespace, no formula start, not masked. */
+function plainCell(bytes: Uint8Array, from: number, to: number, masked: boolean, formulaEscape: boolean): boolean {
+  if (masked) return false;
+  const first = bytes[from]!;
+  // = + - @ (TAB and CR are control characters, refused anyway).
+  if (formulaEscape && (first === 61 || first === 43 || first === 45 || first === 64)) return false;
+  if (first === 32 || (first >= 0x80 && isWhitespaceCode(codeAt(bytes, from)))) return false;
+  const last = bytes[to - 1]!;
+  if (last === 32) return false;
+  if (last >= 0x80) {
+    // Back to the lead byte of the last character (a cell holds whole characters).
+    let lead = to - 1;
+    while (lead > from && (bytes[lead]! & 0xc0) === 0x80) lead--;
+    if (isWhitespaceCode(codeAt(bytes, lead))) return false;
+  }
+  return true;
+}
+
+/** The code point of the 2- or 3-byte UTF-8 character at `bytes[i]` (4-byte ones are refused before). */
+function codeAt(bytes: Uint8Array, i: number): number {
+  const b = bytes[i]!;
+  if (b < 0xe0) return ((b & 0x1f) << 6) | (bytes[i + 1]! & 0x3f);
+  return ((b & 0x0f) << 12) | ((bytes[i + 1]! & 0x3f) << 6) | (bytes[i + 2]! & 0x3f);
 }
 
 /** Whether `neutraliseFormula` would change the cell (its test, without building the result). */
@@ -217,6 +316,16 @@ export function resultCells(r: RowResult, layout: ResultLayout, cells: readonly 
   return out;
 }
 
+/** A program's result columns, and their text when the row claims nothing from it. */
+interface ProgramColumns {
+  id: ProgramId;
+  yearly: boolean;
+  outputs: readonly string[];
+  invalid: string;
+  notDefined: string;
+  blank: string;
+}
+
 /**
  * Batch's CSV output lines, one string per row: exactly
  * `serializeRow([...inputCells(padded cells), ...resultCells(…)], { newline: '\n' })`, without
@@ -227,7 +336,7 @@ export function resultCells(r: RowResult, layout: ResultLayout, cells: readonly 
 export class CsvRowWriter {
   /** Per input column: whether it holds an ID or certificate number to mask. */
   private readonly masked: boolean[];
-  private readonly programs: { id: ProgramId; yearly: boolean; outputs: readonly string[]; invalid: string; notDefined: string; blank: string }[];
+  private readonly programs: ProgramColumns[];
   /** Rule set → its escaped `,rules_id,rules_digest,as_of,options,bencalc_version` (one per rule set in play). */
   private readonly tails = new Map<EffectiveRules | undefined, string>();
   /** Reused for each row's cells, joined once. */
@@ -244,6 +353,11 @@ export class CsvRowWriter {
   private readonly provisionalTexts: ListPath = { next: undefined, text: undefined };
   /** Texts remembered so far in reasonTexts and provisionalTexts. */
   private remembered = 0;
+  /** The first program's cells of valid rows, by its outcome, in bytes (`writeSettled`). */
+  private readonly firstCells = rememberedCells<ProgramOutcome | undefined>(1 << 20, 16_384);
+  /** The rest of their cells before the digest, by rule set, other outcomes and the first's provisional list. */
+  private readonly restCells = rememberedCells<EffectiveRules | undefined>(2 << 20, 100_000);
+  private readonly encoder = new TextEncoder();
 
   constructor(
     private readonly layout: ResultLayout,
@@ -273,55 +387,61 @@ export class CsvRowWriter {
   }
 
   /**
-   * The same line, written as UTF-8 into `out`, given the row's bytes as read (`bytes[start,
-   * end)`, UTF-8, no line end). When the input cells go out unchanged (nothing to mask,
-   * neutralise or quote, no cell missing or extra), they are those very bytes, and the
-   * digest's JSON is built from them too: no text is made for the input part at all.
+   * The same line, written as UTF-8 into `out`, for a row without its bytes as read (GB18030
+   * input, a roster read after a quote) or whose cells change: the input cells as text, the
+   * result cells around the digest as remembered bytes where they can be (`writeSettled`).
    */
-  lineInto(cells: readonly string[], r: RowResult, bytes: Uint8Array, start: number, end: number, out: Utf8Sink): void {
-    if (cells.length !== this.width || !this.unchanged(cells)) {
+  lineTo(cells: readonly string[], r: RowResult, out: Utf8Sink): void {
+    const parts = this.parts;
+    const n = this.inputParts(cells);
+    if (n === 0) {
       out.write(this.line(cells, r));
       return;
     }
-    const parts = this.parts;
-    parts.length = this.resultParts(1, r, this.digestOfBytes(bytes, start, end));
+    const digest = sha256Hex(this.flags & JSON_ESCAPES ? JSON.stringify(cells) : `["${cells.join('","')}"]`);
+    parts.length = n;
+    out.write(parts.join(','));
+    // writeSettled writes nothing when it gives up.
+    if (this.writeSettled(r, out)) {
+      out.writeAscii(digest);
+      out.writeAscii(',,\n');
+      return;
+    }
+    parts.length = this.resultParts(1, r, digest);
     parts[0] = '';
-    out.writeBytes(bytes, start, end);
     out.write(`${parts.join(',')}\n`);
   }
 
-  /** Whether the input cells go out exactly as read; sets `flags` for the digest. */
-  private unchanged(cells: readonly string[]): boolean {
-    const escape = this.opts.formulaEscape;
-    let flags = 0;
-    for (let i = 0; i < cells.length; i++) {
-      const v = cells[i]!;
-      flags |= scanCell(v);
-      if ((this.masked[i] && v) || (escape && isFormulaStart(v))) return false;
+  /**
+   * The same line, written as UTF-8 into `out`, given the row's bytes as read (`bytes[start,
+   * end)`, UTF-8, no line end). When the input cells go out unchanged (nothing to mask,
+   * neutralise or quote, no cell missing or extra), they are those very bytes, and the
+   * digest's JSON is built from them too: no text is made for the input part at all. For a
+   * valid row, the result cells around the digest are remembered bytes (`writeSettled`).
+   */
+  lineInto(cells: readonly string[], r: RowResult, bytes: Uint8Array, start: number, end: number, out: Utf8Sink): void {
+    if (cells.length !== this.width) {
+      this.lineTo(cells, r, out);
+      return;
     }
-    this.flags = flags;
-    return flags === 0;
-  }
-
-  /** SHA-256 of `JSON.stringify(cells)` for a line whose cells need no JSON escaping: `["` + cells joined by `","` + `"]`, in bytes. */
-  private digestOfBytes(bytes: Uint8Array, start: number, end: number): string {
     const need = (end - start) * 3 + 4;
     if (this.json.length < need) this.json = new Uint8Array(need * 2);
-    const json = this.json;
-    let k = 0;
-    json[k++] = 0x5b; // [
-    json[k++] = 0x22; // "
-    for (let i = start; i < end; i++) {
-      const b = bytes[i]!;
-      if (b === 0x2c) {
-        json[k++] = 0x22;
-        json[k++] = 0x2c;
-        json[k++] = 0x22;
-      } else json[k++] = b;
+    const jsonLength = plainRowJson(bytes, start, end, this.masked, this.opts.formulaEscape, this.json);
+    if (jsonLength < 0) {
+      this.lineTo(cells, r, out);
+      return;
     }
-    json[k++] = 0x22;
-    json[k++] = 0x5d; // ]
-    return sha256Hex(json.subarray(0, k));
+    const digest = sha256Hex(this.json.subarray(0, jsonLength));
+    out.writeBytes(bytes, start, end);
+    if (this.writeSettled(r, out)) {
+      out.writeAscii(digest);
+      out.writeAscii(',,\n');
+      return;
+    }
+    const parts = this.parts;
+    parts.length = this.resultParts(1, r, digest);
+    parts[0] = '';
+    out.write(`${parts.join(',')}\n`);
   }
 
   /** The input cells, masked, neutralised and escaped, into `parts[0…)`; returns their count and sets `flags`. */
@@ -351,28 +471,125 @@ export class CsvRowWriter {
   private resultParts(n: number, r: RowResult, digest: string): number {
     const parts = this.parts;
     const person = r.person;
-    for (const p of this.programs) {
-      const o = person?.programs[p.id];
-      if (!o) {
-        parts[n++] = r.error ? p.invalid : person ? p.notDefined : p.blank;
-        continue;
-      }
-      parts[n++] = eligibleMark(o);
-      parts[n++] = this.fenText(o.amountFen);
-      if (p.yearly) parts[n++] = this.fenText(o.yearlyFen);
-      parts[n++] = this.reasonText(o, r);
-      if (p.id === 'dibao') parts[n++] = escapeCell(o.unit ?? '');
-      for (const name of p.outputs) {
-        const v = o.eligible === 'no' ? undefined : o.outputs[name];
-        parts[n++] = typeof v === 'number' && Number.isInteger(v) ? this.fenText(v) : escapeCell(outputCell(o, name));
-      }
-    }
-    parts[n++] = this.provisionalText(person) + this.tailOf(r.eff);
+    n = this.settledParts(n, r);
     parts[n++] = digest;
     parts[n++] = escapeCell(r.error?.code ?? '');
     parts[n++] = r.error ? escapeCell(errorText(r, this.opts.lang)) : '';
     if (this.layout.explain) parts[n++] = person && r.household ? escapeCell(explainText(r, this.opts.lang)) : '';
     return n;
+  }
+
+  /** The result cells before the input digest (programs, provisional, rule set) into `parts[n…)`; returns the new count. */
+  private settledParts(n: number, r: RowResult): number {
+    const person = r.person;
+    for (const p of this.programs) n = this.programParts(n, p, person?.programs[p.id], r);
+    this.parts[n++] = this.provisionalText(person) + this.tailOf(r.eff);
+    return n;
+  }
+
+  /** One program's cells into `parts[n…)`; returns the new count. */
+  private programParts(n: number, p: ProgramColumns, o: ProgramOutcome | undefined, r: RowResult): number {
+    const parts = this.parts;
+    if (!o) {
+      // Invalid row, or a program the rule set does not define: claim nothing.
+      parts[n++] = r.error ? p.invalid : r.person ? p.notDefined : p.blank;
+      return n;
+    }
+    parts[n++] = eligibleMark(o);
+    parts[n++] = this.fenText(o.amountFen);
+    if (p.yearly) parts[n++] = this.fenText(o.yearlyFen);
+    parts[n++] = this.reasonText(o, r);
+    if (p.id === 'dibao') parts[n++] = escapeCell(o.unit ?? '');
+    for (const name of p.outputs) {
+      const v = o.eligible === 'no' ? undefined : o.outputs[name];
+      parts[n++] = typeof v === 'number' && Number.isInteger(v) ? this.fenText(v) : escapeCell(outputCell(o, name));
+    }
+    return n;
+  }
+
+  /**
+   * Write a valid row's result cells before its digest (`,` first and last) as remembered
+   * bytes; false when the row is not one whose cells are remembered. For a row with no error,
+   * no blocked member and no explain column, they depend only on the rule set and each
+   * program's outcome. An outcome the engine shares is frozen, lists and outputs too, so one
+   * object stands for one content and its identity is a key. The first program's outcome
+   * (dibao's) carries the household's amount, so there are about as many as households: its
+   * cells are remembered by outcome alone, and the rest of the cells by the rule set, the
+   * other outcomes and the first one's provisional list (which the provisional cell reads).
+   */
+  private writeSettled(r: RowResult, out: Utf8Sink): boolean {
+    const person = r.person;
+    if (person === undefined || r.error !== undefined || r.blockedBy !== undefined || this.layout.explain) return false;
+    const programs = person.programs;
+    const first = programs[FIRST];
+    let node = this.restCells.root.get(r.eff) as SettledNode | undefined;
+    for (let i = 0; node !== undefined && i < OTHERS.length; i++) node = node.get(programs[OTHERS[i]!]) as SettledNode | undefined;
+    let rest = node?.get(first?.provisional) as Uint8Array | undefined;
+    if (rest === undefined) {
+      rest = this.rememberRest(r, programs);
+      if (rest === undefined) return false;
+    }
+    let head = this.firstCells.root.get(first) as Uint8Array | undefined;
+    if (head === undefined) {
+      head = this.rememberFirst(r, first);
+      if (head === undefined) return false;
+    }
+    out.writeAll(head);
+    out.writeAll(rest);
+    return true;
+  }
+
+  /** The first program's cells (`,` before each), remembered when its outcome is shared. */
+  private rememberFirst(r: RowResult, o: ProgramOutcome | undefined): Uint8Array | undefined {
+    if (!isSharedOutcome(o)) return undefined;
+    const parts = this.parts;
+    parts[0] = '';
+    parts.length = this.programParts(1, this.programs[0]!, o, r);
+    const bytes = this.remember(this.firstCells, parts.join(','), 1);
+    if (bytes === undefined) return undefined;
+    this.firstCells.root.set(o, bytes);
+    return bytes;
+  }
+
+  /** The other programs' cells and the provisional and rule set cells (`,` before each and after the last), remembered when their outcomes are shared. */
+  private rememberRest(r: RowResult, programs: PersonOutcome['programs']): Uint8Array | undefined {
+    const first = programs[FIRST];
+    if (first !== undefined && !Object.isFrozen(first.provisional)) return undefined;
+    for (const p of OTHERS) if (!isSharedOutcome(programs[p])) return undefined;
+    const parts = this.parts;
+    let n = 1;
+    parts[0] = '';
+    for (let i = 1; i < this.programs.length; i++) n = this.programParts(n, this.programs[i]!, programs[this.programs[i]!.id], r);
+    parts[n++] = this.provisionalText(r.person) + this.tailOf(r.eff);
+    parts[n++] = '';
+    parts.length = n;
+    const bytes = this.remember(this.restCells, parts.join(','), OTHERS.length + 1);
+    if (bytes === undefined) return undefined;
+    let node = this.restCells.root.get(r.eff) as SettledNode | undefined;
+    if (node === undefined) this.restCells.root.set(r.eff, (node = new Map()));
+    for (const p of OTHERS) {
+      const key = programs[p];
+      let next = node.get(key) as SettledNode | undefined;
+      if (next === undefined) node.set(key, (next = new Map<unknown, unknown>()));
+      node = next;
+    }
+    node.set(first?.provisional, bytes);
+    return bytes;
+  }
+
+  /** `text` in UTF-8 in `cells`'s arena, for `entries` more map entries (all forgotten first when full); undefined if it could never fit. */
+  private remember<K>(cells: RememberedCells<K>, text: string, entries: number): Uint8Array | undefined {
+    if (text.length * 3 > cells.arenaBytes) return undefined;
+    const arena = (cells.arena ??= new Uint8Array(cells.arenaBytes));
+    if (cells.entries + entries > cells.limit || cells.used + text.length * 3 > arena.length) {
+      cells.root = new Map();
+      cells.used = 0;
+      cells.entries = 0;
+    }
+    const at = cells.used;
+    cells.used += this.encoder.encodeInto(text, arena.subarray(at)).written;
+    cells.entries += entries;
+    return arena.subarray(at, cells.used);
   }
 
   /** `formatFen`, remembered for the amounts met most (a bounded number of them). */

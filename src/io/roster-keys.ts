@@ -56,7 +56,7 @@ export function keysOfGroups(groups: readonly HouseholdGroup[], layout: RosterLa
       // The key of `personKeyOf` ("id:" + ID number, else "pid:" + person id), hashed as it is read.
       const id = idCol !== undefined ? normaliseText(row.cells[idCol] ?? '') : '';
       if (id) {
-        persons[n++] = hash53(id.toUpperCase(), 'id:');
+        persons[n++] = hash53(hasLowerCase(id) ? id.toUpperCase() : id, 'id:');
         continue;
       }
       const pid = pidCol !== undefined ? normaliseText(row.cells[pidCol] ?? '') : '';
@@ -66,6 +66,15 @@ export function keysOfGroups(groups: readonly HouseholdGroup[], layout: RosterLa
   const households = new Float64Array(groups.length);
   groups.forEach(([id], i) => (households[i] = hash53(id)));
   return { persons: n === rows ? persons : persons.slice(0, n), households };
+}
+
+/** Whether `toUpperCase` could change `s`: an ASCII small letter or any non-ASCII character (an ID number mostly has neither: no new string). */
+function hasLowerCase(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if ((c >= 97 && c <= 122) || c >= 0x80) return true;
+  }
+  return false;
 }
 
 /** Partitions of a log, by the top bits of the hash: each is sorted alone at the end. */

@@ -270,6 +270,26 @@ export async function* rosterPieces(file: string, head: RosterHead, opts: PieceO
 }
 
 /**
+ * `text.slice(start, end).split(',')`, without the line's string: each cell is cut from the
+ * piece's text, into an array made at the header's width (a few percent cheaper than split).
+ */
+function splitCells(text: string, start: number, end: number, width: number): string[] {
+  const cells = new Array<string>(width);
+  let n = 0;
+  let from = start;
+  for (;;) {
+    let comma = text.indexOf(',', from);
+    if (comma === -1 || comma > end) comma = end;
+    cells[n++] = text.slice(from, comma);
+    if (comma === end) break;
+    from = comma + 1;
+  }
+  // A short (ragged) row: no holes.
+  if (n < width) cells.length = n;
+  return cells;
+}
+
+/**
  * A piece's records grouped by household, a few households at a time (about `batchRows`
  * rows): a worker evaluates each batch before reading on, so that what it reads dies young.
  */
@@ -306,7 +326,7 @@ export function* pieceHouseholds(piece: RosterPiece, file: string, choice: Encod
       if (byteNl === -1) byteNl = bytes.length;
     }
     if (e > pos) {
-      const cells = text.slice(pos, e).split(',');
+      const cells = splitCells(text, pos, e, headerLength);
       if (cells.length !== headerLength) grouper.addRow({ line, cells, csvError: raggedMsg(line, headerLength, cells.length) });
       else if (bytes) grouper.addRow({ line, cells, bytes, start: bytePos, end: byteNl - (e < nl ? 1 : 0) } as RawRosterRow);
       else grouper.addRow({ line, cells });

@@ -109,5 +109,11 @@ describe('ChunkProcessor CSV text', () => {
     const viaBytes = new ChunkProcessor(settings).process(withBytes, out);
     expect(viaBytes.text).toBe('');
     expect(Buffer.from(out.bytes()).toString('utf8')).toBe(expected);
+
+    // Written as bytes from the cells alone (GB18030 input, or read after a quote): the same output.
+    const sink = new Utf8Sink(16);
+    const viaCells = new ChunkProcessor(settings).process(groups, sink);
+    expect(viaCells.text).toBe('');
+    expect(Buffer.from(sink.bytes()).toString('utf8')).toBe(expected);
   });
 });
