@@ -2,8 +2,9 @@
 const SHORT_COPY = 16;
 
 /**
- * Batch output as UTF-8 bytes in one growing buffer: rows are encoded as they are made, so
- * their text dies young, and the buffer is moved to the main thread whole.
+ * Batch output as UTF-8 bytes in one buffer: rows are encoded as they are made, so their
+ * text dies young. A worker writes into the room the main thread shares for the piece, and
+ * only output that outgrows it is moved back in a buffer of its own.
  */
 export class Utf8Sink {
   private buf: Uint8Array;
