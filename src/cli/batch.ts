@@ -294,7 +294,7 @@ async function evaluatePass(roster: string, head: RosterHead, settings: PieceSet
  * (bench/README.md). The old generation only caps growth: a worker holds the rules, a piece,
  * the rows of any scattered households and bounded caches.
  */
-const WORKER_LIMITS = { maxYoungGenerationSizeMb: 16, maxOldGenerationSizeMb: 192 };
+const WORKER_LIMITS = { maxYoungGenerationSizeMb: 32, maxOldGenerationSizeMb: 192 };
 
 /** Below this many bytes of data (about 20,000 rows), workers cost more to start than they save. */
 const WORKER_MIN_BYTES = 2 * 1024 * 1024;

@@ -111,6 +111,7 @@ export function evaluateHousehold(eff: EffectiveRules, household: HouseholdInput
   const scratch = memo.tally.outcomeReads;
   // Outcomes kept by what decided them (shared memo, untraced: a trace lists every condition).
   const kept = conditions === undefined ? memo.personOutcomesOf(eff, plan) : undefined;
+  let loaded = false;
   for (let p = 0; p < plan.programs.length; p++) {
     const programPlan = plan.programs[p]!;
     const program = programPlan.program;
@@ -119,10 +120,15 @@ export function evaluateHousehold(eff: EffectiveRules, household: HouseholdInput
       continue;
     }
     const cache = kept?.[p];
+    if (cache !== undefined && !loaded) {
+      // The persons' values, numbered once for all the person-level programs.
+      cache.values.load(persons, hh);
+      loaded = true;
+    }
     for (let i = 0; i < persons.length; i++) {
       const used = scratch.clear();
       aim(ctx, persons[i]!, undefined, results[i]!, used);
-      const known = cache?.find(ctx);
+      const known = cache?.find(ctx, i);
       if (known !== undefined) {
         // A person alike in everything the program reads: the same outcome, the same parameters read.
         outcomes[i]![program.id] = known.outcome;

@@ -22,7 +22,7 @@ import type { EffectiveRules, ParamInEffect } from '../rules/effective.js';
 import { Tally } from './collector.js';
 import type { ParamUse } from './param-use.js';
 import { sortNames } from '../expr/unknown.js';
-import { PersonOutcomes, readsOf } from './person-outcomes.js';
+import { PersonOutcomes, PersonValues, readsOf } from './person-outcomes.js';
 
 /** How many nodes (distinct lists) one trie keeps. */
 const MAX_NODES = 20_000;
@@ -296,10 +296,11 @@ export class EngineMemo {
     if (!this.shared) return undefined;
     let caches = this.personOutcomes?.get(eff);
     if (caches === undefined) {
+      const values = new PersonValues();
       caches = plan.programs.map((p) => {
         if (p.program.level !== 'person') return undefined;
         const reads = readsOf(p.program);
-        return reads && new PersonOutcomes(reads);
+        return reads && new PersonOutcomes(reads, values);
       });
       // One entry per rule set in play: bounded by the rules.
       (this.personOutcomes ??= new Map()).set(eff, caches);

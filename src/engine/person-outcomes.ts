@@ -104,6 +104,64 @@ export function readsOf(program: CompiledProgram): Read[] | undefined {
 }
 
 /**
+ * The codes of a household's persons for the `person.*`, `household.*` and `unit.*` values
+ * that any person-level program of a rule set reads (shared by its PersonOutcomes). They are
+ * the same for every program (facts are computed before the programs), so each is read and
+ * numbered once per person, not once per program: reading a field by a name that varies is
+ * what a lookup spent most of its time on.
+ */
+export class PersonValues {
+  readonly reads: Read[] = [];
+  /** Per read: the codes of values other than flags. */
+  private readonly codesOf: Map<unknown, number>[] = [];
+  /** `codes[person * reads.length + read]`: the code, or -1 when the value cannot be part of a key. */
+  codes = new Int32Array(64);
+
+  /** The index of a read, added if new (while the rule set's caches are made). */
+  indexOf(read: Read): number {
+    const i = this.reads.findIndex((r) => r.root === read.root && r.field === read.field);
+    if (i >= 0) return i;
+    this.reads.push(read);
+    this.codesOf.push(new Map());
+    return this.reads.length - 1;
+  }
+
+  /** Number the values of every person of a household (person-level programs see no unit). */
+  load(persons: readonly Readonly<Record<string, unknown>>[], household: Readonly<Record<string, unknown>>): void {
+    const reads = this.reads;
+    const width = reads.length;
+    if (this.codes.length < persons.length * width) this.codes = new Int32Array(persons.length * width * 2);
+    const codes = this.codes;
+    for (let i = 0; i < width; i++) {
+      const r = reads[i]!;
+      if (r.root === 'household') {
+        const code = this.codeOf(i, household[r.field]);
+        for (let p = 0; p < persons.length; p++) codes[p * width + i] = code;
+      } else if (r.root === 'unit') for (let p = 0; p < persons.length; p++) codes[p * width + i] = 2;
+      else for (let p = 0; p < persons.length; p++) codes[p * width + i] = this.codeOf(i, persons[p]![r.field]);
+    }
+  }
+
+  /** The code of value `v` of read `i`: false, true, undefined, null are 0–3; -1: not a key. */
+  codeOf(i: number, v: unknown): number {
+    if (v === false) return 0;
+    if (v === true) return 1;
+    if (v === undefined) return 2;
+    if (v === null) return 3;
+    const key = keyOf(v);
+    if (key === NO_KEY) return -1;
+    const known = this.codesOf[i]!;
+    let code = known.get(key);
+    if (code === undefined) {
+      if (known.size >= MAX_CODES) return -1;
+      code = FIRST_CODE + known.size;
+      known.set(key, code);
+    }
+    return code;
+  }
+}
+
+/**
  * One person-level program's outcomes under one rule set, by the values its expressions read.
  * Each value read becomes a small code (false, true, undefined and null are 0 to 3; other
  * values are numbered as they come, per read). The codes of the kept outcomes lie in one
@@ -113,8 +171,10 @@ export function readsOf(program: CompiledProgram): Read[] | undefined {
  * read, persons whose values are new are decided as usual, nothing kept.
  */
 export class PersonOutcomes {
-  /** Per read: the codes of values other than flags. */
+  /** Per read: the codes of values other than flags (for `result.*` reads; the others are in `values`). */
   private readonly codesOf: Map<unknown, number>[];
+  /** Per read: its index in `values.reads`, or -1 for a `result.*` read (read at lookup). */
+  private readonly shared: Int32Array;
   /** The codes of the person last looked up. */
   private readonly codes: Int32Array;
   /** The codes of the kept outcomes, `reads.length` per entry. */
@@ -128,50 +188,53 @@ export class PersonOutcomes {
   hits = 0;
   lookups = 0;
 
-  constructor(private readonly reads: readonly Read[]) {
+  constructor(
+    private readonly reads: readonly Read[],
+    /** The rule set's persons' values, loaded for each household before its person-level programs. */
+    readonly values: PersonValues,
+  ) {
     this.codesOf = reads.map(() => new Map());
+    this.shared = Int32Array.from(reads, (r) => (r.root === 'result' ? -1 : values.indexOf(r)));
     this.codes = new Int32Array(reads.length);
     this.keptCodes = new Int32Array(reads.length * MAX_ENTRIES);
   }
 
-  /** The outcome kept for a person alike to the one `ctx` is aimed at, if any. */
-  find(ctx: EvalContext): KnownOutcome | undefined {
+  /**
+   * The outcome kept for a person alike to the one `ctx` is aimed at, if any. `person`: their
+   * index in the household whose values `values` holds (`PersonValues.load`).
+   */
+  find(ctx: EvalContext, person: number): KnownOutcome | undefined {
     this.lookups++;
     this.slot = -1;
     const reads = this.reads;
     const n = reads.length;
     const codes = this.codes;
+    const shared = this.shared;
+    const values = this.values.codes;
+    const row = person * this.values.reads.length;
     let hash = 0;
     for (let i = 0; i < n; i++) {
-      const r = reads[i]!;
-      let v: unknown;
-      switch (r.root) {
-        case 'person':
-          v = ctx.person?.[r.field];
-          break;
-        case 'household':
-          v = ctx.household?.[r.field];
-          break;
-        case 'unit':
-          v = ctx.unit?.[r.field];
-          break;
-        case 'result':
-          v = (ctx.result?.[r.program!] as Readonly<Record<string, unknown>> | undefined)?.[r.field];
-          break;
-      }
-      // Flags and absent values (most of what is read) need no lookup.
-      let code = v === false ? 0 : v === true ? 1 : v === undefined ? 2 : v === null ? 3 : -1;
-      if (code < 0) {
-        const key = keyOf(v);
-        if (key === NO_KEY) return undefined;
-        const known = this.codesOf[i]!;
-        code = known.get(key) ?? -1;
+      const at = shared[i]!;
+      let code: number;
+      if (at >= 0) code = values[row + at]!;
+      else {
+        const r = reads[i]!;
+        const v = (ctx.result?.[r.program!] as Readonly<Record<string, unknown>> | undefined)?.[r.field];
+        // Flags and absent values (most of what is read) need no lookup.
+        code = v === false ? 0 : v === true ? 1 : v === undefined ? 2 : v === null ? 3 : -1;
         if (code < 0) {
-          if (known.size >= MAX_CODES) return undefined;
-          code = FIRST_CODE + known.size;
-          known.set(key, code);
+          const key = keyOf(v);
+          if (key === NO_KEY) return undefined;
+          const known = this.codesOf[i]!;
+          code = known.get(key) ?? -1;
+          if (code < 0) {
+            if (known.size >= MAX_CODES) return undefined;
+            code = FIRST_CODE + known.size;
+            known.set(key, code);
+          }
         }
       }
+      if (code < 0) return undefined;
       codes[i] = code;
       hash = (Math.imul(hash, 0x9e3779b1) + code) | 0;
     }
