@@ -289,8 +289,9 @@ async function evaluatePass(roster: string, head: RosterHead, settings: PieceSet
 
 /**
  * Heap limits per worker. V8 sizes a worker's young generation to the garbage it sees, up to
- * this cap; a worker now makes little garbage that lives (rows are encoded 64 at a time), so
- * a 16 MB cap costs no measurable memory against 4 MB and spends less CPU on scavenges
+ * this cap; a worker makes little garbage that lives (rows are encoded 64 at a time), so a
+ * 32 MB cap costs no measurable peak memory against 16 MB (or 16 MB against 4 MB) and spends
+ * less CPU on scavenges: each copies the same few live rows, and there are half as many
  * (bench/README.md). The old generation only caps growth: a worker holds the rules, a piece,
  * the rows of any scattered households and bounded caches.
  */
