@@ -299,6 +299,30 @@ describe('bencalc batch with worker threads (the built CLI)', () => {
   });
 });
 
+describe('bencalc batch with worker threads and broken rules (the built CLI)', () => {
+  it('exits 2 with the same error as without workers, and writes nothing', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const { fileURLToPath } = await import('node:url');
+    const { cpSync, appendFileSync, existsSync: exists } = await import('node:fs');
+    const bin = fileURLToPath(new URL('../../bin/bencalc.js', import.meta.url));
+    const broken = join(dir, 'broken-rules');
+    cpSync(fileURLToPath(new URL('../../rules', import.meta.url)), broken, { recursive: true });
+    // The rule files are parsed and handed to the workers before compiling: a file that does
+    // not parse must still stop the run as it always has.
+    appendFileSync(join(broken, '530100-kunming', 'rules.yaml'), 'oops: [unclosed\n');
+    const input = write('broken-rules-roster.csv', [HEADER, 'B1,B1a,甲,,1970-05-01,户主,urban,530102,100,,,N,N,N,N,']);
+    const out = join(dir, 'broken-rules-out.csv');
+    const run = (workers: string) => spawnSync('node', [bin, '--rules', broken, 'batch', input, '--as-of', '2025-07-01', '--quiet', '-o', out, '--workers', workers], { encoding: 'utf8' });
+    const none = run('0');
+    const two = run('2');
+    expect(none.status).toBe(2);
+    expect(two.status).toBe(2);
+    expect(two.stderr).toBe(none.stderr);
+    expect(two.stderr).toContain('RULES_YAML_SYNTAX');
+    expect(exists(out)).toBe(false);
+  });
+});
+
 describe('bencalc batch interrupted (the built CLI)', () => {
   it('Ctrl-C removes the temporary output and hash files, and the target is never created', async () => {
     const { spawn } = await import('node:child_process');
