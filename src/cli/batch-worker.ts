@@ -20,7 +20,14 @@ import { BencalcError } from '../errors.js';
 export type WorkerMessage = { settings: PieceSettings; layers: LayerData[]; rooms: SharedArrayBuffer[] } | { seq: number; piece: RosterPiece; room?: number };
 
 /** A piece's result as sent back: `out` is undefined when the bytes are in the piece's room, `outLength` long. */
-export type WorkerReply = { seq: number; result?: Omit<PieceResult, 'out'> & { out?: Uint8Array }; outLength?: number; error?: { code: string; en: string; zh: string; file?: string; line?: number } };
+export type WorkerReply = {
+  seq: number;
+  result?: Omit<PieceResult, 'out'> & { out?: Uint8Array };
+  outLength?: number;
+  /** The piece's buffer, handed back to be read into again. */
+  spent?: ArrayBuffer;
+  error?: { code: string; en: string; zh: string; file?: string; line?: number };
+};
 
 let processor: PieceProcessor | undefined;
 let rooms: Uint8Array[] = [];
@@ -44,7 +51,10 @@ parentPort!.on('message', (msg: WorkerMessage) => {
     const room = msg.room !== undefined ? rooms[msg.room] : undefined;
     const r = processor.process(msg.piece, room);
     const reply: WorkerReply = room !== undefined && r.out.buffer === room.buffer ? { seq: msg.seq, result: { ...r, out: undefined }, outLength: r.out.length } : { seq: msg.seq, result: r };
-    parentPort!.postMessage(reply, transferables(r));
+    // Nothing of the piece is kept: its buffer goes back to the main thread, to be read into again.
+    const spent = msg.piece.kind === 'bytes' && msg.piece.bytes.buffer instanceof ArrayBuffer ? msg.piece.bytes.buffer : undefined;
+    if (spent !== undefined) reply.spent = spent;
+    parentPort!.postMessage(reply, spent !== undefined ? [...transferables(r), spent] : transferables(r));
   } catch (e) {
     const err = e instanceof BencalcError ? { code: e.code, en: e.en, zh: e.zh, file: e.location.file, line: e.location.line } : { code: 'INTERNAL', en: String((e as Error)?.stack ?? e), zh: String(e) };
     const reply: WorkerReply = { seq: msg.seq, error: err };

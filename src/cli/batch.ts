@@ -273,7 +273,7 @@ async function evaluatePass(roster: string, head: RosterHead, settings: PieceSet
   const local = pool ? undefined : new PieceProcessor(settings);
   try {
     let seq = 0;
-    for await (const piece of rosterPieces(roster, head)) {
+    for await (const piece of rosterPieces(roster, head, pool ? { spare: pool.spare } : {})) {
       ends.push(piece.end);
       if (pool) await pool.submit(piece, emit);
       else await emit(local!.process(piece), seq);
@@ -347,6 +347,8 @@ class WorkerPool {
   private readonly roomViews: Uint8Array[];
   private readonly freeRooms: number[];
   private readonly roomOf = new Map<number, number>();
+  /** Piece buffers the workers handed back, to read into again (`spare`). */
+  private readonly spent: Buffer[] = [];
   private next = 0;
   private written = 0;
   private readonly done = new Map<number, PieceResult>();
@@ -364,6 +366,7 @@ class WorkerPool {
           const { code, en, zh, file, line } = m.error;
           this.failure ??= new BencalcError({ code: code === 'INTERNAL' ? 'IO' : (code as never), en, zh, ...(file !== undefined && { file }), ...(line !== undefined && { line }) });
         } else {
+          if (m.spent !== undefined && this.spent.length < this.workers.length * PIECES_PER_WORKER) this.spent.push(Buffer.from(m.spent));
           const room = this.roomOf.get(m.seq);
           const out = m.outLength !== undefined && room !== undefined ? this.roomViews[room]!.subarray(0, m.outLength) : m.result!.out!;
           this.done.set(m.seq, { ...m.result!, out });
@@ -424,6 +427,14 @@ class WorkerPool {
     const message: WorkerMessage = { seq, piece, ...(room !== undefined && { room }) };
     w.postMessage(message, transfer);
   }
+
+  /** A buffer handed back of at least `bytes`, if there is one (for `rosterPieces`). */
+  readonly spare = (bytes: number): Buffer | undefined => {
+    for (let i = this.spent.length - 1; i >= 0; i--) {
+      if (this.spent[i]!.length >= bytes) return this.spent.splice(i, 1)[0];
+    }
+    return undefined;
+  };
 
   private releaseRoom(seq: number): void {
     const room = this.roomOf.get(seq);

@@ -24,8 +24,13 @@ import type { ParamUse } from './param-use.js';
 import { sortNames } from '../expr/unknown.js';
 import { PersonOutcomes, PersonValues, readsOf } from './person-outcomes.js';
 
-/** How many nodes (distinct lists) one trie keeps. */
-const MAX_NODES = 20_000;
+/**
+ * How many nodes (distinct lists) one trie keeps. The lists that come again are the rules'
+ * (a few hundred); past them a trie fills with lists naming one household's missing data
+ * (`person[P17].monthly_income`), which never come again: at 20,000 nodes those held ~10 MB
+ * per batch worker by 5M rows, for nothing.
+ */
+const MAX_NODES = 4_000;
 
 /** Children found by a linear scan, cheaper than a Map for the few a node usually has; the rest go in a Map. */
 const SCANNED_CHILDREN = 8;

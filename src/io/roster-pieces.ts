@@ -60,9 +60,17 @@ export interface PieceOptions {
   blockBytes?: number;
   /** Rows per piece once the main thread parses (default 2000). */
   groupRows?: number;
+  /**
+   * Buffers to read into again (batch's workers hand each piece's buffer back): a buffer of at
+   * least `bytes`, or undefined for a new one. Reusing them keeps the main thread from making a
+   * new buffer per piece, which V8 frees only at its next collection.
+   */
+  spare?: (bytes: number) => Buffer | undefined;
 }
 
 const DEFAULT_BLOCK = 256 * 1024;
+/** Room left in a new piece buffer beyond its block, so that it can be read into again with the next carry (the end of a household). */
+const SPARE_ROOM = 64 * 1024;
 const DEFAULT_GROUP_ROWS = 2000;
 
 async function openFile(file: string): Promise<{ fh: FileHandle; size: number }> {
@@ -215,7 +223,7 @@ export async function* rosterPieces(file: string, head: RosterHead, opts: PieceO
     let slow: { decoder: StreamDecoder; parser: CsvParser; grouper: HouseholdGrouper } | undefined;
     for (;;) {
       // Each piece gets a buffer of its own, so that it can be handed to a worker outright.
-      const buf = Buffer.from(new Uint8Array(carry.length + blockBytes).buffer);
+      const buf = opts.spare?.(carry.length + blockBytes) ?? Buffer.from(new Uint8Array(carry.length + blockBytes + SPARE_ROOM).buffer);
       buf.set(carry, 0);
       let n: number;
       try {
