@@ -18,7 +18,7 @@ import { stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import Table from 'cli-table3';
 import { BencalcError, EXIT, type Lang } from '../errors.js';
-import { openRuleTree, compileJurisdiction, resolveEffective, resolveJurisdictionId, layerData, type LayerData } from '../rules/index.js';
+import { openRuleTree, compileJurisdiction, resolveEffective, resolveJurisdictionId, layerData, type LayerData, type RuleTree } from '../rules/index.js';
 import type { WorkerMessage, WorkerReply } from './batch-worker.js';
 import type { CompiledRules } from '../rules/compile.js';
 import { PROGRAM_IDS } from '../rules/schema.js';
@@ -156,7 +156,7 @@ async function batchWith(
   const outHeader = opts.format === 'csv' ? serializeRow([...header, ...resultHeader(resultCols)], { newline: '\n' }) : '';
   // The rule files as parsed here, for the workers (which would otherwise parse them again).
   const layers = [...tree.layers.values()].map(layerData);
-  const workers: Workers = pool ? { pool, layers } : undefined;
+  const workers: Workers = pool ? { pool, layers } : { tree };
   // On Ctrl-C or a kill, the temporary files go too.
   const temporary = new Set<() => string | undefined>();
   const stopWatching = removeOnSignal(() => [...temporary].map((f) => f()).filter((p): p is string => p !== undefined));
@@ -252,8 +252,8 @@ async function exactRun(roster: string, head: RosterHead, base: PieceSettings, w
 }
 
 /** One evaluation pass over the roster's pieces, in parallel when there are workers; output in file order. */
-/** The run's worker threads and the rule files to give them; undefined: the main thread does the work. */
-type Workers = { pool: WorkerPool; layers: LayerData[] } | undefined;
+/** The run's worker threads and the rule files to give them; or the rule tree (compiled already) for the main thread to do the work with. */
+type Workers = { pool: WorkerPool; layers: LayerData[] } | { tree: RuleTree };
 
 async function evaluatePass(roster: string, head: RosterHead, settings: PieceSettings, workers: Workers, sinks: Sinks, progress: Progress, io: Io, keys?: RosterKeyLog): Promise<Tally> {
   const tally = emptyTally();
@@ -268,9 +268,10 @@ async function evaluatePass(roster: string, head: RosterHead, settings: PieceSet
     else if (io.outBytes) io.outBytes(r.out.buffer instanceof SharedArrayBuffer ? r.out.slice() : r.out);
     else io.out(Buffer.from(r.out.buffer, r.out.byteOffset, r.out.length).toString('utf8'));
   };
-  const pool = workers?.pool;
-  pool?.configure(settings, workers!.layers);
-  const local = pool ? undefined : new PieceProcessor(settings);
+  const pool = 'pool' in workers ? workers.pool : undefined;
+  if ('pool' in workers) workers.pool.configure(settings, workers.layers);
+  // On the main thread, the rule sets compiled to check them serve again.
+  const local = 'tree' in workers ? new PieceProcessor(settings, workers.tree) : undefined;
   try {
     let seq = 0;
     for await (const piece of rosterPieces(roster, head, pool ? { spare: pool.spare } : {})) {
