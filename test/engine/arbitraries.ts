@@ -16,17 +16,21 @@ export const arbPerson = (i: number) =>
       relation: fc.constantFrom('户主', '子女', '配偶'),
       birth_date: fc.date({ min: new Date('1930-01-01'), max: new Date('2024-01-01'), noInvalidDate: true }).map((d) => d.toISOString().slice(0, 10)),
       hukou: fc.constantFrom('urban' as const, 'rural' as const),
-      monthly_income: fc.integer({ min: 0, max: 300_000 }),
+      monthly_income: fc.integer({ min: 0, max: 800_000 }),
+      employment_income: fc.integer({ min: 0, max: 300_000 }),
       employed: fc.boolean(),
       employment_start: fc.constantFrom('2020-01-15', '2024-12-01'),
       disability_category: fc.constantFrom(...DISABILITY_CATEGORIES),
       disability_grade: fc.constantFrom(1 as const, 2 as const, 3 as const, 4 as const),
       needs_long_term_care: fc.boolean(),
       special_hardship: fc.boolean(),
+      orphan: fc.boolean(),
+      work_injury_care: fc.boolean(),
       autism: fc.boolean(),
       in_rehab: fc.boolean(),
+      receiving_dibao: fc.boolean(),
     },
     { requiredKeys: ['person_id'] },
   ) as fc.Arbitrary<PersonInput>;
 
-export const arbHousehold = fc.integer({ min: 1, max: 5 }).chain((n) => fc.tuple(...Array.from({ length: n }, (_, i) => arbPerson(i))));
+export const arbHousehold = fc.integer({ min: 1, max: 6 }).chain((n) => fc.tuple(...Array.from({ length: n }, (_, i) => arbPerson(i))));

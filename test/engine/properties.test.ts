@@ -2,35 +2,12 @@ import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { loadRuleTree, compileJurisdiction, resolveEffective } from '../../src/rules/index.js';
 import { evaluateHousehold } from '../../src/engine/evaluate.js';
-import type { PersonInput } from '../../src/domain/household.js';
-import { DISABILITY_CATEGORIES } from '../../src/domain/values.js';
 import { RULES_DIR } from '../helpers.js';
+import { arbHousehold } from './arbitraries.js';
 
 const tree = loadRuleTree(RULES_DIR);
 const jurisdictions = [...tree.layers.keys()];
 
-const arbPerson = (i: number) =>
-  fc.record(
-    {
-      person_id: fc.constant(`P${i}`),
-      birth_date: fc.date({ min: new Date('1930-01-01'), max: new Date('2024-01-01'), noInvalidDate: true }).map((d) => d.toISOString().slice(0, 10)),
-      hukou: fc.constantFrom('urban' as const, 'rural' as const),
-      monthly_income: fc.integer({ min: 0, max: 800_000 }),
-      employment_income: fc.integer({ min: 0, max: 300_000 }),
-      employed: fc.boolean(),
-      disability_category: fc.constantFrom(...DISABILITY_CATEGORIES),
-      disability_grade: fc.constantFrom(1 as const, 2 as const, 3 as const, 4 as const),
-      needs_long_term_care: fc.boolean(),
-      special_hardship: fc.boolean(),
-      orphan: fc.boolean(),
-      work_injury_care: fc.boolean(),
-      autism: fc.boolean(),
-      receiving_dibao: fc.boolean(),
-    },
-    { requiredKeys: ['person_id'] },
-  ) as fc.Arbitrary<PersonInput>;
-
-const arbHousehold = fc.integer({ min: 1, max: 6 }).chain((n) => fc.tuple(...Array.from({ length: n }, (_, i) => arbPerson(i))));
 const arbDate = fc.constantFrom('2016-06-01', '2019-01-01', '2022-03-15', '2024-07-01', '2026-02-01');
 const arbParams = fc.record({
   dibao_standard: fc.record({ urban: fc.integer({ min: 300, max: 1200 }), rural: fc.integer({ min: 200, max: 900 }) }),
