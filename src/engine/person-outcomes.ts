@@ -226,23 +226,29 @@ export class PersonValues {
     }
   }
 
-  /** The code of value `v` of read `i`: false, true, undefined, null are 0–3; -1: not a key. */
-  codeOf(i: number, v: unknown): number {
-    if (v === false) return 0;
-    if (v === true) return 1;
-    if (v === undefined) return 2;
-    if (v === null) return 3;
-    const key = keyOf(v);
-    if (key === NO_KEY) return -1;
-    const known = this.codesOf[i]!;
-    let code = known.get(key);
-    if (code === undefined) {
-      if (known.size >= MAX_CODES) return -1;
-      code = FIRST_CODE + known.size;
-      known.set(key, code);
-    }
-    return code;
+  private codeOf(i: number, v: unknown): number {
+    return codeOf(this.codesOf[i]!, v);
   }
+}
+
+/**
+ * The code of value `v` of one read, `known` being the codes its other values got: false,
+ * true, undefined, null are 0–3, others numbered as they come; -1: not part of a key.
+ */
+function codeOf(known: Map<unknown, number>, v: unknown): number {
+  if (v === false) return 0;
+  if (v === true) return 1;
+  if (v === undefined) return 2;
+  if (v === null) return 3;
+  const key = keyOf(v);
+  if (key === NO_KEY) return -1;
+  let code = known.get(key);
+  if (code === undefined) {
+    if (known.size >= MAX_CODES) return -1;
+    code = FIRST_CODE + known.size;
+    known.set(key, code);
+  }
+  return code;
 }
 
 /**
@@ -303,20 +309,7 @@ export class PersonOutcomes {
       if (at >= 0) code = values[row + at]!;
       else {
         const r = reads[i]!;
-        const v = (ctx.result?.[r.program!] as Readonly<Record<string, unknown>> | undefined)?.[r.field];
-        // Flags and absent values (most of what is read) need no lookup.
-        code = v === false ? 0 : v === true ? 1 : v === undefined ? 2 : v === null ? 3 : -1;
-        if (code < 0) {
-          const key = keyOf(v);
-          if (key === NO_KEY) return undefined;
-          const known = this.codesOf[i]!;
-          code = known.get(key) ?? -1;
-          if (code < 0) {
-            if (known.size >= MAX_CODES) return undefined;
-            code = FIRST_CODE + known.size;
-            known.set(key, code);
-          }
-        }
+        code = codeOf(this.codesOf[i]!, (ctx.result?.[r.program!] as Readonly<Record<string, unknown>> | undefined)?.[r.field]);
       }
       if (code < 0) return undefined;
       codes[i] = code;
