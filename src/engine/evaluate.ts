@@ -69,6 +69,7 @@ function aim(ctx: EvalContext, person: Rec, unit: Rec | undefined, result: Rec, 
  */
 export function evaluateHousehold(eff: EffectiveRules, household: HouseholdInput, opts: { trace?: boolean; misses?: boolean; memo?: EngineMemo; lean?: boolean } = {}): HouseholdOutcome {
   const compiled = eff.compiled;
+  const lean = opts.lean ?? false;
   const memo = opts.memo ?? new EngineMemo(false);
   memo.startHousehold();
   const usedParams = memo.tally.householdReads;
@@ -133,7 +134,8 @@ export function evaluateHousehold(eff: EffectiveRules, household: HouseholdInput
         // A person alike in everything the program reads: the same outcome, the same parameters read.
         put(outcomes[i]!, program.id, known.outcome);
         put(results[i]!, program.id, known.view);
-        memo.resettleReads(known, eff);
+        // The household's reads are for its parameters in effect, which a lean evaluation leaves out.
+        if (!lean) memo.resettleReads(known, eff);
         continue;
       }
       const verdict = decide(programPlan, ctx, conditions, who[i]!, memo);
@@ -143,7 +145,6 @@ export function evaluateHousehold(eff: EffectiveRules, household: HouseholdInput
     }
   }
 
-  const lean = opts.lean ?? false;
   const personOutcomes: PersonOutcome[] = persons.map((p, i) => ({
     personId: who[i]!,
     facts: lean ? NO_FACTS : plainFacts(p, plan.personFactNames),
