@@ -289,14 +289,14 @@ async function evaluatePass(roster: string, head: RosterHead, settings: PieceSet
 }
 
 /**
- * Heap limits per worker. V8 sizes a worker's young generation to the garbage it sees, up to
- * this cap; a worker makes little garbage that lives (rows are encoded 64 at a time), so a
- * 32 MB cap costs no measurable peak memory against 16 MB (or 16 MB against 4 MB) and spends
- * less CPU on scavenges: each copies the same few live rows, and there are half as many
- * (bench/README.md). The old generation only caps growth: a worker holds the rules, a piece,
- * the rows of any scattered households and bounded caches.
+ * Heap limits per worker. The old generation only caps growth: a worker holds the rules, a
+ * piece, the rows of any scattered households and bounded caches. The young generation is
+ * bounded in fact by the process's `--max-semi-space-size=4` (main.ts), which V8 applies to
+ * every isolate: a worker scavenges about every 4 MB whatever this cap says (`--trace-gc`).
+ * Measured (bench/README.md): semi-spaces of 8 MB cost ~30 MB of peak RSS for no gain; none
+ * at all (V8's default) saved ~2 % of time for 60–80 MB more, over the 256 MB target.
  */
-const WORKER_LIMITS = { maxYoungGenerationSizeMb: 32, maxOldGenerationSizeMb: 192 };
+const WORKER_LIMITS = { maxYoungGenerationSizeMb: 16, maxOldGenerationSizeMb: 192 };
 
 /** Below this many bytes of data (about 20,000 rows), workers cost more to start than they save. */
 const WORKER_MIN_BYTES = 2 * 1024 * 1024;
