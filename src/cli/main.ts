@@ -116,15 +116,17 @@ export function reportError(e: unknown, io: Io, lang: Lang, debug: boolean): num
  * Commands that stream whole rosters run with bounded V8 heaps: a small young generation
  * and a capped old one keep the main thread's memory flat (bench/README.md), where V8's
  * defaults would let it grow lazily with the file (the semi-space bound holds for batch's
- * worker threads too). Collections and optimising compiles run on the thread that needs
- * them: batch already keeps every core busy with a worker, and V8's helper threads (for a
- * parallel scavenge of 4 MB, for compiling in the background, for marking alongside) only
- * competed with them, spending more CPU in all (1M rows, alternating runs: ~7 %, ~4 % and
- * ~2 % faster; the helpers' CPU went from ~2.4 s to ~0.7 s and less). Node reads these flags
- * only at start, so such a command restarts itself once with them (about 50 ms).
+ * worker threads too). Young collections and optimising compiles run on the thread that
+ * needs them: batch already keeps every core busy with a worker, and V8's helper threads
+ * (for a parallel scavenge of 4 MB, for compiling in the background) only competed with
+ * them, spending more CPU in all (1M rows, alternating runs: ~7 % and ~4 % faster; the
+ * helpers' CPU went from ~2.4 s to ~0.7 s). Marking stays concurrent: on the worker threads
+ * it was faster still, but let heaps grow between collections (5M rows: 229–244 MB peak
+ * against 220–232 MB), too near the 256 MB target. Node reads these flags only at start, so
+ * such a command restarts itself once with them (about 50 ms).
  */
 const HEAP_BOUNDED = new Set(['batch', 'coverage', 'audit']);
-const HEAP_FLAGS = ['--max-semi-space-size=4', '--max-old-space-size=192', '--no-parallel-scavenge', '--no-concurrent-recompilation', '--no-concurrent-marking'];
+const HEAP_FLAGS = ['--max-semi-space-size=4', '--max-old-space-size=192', '--no-parallel-scavenge', '--no-concurrent-recompilation'];
 
 function restartWithBoundedHeap(argv: readonly string[]): boolean {
   const name = commandName(argv);
