@@ -409,10 +409,13 @@ export class CsvRowWriter {
   line(cells: readonly string[], r: RowResult): string {
     const parts = this.parts;
     const n = this.inputParts(cells);
-    // inputDigest(cells), with the JSON built here when no cell needs escaping.
-    const digest = sha256Hex(this.flags & JSON_ESCAPES ? JSON.stringify(cells) : `["${cells.join('","')}"]`);
-    parts.length = this.resultParts(n, r, digest);
+    parts.length = this.resultParts(n, r, this.textDigest(cells));
     return `${parts.join(',')}\n`;
+  }
+
+  /** inputDigest(cells) after `inputParts` (which set `flags`), with the JSON built here when no cell needs escaping. */
+  private textDigest(cells: readonly string[]): string {
+    return sha256Hex(this.flags & JSON_ESCAPES ? JSON.stringify(cells) : `["${cells.join('","')}"]`);
   }
 
   /**
@@ -427,15 +430,21 @@ export class CsvRowWriter {
       out.write(this.line(cells, r));
       return;
     }
-    const digest = sha256Hex(this.flags & JSON_ESCAPES ? JSON.stringify(cells) : `["${cells.join('","')}"]`);
+    const digest = this.textDigest(cells);
     parts.length = n;
     out.write(parts.join(','));
+    this.resultsInto(r, digest, out);
+  }
+
+  /** The result cells after the input cells, with the newline: remembered bytes where they can be (`writeSettled`), else text. */
+  private resultsInto(r: RowResult, digest: string, out: Utf8Sink): void {
     // writeSettled writes nothing when it gives up.
     if (this.writeSettled(r, out)) {
       out.writeAscii(digest);
       out.writeAscii(',,\n');
       return;
     }
+    const parts = this.parts;
     parts.length = this.resultParts(1, r, digest);
     parts[0] = '';
     out.write(`${parts.join(',')}\n`);
@@ -462,15 +471,7 @@ export class CsvRowWriter {
     }
     const digest = sha256Hex(this.json.subarray(0, jsonLength));
     out.writeBytes(bytes, start, end);
-    if (this.writeSettled(r, out)) {
-      out.writeAscii(digest);
-      out.writeAscii(',,\n');
-      return;
-    }
-    const parts = this.parts;
-    parts.length = this.resultParts(1, r, digest);
-    parts[0] = '';
-    out.write(`${parts.join(',')}\n`);
+    this.resultsInto(r, digest, out);
   }
 
   /** The input cells, masked, neutralised and escaped, into `parts[0…)`; returns their count and sets `flags`. */
