@@ -14,10 +14,11 @@
 import { parentPort } from 'node:worker_threads';
 import { PieceProcessor, transferables, type PieceResult, type PieceSettings } from './batch-piece.js';
 import type { RosterPiece } from '../io/roster-pieces.js';
-import { openRuleTreeWith, type LayerData } from '../rules/index.js';
+import { openRuleTreeWith, type LayerData, type RuleTree } from '../rules/index.js';
 import { BencalcError } from '../errors.js';
 
-export type WorkerMessage = { settings: PieceSettings; layers: LayerData[]; rooms: SharedArrayBuffer[] } | { seq: number; piece: RosterPiece; room?: number };
+/** `layers` and `rooms` come with the first settings only; a later pass keeps them (and the rule sets compiled from them). */
+export type WorkerMessage = { settings: PieceSettings; layers?: LayerData[]; rooms?: SharedArrayBuffer[] } | { seq: number; piece: RosterPiece; room?: number };
 
 /** A piece's result as sent back: `out` is undefined when the bytes are in the piece's room, `outLength` long. */
 export type WorkerReply = {
@@ -31,14 +32,17 @@ export type WorkerReply = {
 
 let processor: PieceProcessor | undefined;
 let rooms: Uint8Array[] = [];
+/** The rule tree from the main thread's parsed files; its compiled rule sets serve every pass. */
+let tree: RuleTree | undefined;
 /** Why the settings could not be taken (reported with the next piece). */
 let failure: unknown;
 
 parentPort!.on('message', (msg: WorkerMessage) => {
   if ('settings' in msg) {
     try {
-      rooms = msg.rooms.map((b) => new Uint8Array(b));
-      processor = new PieceProcessor(msg.settings, openRuleTreeWith(msg.settings.rulesDir, msg.layers));
+      if (msg.rooms) rooms = msg.rooms.map((b) => new Uint8Array(b));
+      if (msg.layers) tree = openRuleTreeWith(msg.settings.rulesDir, msg.layers);
+      processor = new PieceProcessor(msg.settings, tree);
       failure = undefined;
     } catch (e) {
       processor = undefined;

@@ -350,6 +350,8 @@ class WorkerPool {
   private readonly roomOf = new Map<number, number>();
   /** Piece buffers the workers handed back, to read into again (`spare`). */
   private readonly spent: Buffer[] = [];
+  /** Whether the workers have their rule files and rooms. */
+  private configured = false;
   private next = 0;
   private written = 0;
   private readonly done = new Map<number, PieceResult>();
@@ -384,9 +386,11 @@ class WorkerPool {
     }
   }
 
-  /** The settings (and parsed rule files) for the pieces submitted from now on. */
+  /** The settings for the pieces submitted from now on (with the parsed rule files and rooms, the first time). */
   configure(settings: PieceSettings, layers: LayerData[]): void {
-    const message: WorkerMessage = { settings, layers, rooms: this.rooms };
+    // The rule files and rooms go once: a second pass (the exact re-reading) keeps the workers' compiled rule sets.
+    const message: WorkerMessage = this.configured ? { settings } : { settings, layers, rooms: this.rooms };
+    this.configured = true;
     for (const w of this.workers) w.postMessage(message);
   }
 
