@@ -5,5 +5,7 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     testTimeout: 30_000,
     pool: 'threads',
+    // A fresh parsed-rule-file cache for the run, removed afterwards.
+    globalSetup: ['test/global-setup.ts'],
   },
 });

@@ -13,7 +13,7 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import Table from 'cli-table3';
 import { BencalcError, EXIT, type Lang } from '../errors.js';
-import { openRuleTree, compileJurisdiction, resolveEffective, type EffectiveRules, type RuleTree } from '../rules/index.js';
+import { openRuleTree, compileJurisdiction, resolveEffective, RuleFileCache, type EffectiveRules, type RuleTree } from '../rules/index.js';
 import { diffEffective } from '../rules/diff.js';
 import { PROGRAM_IDS } from '../rules/schema.js';
 import { parseEncodingChoice } from '../io/encoding.js';
@@ -73,8 +73,9 @@ export async function runAudit(file: string, opts: AuditOptions, g: GlobalOption
   const lang = g.lang;
   const readOpts = { encoding: parseEncodingChoice(opts.encoding) };
   const knownAt = opts.asKnownAt ? parseAsOf(opts.asKnownAt, '--as-known-at') : undefined;
-  const tree = openRuleTree(g.rules);
-  const thenTree = opts.rulesThen ? openRuleTree(opts.rulesThen) : undefined;
+  const cache = RuleFileCache.fromEnv();
+  const tree = openRuleTree(g.rules, { cache });
+  const thenTree = opts.rulesThen ? openRuleTree(opts.rulesThen, { cache }) : undefined;
 
   let split = -1;
   let col: Record<string, number> = {};

@@ -18,7 +18,7 @@ import { stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import Table from 'cli-table3';
 import { BencalcError, EXIT, type Lang } from '../errors.js';
-import { openRuleTree, compileJurisdiction, resolveEffective, resolveJurisdictionId, layerData, type LayerData, type RuleTree } from '../rules/index.js';
+import { openRuleTree, compileJurisdiction, resolveEffective, resolveJurisdictionId, layerData, RuleFileCache, type LayerData, type RuleTree } from '../rules/index.js';
 import type { WorkerMessage, WorkerReply } from './batch-worker.js';
 import type { CompiledRules } from '../rules/compile.js';
 import { PROGRAM_IDS } from '../rules/schema.js';
@@ -108,7 +108,7 @@ async function batchWith(
   io: Io,
   { lang, encoding, asOf, knownAt, switches }: { lang: Lang; encoding: EncodingChoice; asOf: string; knownAt: string | undefined; switches: Record<string, boolean> },
 ): Promise<number> {
-  const tree = openRuleTree(g.rules);
+  const tree = openRuleTree(g.rules, { cache: RuleFileCache.fromEnv() });
   const fallback = opts.jurisdiction ? resolveJurisdictionId(tree, opts.jurisdiction) : undefined;
   const compiledAll: CompiledRules[] = fallback ? [compileJurisdiction(tree, fallback)] : [...tree.dirs.keys()].map((id) => compileJurisdiction(tree, id));
   // A switch must name an option of some rule set in play; each rule set takes the ones it has.

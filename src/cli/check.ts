@@ -7,7 +7,7 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { BencalcError, BencalcErrors, type Lang } from '../errors.js';
-import { openRuleTree, compileJurisdiction, resolveEffective, resolveJurisdictionId, nearestRuleSet, type EffectiveRules } from '../rules/index.js';
+import { openRuleTree, compileJurisdiction, resolveEffective, RuleFileCache, resolveJurisdictionId, nearestRuleSet, type EffectiveRules } from '../rules/index.js';
 import { evaluateHousehold } from '../engine/evaluate.js';
 import type { HouseholdOutcome } from '../engine/types.js';
 import { parsePerson } from '../domain/person-input.js';
@@ -172,7 +172,7 @@ export async function runCheck(f: CheckFlags, g: GlobalOptions, io: Io): Promise
   const lang = g.lang;
   const asOf = f.asOf ? parseAsOf(f.asOf, '--as-of') : todayIso();
   const knownAt = f.asKnownAt ? parseAsOf(f.asKnownAt, '--as-known-at') : undefined;
-  const tree = openRuleTree(g.rules);
+  const tree = openRuleTree(g.rules, { cache: RuleFileCache.fromEnv() });
   const anyPersonFlag = PERSON_FLAGS.some((k) => f[k] !== undefined);
   if (f.household && anyPersonFlag) {
     throw new BencalcError({ code: 'USAGE', en: 'give either --household FILE or person flags, not both', zh: '请只使用 --household 文件或个人参数中的一种' });

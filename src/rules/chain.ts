@@ -241,8 +241,8 @@ export function mergeChain(chain: readonly RuleLayer[]): { merged: MergedRules; 
       if (decl.en) p.en = decl.en;
       if (decl.level) p.level = decl.level;
       for (const d of decl.depends_on ?? []) if (!p.dependsOn.includes(d)) p.dependsOn.push(d);
-      mergeConditions(p.eligibility, decl.eligibility ?? [], (i) => origin([...base, 'eligibility', i]), errors, layer);
-      mergeConditions(p.exclusions, decl.exclusions ?? [], (i) => origin([...base, 'exclusions', i]), errors, layer);
+      mergeConditions(p.eligibility, decl.eligibility ?? [], (...at) => origin([...base, 'eligibility', ...at]), errors, layer);
+      mergeConditions(p.exclusions, decl.exclusions ?? [], (...at) => origin([...base, 'exclusions', ...at]), errors, layer);
       (decl.single_person_routes ?? []).forEach((route, i) => {
         const alt: MergedAlternative = { ...route, origin: origin([...base, 'single_person_routes', i]) };
         const at = p!.routes.findIndex((x) => x.id === route.id);
@@ -276,7 +276,8 @@ export function mergeChain(chain: readonly RuleLayer[]): { merged: MergedRules; 
 function mergeConditions(
   into: MergedCondition[],
   decls: readonly ConditionDecl[],
-  origin: (i: number) => Origin,
+  /** The origin of condition `i` (and of a key path under it), keeping `source` lazy: spreading an origin would read it. */
+  origin: (i: number, ...under: KeyPath) => Origin,
   errors: BencalcError[],
   layer: RuleLayer,
 ): void {
@@ -289,7 +290,7 @@ function mergeConditions(
       return;
     }
     seenHere.add(c.id);
-    const alternatives = c.any_of?.map((a, j) => ({ ...a, origin: { ...o, path: [...o.path, 'any_of', j] } }));
+    const alternatives = c.any_of?.map((a, j) => ({ ...a, origin: origin(i, 'any_of', j) }));
     const entry: MergedCondition = {
       id: c.id,
       zh: c.zh,

@@ -10,6 +10,7 @@ import { compileRules, type CompiledRules } from './compile.js';
 export { loadRuleTree, openRuleTree, openRuleTreeWith, layerData, layerOf, chainOf, resolveJurisdictionId, nearestRuleSet, type RuleTree, type RuleLayer, type LayerData } from './load.js';
 export { resolveEffective, type EffectiveRules, type EvaluationSettings } from './effective.js';
 export type { CompiledRules } from './compile.js';
+export { RuleFileCache } from './file-cache.js';
 
 /** Compile one jurisdiction's chain; the result is kept on the tree, by id. */
 export function compileJurisdiction(tree: RuleTree, id: string): CompiledRules {

@@ -6,13 +6,14 @@
  */
 import { readFileSync, readdirSync, existsSync, statSync } from 'node:fs';
 import { join, basename, resolve } from 'node:path';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { BencalcError, BencalcErrors } from '../errors.js';
 import { ruleFileSchema, type RuleFile } from './schema.js';
 import { readYaml, zodIssuesToErrors, positionAt, formatPath, type KeyPath, type YamlSource } from './yaml.js';
 import { didYouMean } from '../util/suggest.js';
 import type { CompiledRules } from './compile.js';
 import { normaliseText } from '../domain/values.js';
+import type { RuleFileCache } from './file-cache.js';
 
 export const RULE_FILE_NAME = 'rules.yaml';
 
@@ -22,6 +23,9 @@ export interface RuleLayer {
   dir: string;
   file: string;
   rules: RuleFile;
+  /** The file's text (what the cache and the workers are given). */
+  text: string;
+  /** The parsed YAML document, for positions; parsed late for a layer validated before (withLazySource). */
   source: YamlSource;
 }
 
@@ -34,20 +38,28 @@ export interface RuleTree {
   layers: Map<string, RuleLayer>;
   /** Compiled chains by jurisdiction id, filled on demand by compileJurisdiction. */
   compiled: Map<string, CompiledRules>;
+  /** Rule files parsed before, by their text (file-cache.ts); none: every file is parsed. */
+  cache?: RuleFileCache;
+}
+
+export interface OpenOptions {
+  /** Where parsed rule files are kept between runs. */
+  cache?: RuleFileCache | undefined;
 }
 
 /** Parse and validate one rule file. Returns every error found, not only the first. */
 export function parseRuleFile(file: string, text: string): { layer?: Omit<RuleLayer, 'dir' | 'id'> & { id: string }; errors: BencalcError[] } {
   const { source, data, errors } = readYaml(file, text);
   if (errors.length) return { errors };
-  const parsed = ruleFileSchema.safeParse(data);
+  const schema = ruleFileSchema();
+  const parsed = schema.safeParse(data);
   if (!parsed.success) {
-    return { errors: zodIssuesToErrors(source, parsed.error.issues, data, (path) => allowedKeys(ruleFileSchema, path)) };
+    return { errors: zodIssuesToErrors(source, parsed.error.issues, data, (path) => allowedKeys(schema, path)) };
   }
   const rules = parsed.data;
   const refErrors = checkParameterValues(rules, source);
   if (refErrors.length) return { errors: refErrors };
-  return { layer: { id: rules.jurisdiction.id, file, rules, source }, errors: [] };
+  return { layer: { id: rules.jurisdiction.id, file, rules, text, source }, errors: [] };
 }
 
 /** The keys a strict object schema allows at a key path, for "did you mean". */
@@ -165,14 +177,14 @@ function ruleFolders(abs: string): string[] {
  * Open a rules directory without parsing: ids come from the folder names, and a layer is
  * parsed only when its chain is needed (see layerOf). Keeps `show` and `check` fast.
  */
-export function openRuleTree(root: string): RuleTree {
+export function openRuleTree(root: string, { cache }: OpenOptions = {}): RuleTree {
   const abs = assertRulesDir(root);
   const dirs = new Map<string, string>();
   for (const dir of ruleFolders(abs)) {
     const m = /^(\d{6})-/.exec(basename(dir));
     if (m && !dirs.has(m[1]!)) dirs.set(m[1]!, dir);
   }
-  return { root: abs, dirs, layers: new Map(), compiled: new Map() };
+  return { root: abs, dirs, layers: new Map(), compiled: new Map(), ...(cache && { cache }) };
 }
 
 /** The parsed layer of one jurisdiction, parsing its file on first use. */
@@ -182,19 +194,19 @@ export function layerOf(tree: RuleTree, id: string): RuleLayer | undefined {
   const dir = tree.dirs.get(id);
   if (!dir) return undefined;
   const errors: BencalcError[] = [];
-  const layer = loadLayer(dir, errors);
+  const layer = loadLayer(dir, errors, tree.cache);
   if (!layer) throw new BencalcErrors(errors);
   tree.layers.set(id, layer);
   return layer;
 }
 
 /** Find every `<code>-<name>/rules.yaml` under a rules directory, parse and validate it. */
-export function loadRuleTree(root: string): RuleTree {
+export function loadRuleTree(root: string, { cache }: OpenOptions = {}): RuleTree {
   const abs = assertRulesDir(root);
   const errors: BencalcError[] = [];
   const layers = new Map<string, RuleLayer>();
   for (const dir of ruleFolders(abs)) {
-    const layer = loadLayer(dir, errors);
+    const layer = loadLayer(dir, errors, cache);
     if (layer) {
       if (layers.has(layer.id)) {
         errors.push(new BencalcError({ code: 'RULES_DUPLICATE_ID', file: layer.file, en: `jurisdiction ${layer.id} is defined twice (also in ${layers.get(layer.id)!.file})`, zh: `辖区 ${layer.id} 重复定义` }));
@@ -222,11 +234,11 @@ export function loadRuleTree(root: string): RuleTree {
   }
   if (errors.length) throw new BencalcErrors(errors);
   const dirs = new Map([...layers.values()].map((l) => [l.id, l.dir]));
-  return { root: abs, dirs, layers, compiled: new Map() };
+  return { root: abs, dirs, layers, compiled: new Map(), ...(cache && { cache }) };
 }
 
 /** Load one folder's rule file; errors are appended, undefined returned on failure. */
-export function loadLayer(dir: string, errors: BencalcError[]): RuleLayer | undefined {
+export function loadLayer(dir: string, errors: BencalcError[], cache?: RuleFileCache): RuleLayer | undefined {
   const file = join(dir, RULE_FILE_NAME);
   let text: string;
   try {
@@ -235,8 +247,15 @@ export function loadLayer(dir: string, errors: BencalcError[]): RuleLayer | unde
     errors.push(new BencalcError({ code: 'IO', file, en: `cannot read ${file}: ${(e as Error).message}`, zh: `无法读取 ${file}`, cause: e }));
     return undefined;
   }
-  const { layer, errors: fileErrors } = parseRuleFile(file, text);
-  errors.push(...fileErrors);
+  const kept = cache?.get(text);
+  let layer: Omit<RuleLayer, 'dir'> | undefined;
+  if (kept) layer = withLazySource({ id: kept.jurisdiction.id, file, rules: kept, text });
+  else {
+    const parsed = parseRuleFile(file, text);
+    errors.push(...parsed.errors);
+    layer = parsed.layer;
+    if (layer) cache?.put(text, layer.rules);
+  }
   if (!layer) return undefined;
   const folder = basename(dir);
   const m = /^(\d{6})-[a-z0-9-]+$/.exec(folder);
@@ -254,7 +273,8 @@ export function loadLayer(dir: string, errors: BencalcError[]): RuleLayer | unde
     );
     return undefined;
   }
-  return { ...layer, dir };
+  // Not a spread: that would read a lazy `source`.
+  return Object.assign(layer, { dir });
 }
 
 /**
@@ -270,7 +290,7 @@ export interface LayerData {
 }
 
 export function layerData(layer: RuleLayer): LayerData {
-  return { id: layer.id, dir: layer.dir, file: layer.file, rules: layer.rules, text: layer.source.text };
+  return { id: layer.id, dir: layer.dir, file: layer.file, rules: layer.rules, text: layer.text };
 }
 
 /**
@@ -280,19 +300,20 @@ export function layerData(layer: RuleLayer): LayerData {
  */
 export function openRuleTreeWith(root: string, layers: readonly LayerData[]): RuleTree {
   const tree = openRuleTree(root);
-  for (const d of layers) {
-    let source: YamlSource | undefined;
-    tree.layers.set(d.id, {
-      id: d.id,
-      dir: d.dir,
-      file: d.file,
-      rules: d.rules,
-      get source(): YamlSource {
-        return (source ??= readYaml(d.file, d.text).source);
-      },
-    });
-  }
+  for (const d of layers) tree.layers.set(d.id, withLazySource({ id: d.id, dir: d.dir, file: d.file, rules: d.rules, text: d.text }));
   return tree;
+}
+
+/**
+ * A layer of rules validated before (handed over, or cached) whose `source` parses the YAML
+ * only when a position is asked for. (Never spread such a layer: that reads the getter.)
+ */
+function withLazySource<L extends Omit<RuleLayer, 'source' | 'dir'>>(layer: L): L & { readonly source: YamlSource } {
+  let source: YamlSource | undefined;
+  return Object.defineProperty(layer, 'source', {
+    enumerable: true,
+    get: (): YamlSource => (source ??= readYaml(layer.file, layer.text).source),
+  }) as L & { readonly source: YamlSource };
 }
 
 /** The chain from the national root down to `id`. */

@@ -1,8 +1,13 @@
 /**
  * The schema of a rule file (`rules/<code>-<name>/rules.yaml`). Strict: unknown keys are
  * errors; dates stay `YYYY-MM-DD` strings; one canonical form per thing.
+ *
+ * The schemas are built on first use (`ruleFileSchema()`), with zod loaded then: loading zod
+ * and building them costs ~45 ms, which a batch worker (given its rule files validated) and
+ * a run whose rule files are in the parsed-file cache never need to spend.
  */
-import { z } from 'zod';
+import { createRequire } from 'node:module';
+import type * as Zod from 'zod';
 
 export const PROGRAM_IDS = ['dibao', 'living_subsidy', 'care_subsidy', 'care_service', 'rehab'] as const;
 export type ProgramId = (typeof PROGRAM_IDS)[number];
@@ -16,11 +21,6 @@ export const LEVELS = ['national', 'province', 'city', 'district'] as const;
 export const CONFIDENCE = ['official', 'provisional'] as const;
 export const FACT_LABELS = ['O', 'S', 'A', 'G', 'D', 'NF'] as const;
 
-const dateString = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'a date as YYYY-MM-DD, such as 2024-07-01' })
-  .refine(isRealDate, { message: 'a real calendar date as YYYY-MM-DD, such as 2024-07-01' });
-
 export function isRealDate(s: string): boolean {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(s);
   if (!m) return false;
@@ -30,186 +30,208 @@ export function isRealDate(s: string): boolean {
   return d <= days;
 }
 
-const text = z.string().min(1);
-const identifier = z.string().regex(/^[a-z][a-z0-9_]*$/, { message: 'a snake_case name such as dibao_standard' });
+function buildSchemas(z: typeof Zod.z) {
+  const dateString = z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'a date as YYYY-MM-DD, such as 2024-07-01' })
+    .refine(isRealDate, { message: 'a real calendar date as YYYY-MM-DD, such as 2024-07-01' });
 
-/** A short reference to a source, with the clause inside it. */
-export const citationSchema = z
-  .object({
-    source: identifier,
-    clause: text.optional(),
-  })
-  .strict();
-export type Citation = z.infer<typeof citationSchema>;
+  const text = z.string().min(1);
+  const identifier = z.string().regex(/^[a-z][a-z0-9_]*$/, { message: 'a snake_case name such as dibao_standard' });
 
-export const sourceSchema = z
-  .object({
-    title: text,
-    number: text.optional(),
-    date: dateString.optional(),
-    url: text.optional(),
-    seed: z.string().regex(/^\d{3}_[0-9a-f]+\.txt$/, { message: 'a seed file name such as 000_b5e1a747690a74a6.txt' }).optional(),
-    issuer: text.optional(),
-    /** facts.md's label for how this source was read (O official, A aggregator, G dataset, S seed). */
-    label: z.enum(FACT_LABELS).optional(),
-    note: text.optional(),
-  })
-  .strict();
+  /** A short reference to a source, with the clause inside it. */
+  const citationSchema = z
+    .object({
+      source: identifier,
+      clause: text.optional(),
+    })
+    .strict();
 
-const scalarValue = z.number().nonnegative();
-/** A value, or a table keyed by urban/rural, grade, category or age band. */
-const paramValue = z.union([scalarValue, z.record(z.string().regex(/^[a-z0-9_]+$/), scalarValue)]);
+  const sourceSchema = z
+    .object({
+      title: text,
+      number: text.optional(),
+      date: dateString.optional(),
+      url: text.optional(),
+      seed: z.string().regex(/^\d{3}_[0-9a-f]+\.txt$/, { message: 'a seed file name such as 000_b5e1a747690a74a6.txt' }).optional(),
+      issuer: text.optional(),
+      /** facts.md's label for how this source was read (O official, A aggregator, G dataset, S seed). */
+      label: z.enum(FACT_LABELS).optional(),
+      note: text.optional(),
+    })
+    .strict();
 
-export const paramValueSchema = z
-  .object({
-    from: dateString,
-    published: dateString.optional(),
-    /** The value; `null` records a known gap: nothing in force from this date. */
-    value: paramValue.nullable(),
-    source: identifier,
-    clause: text.optional(),
-    confidence: z.enum(CONFIDENCE),
-    /** facts.md's label (O, S, A, G, D); A, G and D must be provisional. */
-    label: z.enum(FACT_LABELS).optional(),
-    note: text.optional(),
-    /** For a figure carried forward: when it was last confirmed. */
-    last_confirmed: dateString.optional(),
-  })
-  .strict();
-export type ParamValueDecl = z.infer<typeof paramValueSchema>;
+  const scalarValue = z.number().nonnegative();
+  /** A value, or a table keyed by urban/rural, grade, category or age band. */
+  const paramValue = z.union([scalarValue, z.record(z.string().regex(/^[a-z0-9_]+$/), scalarValue)]);
 
-export const parameterSchema = z
-  .object({
-    zh: text,
-    en: text,
-    unit: z.enum(UNITS),
-    /** For a table: what the keys are. */
-    keys: z.enum(['hukou', 'grade', 'category', 'age_band', 'tier', 'care_type']).optional(),
-    values: z.array(paramValueSchema),
-    /** A range the policy text gives (e.g. 5–10 %), kept for the record beside the value applied. */
-    range: z.object({ min: z.number(), max: z.number(), note: text.optional() }).strict().optional(),
-  })
-  .strict();
-export type ParameterDecl = z.infer<typeof parameterSchema>;
+  const paramValueSchema = z
+    .object({
+      from: dateString,
+      published: dateString.optional(),
+      /** The value; `null` records a known gap: nothing in force from this date. */
+      value: paramValue.nullable(),
+      source: identifier,
+      clause: text.optional(),
+      confidence: z.enum(CONFIDENCE),
+      /** facts.md's label (O, S, A, G, D); A, G and D must be provisional. */
+      label: z.enum(FACT_LABELS).optional(),
+      note: text.optional(),
+      /** For a figure carried forward: when it was last confirmed. */
+      last_confirmed: dateString.optional(),
+    })
+    .strict();
 
-export const optionSchema = z
-  .object({
-    zh: text,
-    en: text,
-    cite: citationSchema,
-    /** The hedging word of the plan: 逐步, 鼓励, 有条件的, 探索, … */
-    wording: text.optional(),
-    /** The date from which the option is adopted, or `false` when it is not adopted. */
-    adopted: z.union([dateString, z.literal(false)]),
-    note: text.optional(),
-  })
-  .strict();
-export type OptionDecl = z.infer<typeof optionSchema>;
+  const parameterSchema = z
+    .object({
+      zh: text,
+      en: text,
+      unit: z.enum(UNITS),
+      /** For a table: what the keys are. */
+      keys: z.enum(['hukou', 'grade', 'category', 'age_band', 'tier', 'care_type']).optional(),
+      values: z.array(paramValueSchema),
+      /** A range the policy text gives (e.g. 5–10 %), kept for the record beside the value applied. */
+      range: z.object({ min: z.number(), max: z.number(), note: text.optional() }).strict().optional(),
+    })
+    .strict();
 
-const exprTypes = ['int', 'double', 'string', 'bool'] as const;
+  const optionSchema = z
+    .object({
+      zh: text,
+      en: text,
+      cite: citationSchema,
+      /** The hedging word of the plan: 逐步, 鼓励, 有条件的, 探索, … */
+      wording: text.optional(),
+      /** The date from which the option is adopted, or `false` when it is not adopted. */
+      adopted: z.union([dateString, z.literal(false)]),
+      note: text.optional(),
+    })
+    .strict();
 
-export const factSchema = z
-  .object({
-    zh: text,
-    en: text,
-    type: z.enum(exprTypes),
-    cite: citationSchema.optional(),
-    expr: text,
-  })
-  .strict();
-export type FactDecl = z.infer<typeof factSchema>;
+  const exprTypes = ['int', 'double', 'string', 'bool'] as const;
 
-export const conditionSchema = z
-  .object({
-    id: identifier,
-    zh: text,
-    en: text,
-    cite: citationSchema,
-    when: text.optional(),
-    /** Alternatives: the condition holds when any of them holds. A child layer may add more. */
-    any_of: z
-      .array(
-        z
-          .object({ id: identifier, zh: text, en: text, cite: citationSchema, when: text })
-          .strict(),
-      )
-      .optional(),
-  })
-  .strict()
-  .refine((c) => (c.when === undefined) !== (c.any_of === undefined), {
-    message: 'a condition has either `when` (an expression) or `any_of` (alternatives), not both or neither',
-  });
-export type ConditionDecl = z.infer<typeof conditionSchema>;
+  const factSchema = z
+    .object({
+      zh: text,
+      en: text,
+      type: z.enum(exprTypes),
+      cite: citationSchema.optional(),
+      expr: text,
+    })
+    .strict();
 
-export const outputSchema = z
-  .object({
-    zh: text,
-    en: text,
-    type: z.enum(exprTypes),
-    unit: z.enum(UNITS).optional(),
-    cite: citationSchema.optional(),
-    expr: text,
-  })
-  .strict();
+  const conditionSchema = z
+    .object({
+      id: identifier,
+      zh: text,
+      en: text,
+      cite: citationSchema,
+      when: text.optional(),
+      /** Alternatives: the condition holds when any of them holds. A child layer may add more. */
+      any_of: z
+        .array(
+          z
+            .object({ id: identifier, zh: text, en: text, cite: citationSchema, when: text })
+            .strict(),
+        )
+        .optional(),
+    })
+    .strict()
+    .refine((c) => (c.when === undefined) !== (c.any_of === undefined), {
+      message: 'a condition has either `when` (an expression) or `any_of` (alternatives), not both or neither',
+    });
 
-export const routeSchema = z
-  .object({ id: identifier, zh: text, en: text, cite: citationSchema, when: text })
-  .strict();
+  const outputSchema = z
+    .object({
+      zh: text,
+      en: text,
+      type: z.enum(exprTypes),
+      unit: z.enum(UNITS).optional(),
+      cite: citationSchema.optional(),
+      expr: text,
+    })
+    .strict();
 
-export const programSchema = z
-  .object({
-    zh: text.optional(),
-    en: text.optional(),
-    /** `household` programs are decided per dibao unit; `person` programs per person. */
-    level: z.enum(['household', 'person']).optional(),
-    depends_on: z.array(z.enum(PROGRAM_IDS)).optional(),
-    eligibility: z.array(conditionSchema).optional(),
-    exclusions: z.array(conditionSchema).optional(),
-    /** Household programs: ways a member may form a unit alone (单人户). Layers add routes. */
-    single_person_routes: z.array(routeSchema).optional(),
-    amount: z
-      .object({
-        zh: text.optional(),
-        en: text.optional(),
-        /** CNY per month, in fen (an int expression). */
-        expr: text,
-        /** Household programs: a per-member supplement added to the unit's amount. */
-        member_supplement: text.optional(),
-        cite: citationSchema.optional(),
-        /** Whether the policy states the figure per year; the yearly figure is then reported too. */
-        yearly: z.boolean().optional(),
-        rounding: z.enum(['fen', 'yuan_half_up', 'yuan_floor']).optional(),
-      })
-      .strict()
-      .optional(),
-    outputs: z.record(identifier, outputSchema).optional(),
-  })
-  .strict();
-export type ProgramDecl = z.infer<typeof programSchema>;
+  const routeSchema = z
+    .object({ id: identifier, zh: text, en: text, cite: citationSchema, when: text })
+    .strict();
 
-export const ruleFileSchema = z
-  .object({
-    jurisdiction: z
-      .object({
-        id: z.string().regex(/^\d{6}$/, { message: 'a six-digit GB/T 2260 division code such as "530100" (quote it)' }),
-        zh: text,
-        en: text,
-        level: z.enum(LEVELS),
-        parent: z.string().regex(/^\d{6}$/).nullable(),
-        note: text.optional(),
-      })
-      .strict(),
-    sources: z.record(identifier, sourceSchema).optional(),
-    parameters: z.record(identifier, parameterSchema).optional(),
-    options: z.record(identifier, optionSchema).optional(),
-    facts: z
-      .object({
-        person: z.record(identifier, factSchema).optional(),
-        household: z.record(identifier, factSchema).optional(),
-      })
-      .strict()
-      .optional(),
-    programs: z.partialRecord(z.enum(PROGRAM_IDS), programSchema).optional(),
-  })
-  .strict();
-export type RuleFile = z.infer<typeof ruleFileSchema>;
+  const programSchema = z
+    .object({
+      zh: text.optional(),
+      en: text.optional(),
+      /** `household` programs are decided per dibao unit; `person` programs per person. */
+      level: z.enum(['household', 'person']).optional(),
+      depends_on: z.array(z.enum(PROGRAM_IDS)).optional(),
+      eligibility: z.array(conditionSchema).optional(),
+      exclusions: z.array(conditionSchema).optional(),
+      /** Household programs: ways a member may form a unit alone (单人户). Layers add routes. */
+      single_person_routes: z.array(routeSchema).optional(),
+      amount: z
+        .object({
+          zh: text.optional(),
+          en: text.optional(),
+          /** CNY per month, in fen (an int expression). */
+          expr: text,
+          /** Household programs: a per-member supplement added to the unit's amount. */
+          member_supplement: text.optional(),
+          cite: citationSchema.optional(),
+          /** Whether the policy states the figure per year; the yearly figure is then reported too. */
+          yearly: z.boolean().optional(),
+          rounding: z.enum(['fen', 'yuan_half_up', 'yuan_floor']).optional(),
+        })
+        .strict()
+        .optional(),
+      outputs: z.record(identifier, outputSchema).optional(),
+    })
+    .strict();
+
+  const ruleFileSchema = z
+    .object({
+      jurisdiction: z
+        .object({
+          id: z.string().regex(/^\d{6}$/, { message: 'a six-digit GB/T 2260 division code such as "530100" (quote it)' }),
+          zh: text,
+          en: text,
+          level: z.enum(LEVELS),
+          parent: z.string().regex(/^\d{6}$/).nullable(),
+          note: text.optional(),
+        })
+        .strict(),
+      sources: z.record(identifier, sourceSchema).optional(),
+      parameters: z.record(identifier, parameterSchema).optional(),
+      options: z.record(identifier, optionSchema).optional(),
+      facts: z
+        .object({
+          person: z.record(identifier, factSchema).optional(),
+          household: z.record(identifier, factSchema).optional(),
+        })
+        .strict()
+        .optional(),
+      programs: z.partialRecord(z.enum(PROGRAM_IDS), programSchema).optional(),
+    })
+    .strict();
+  return { citationSchema, sourceSchema, paramValueSchema, parameterSchema, optionSchema, factSchema, conditionSchema, outputSchema, routeSchema, programSchema, ruleFileSchema };
+}
+
+type Schemas = ReturnType<typeof buildSchemas>;
+let schemas: Schemas | undefined;
+
+/** The rule files' schemas, built (and zod loaded) on first use. */
+function built(): Schemas {
+  return (schemas ??= buildSchemas((createRequire(import.meta.url)('zod') as typeof Zod).z));
+}
+
+/** The schema of a whole rule file. */
+export function ruleFileSchema(): Schemas['ruleFileSchema'] {
+  return built().ruleFileSchema;
+}
+
+export type Citation = Zod.infer<Schemas['citationSchema']>;
+export type ParamValueDecl = Zod.infer<Schemas['paramValueSchema']>;
+export type ParameterDecl = Zod.infer<Schemas['parameterSchema']>;
+export type OptionDecl = Zod.infer<Schemas['optionSchema']>;
+export type FactDecl = Zod.infer<Schemas['factSchema']>;
+export type ConditionDecl = Zod.infer<Schemas['conditionSchema']>;
+export type ProgramDecl = Zod.infer<Schemas['programSchema']>;
+export type RuleFile = Zod.infer<Schemas['ruleFileSchema']>;

@@ -2,12 +2,24 @@
  * YAML reading that keeps positions: every later error (schema, expression, reference)
  * can name the file, line and column of the node it is about.
  */
-import { LineCounter, parseDocument, isMap, isScalar, isPair, type Document, type Node } from 'yaml';
+import { createRequire } from 'node:module';
+import type * as Yaml from 'yaml';
+import type { Document, LineCounter, Node } from 'yaml';
 import type { z } from 'zod';
 import { BencalcError } from '../errors.js';
 import { didYouMean } from '../util/suggest.js';
 
 export type KeyPath = readonly (string | number)[];
+
+/**
+ * The YAML library, loaded on first use: a batch worker gets its rule files already parsed
+ * and needs it only to place an error, and the parsed-file cache spares the main thread too
+ * (loading it costs ~25 ms at every start).
+ */
+let yamlLibrary: typeof Yaml | undefined;
+function yaml(): typeof Yaml {
+  return (yamlLibrary ??= createRequire(import.meta.url)('yaml') as typeof Yaml);
+}
 
 export interface YamlSource {
   file: string;
@@ -23,6 +35,7 @@ export interface Position {
 
 /** Parse YAML text; syntax errors and duplicate keys become BencalcErrors with positions. */
 export function readYaml(file: string, text: string): { source: YamlSource; data: unknown; errors: BencalcError[] } {
+  const { LineCounter, parseDocument } = yaml();
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: true, strict: true });
   const errors: BencalcError[] = [];
@@ -48,6 +61,7 @@ export function readYaml(file: string, text: string): { source: YamlSource; data
 
 /** The position of the node at `path` (or of its nearest existing ancestor). */
 export function positionAt(source: YamlSource, path: KeyPath, keyOf?: string): Position | undefined {
+  const { isMap, isPair, isScalar } = yaml();
   for (let n = path.length; n >= 0; n--) {
     const node = source.doc.getIn(path.slice(0, n), true) as Node | undefined;
     if (!node) continue;
@@ -64,7 +78,7 @@ export function positionAt(source: YamlSource, path: KeyPath, keyOf?: string): P
 /** The offset where a scalar's text starts (inside quotes), to place expression carets. */
 export function scalarStart(source: YamlSource, path: KeyPath): { offset: number; blockScalar: boolean } | undefined {
   const node = source.doc.getIn(path, true) as Node | undefined;
-  if (!node || !isScalar(node) || !node.range) return undefined;
+  if (!node || !yaml().isScalar(node) || !node.range) return undefined;
   const type = node.type;
   if (type === 'BLOCK_LITERAL' || type === 'BLOCK_FOLDED') return { offset: node.range[0], blockScalar: true };
   const quoted = type === 'QUOTE_DOUBLE' || type === 'QUOTE_SINGLE';
