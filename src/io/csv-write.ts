@@ -16,9 +16,8 @@
 import { randomBytes } from 'node:crypto';
 import { open, realpath, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import iconv from 'iconv-lite';
 import { BencalcError } from '../errors.js';
-import type { Encoding } from './encoding.js';
+import { iconv, type Encoding } from './encoding.js';
 import { isWhitespaceCode } from '../domain/values.js';
 
 export const UTF8_BOM = '\uFEFF';
@@ -270,7 +269,7 @@ export class AtomicFileWriter {
     if (this.pending.length === 0) return this.chain;
     const text = this.pending;
     this.pending = '';
-    return this.enqueue(this.encoding === 'utf8' ? Buffer.from(text, 'utf8') : iconv.encode(text, 'gb18030'));
+    return this.enqueue(this.encoding === 'utf8' ? Buffer.from(text, 'utf8') : iconv().encode(text, 'gb18030'));
   }
 
   /** Queue `data` after the writes already queued; the promise never rejects (see `write`). */

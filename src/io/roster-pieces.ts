@@ -15,11 +15,10 @@
  */
 import { open, type FileHandle } from 'node:fs/promises';
 import { isAscii } from 'node:buffer';
-import iconv from 'iconv-lite';
 import { BencalcError } from '../errors.js';
 // `auto` detection looks at what `readCsvBatches`'s chunks (READ_CHUNK_BYTES) hold.
 import { CsvParser, READ_CHUNK_BYTES, raggedMsg, readCsvBatches, readError, type CsvRecord } from './csv-read.js';
-import { DETECT_BYTES, StreamDecoder, countNewlines, decodeWhole, detectEncoding, type Encoding, type EncodingChoice } from './encoding.js';
+import { DETECT_BYTES, StreamDecoder, countNewlines, decodeWhole, detectEncoding, iconv, type Encoding, type EncodingChoice } from './encoding.js';
 import { normaliseText } from '../domain/values.js';
 import { HouseholdGrouper, type HouseholdGroup } from './roster-passes.js';
 
@@ -164,7 +163,7 @@ export async function readRosterHead(file: string, choice: EncodingChoice, layou
 
 /** Text of one unquoted cell of a line, as the household grouping reads it. */
 function decodeCell(b: Buffer, from: number, to: number, encoding: Encoding): string {
-  return encoding === 'utf8' ? b.toString('utf8', from, to) : iconv.decode(b.subarray(from, to), 'gb18030');
+  return encoding === 'utf8' ? b.toString('utf8', from, to) : iconv().decode(b.subarray(from, to), 'gb18030');
 }
 
 /**
