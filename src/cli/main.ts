@@ -123,8 +123,9 @@ export function reportError(e: unknown, io: Io, lang: Lang, debug: boolean): num
  * them, spending more CPU in all (1M rows, alternating runs: ~7 % and ~4 % faster; the
  * helpers' CPU went from ~2.4 s to ~0.7 s). Marking stays concurrent: on the worker threads
  * it was faster still, but let heaps grow between collections (5M rows: 229–244 MB peak
- * against 220–232 MB), too near the 256 MB target. Node reads these flags only at start, so
- * such a command restarts itself once with them (about 50 ms).
+ * against 220–232 MB), too near the 256 MB target. Node reads a process's own heap flags
+ * only at start, so `audit` restarts itself once with them (~100 ms); batch and coverage,
+ * whose heaps that grow are their workers', set them in process instead (boundWorkerHeaps).
  */
 const HEAP_BOUNDED = new Set(['batch', 'coverage', 'audit']);
 const HEAP_FLAGS = ['--max-semi-space-size=4', '--max-old-space-size=192', '--no-parallel-scavenge', '--no-concurrent-recompilation'];
