@@ -347,7 +347,24 @@ export function encodingError(at: { file: string; encoding: Encoding; choice: En
  * Decode a whole piece of a file that ends at a line end (so no character is cut), validating
  * it; `at` says where it lies in the file, for the error message. Used by batch's workers.
  */
-export function decodeWhole(bytes: Uint8Array, at: { file: string; encoding: Encoding; choice: EncodingChoice; offset: number; newlines: number }): string {
+export function decodeWhole(bytes: Uint8Array, at: PieceAt): string {
+  checkWhole(bytes, at);
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+  return at.encoding === 'utf8' ? buf.toString('utf8') : iconv().decode(buf, 'gb18030', { stripBOM: false });
+}
+
+/** Where a piece lies in its file: for the message of an encoding error. */
+export interface PieceAt {
+  file: string;
+  encoding: Encoding;
+  choice: EncodingChoice;
+  /** Byte offset of the piece in the file, and the newlines before it. */
+  offset: number;
+  newlines: number;
+}
+
+/** Throw INPUT_BAD_ENCODING, placed in the file, unless the whole piece is valid in its encoding. */
+export function checkWhole(bytes: Uint8Array, at: PieceAt): void {
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
   let bad = -1;
   if (at.encoding === 'utf8') {
@@ -359,7 +376,6 @@ export function decodeWhole(bytes: Uint8Array, at: { file: string; encoding: Enc
   if (bad >= 0) {
     throw encodingError({ file: at.file, encoding: at.encoding, choice: at.choice, offset: at.offset + bad, line: at.newlines + countNewlines(buf, bad) + 1, bytes: buf.subarray(bad, bad + 4), utf16: false });
   }
-  return at.encoding === 'utf8' ? buf.toString('utf8') : iconv().decode(buf, 'gb18030', { stripBOM: false });
 }
 
 /**

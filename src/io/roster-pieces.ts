@@ -18,7 +18,7 @@ import { isAscii } from 'node:buffer';
 import { BencalcError } from '../errors.js';
 // `auto` detection looks at what `readCsvBatches`'s chunks (READ_CHUNK_BYTES) hold.
 import { CsvParser, READ_CHUNK_BYTES, raggedMsg, readCsvBatches, readError, type CsvRecord } from './csv-read.js';
-import { DETECT_BYTES, StreamDecoder, countNewlines, decodeWhole, detectEncoding, iconv, type Encoding, type EncodingChoice } from './encoding.js';
+import { DETECT_BYTES, StreamDecoder, checkWhole, countNewlines, decodeWhole, detectEncoding, iconv, type Encoding, type EncodingChoice } from './encoding.js';
 import { normaliseText } from '../domain/values.js';
 import { HouseholdGrouper, type HouseholdGroup } from './roster-passes.js';
 
@@ -297,31 +297,79 @@ function splitCells(text: string, start: number, end: number, width: number): st
 }
 
 /**
+ * UTF-8 bytes decoded at a time: the text of a window of rows, not of the whole piece. A
+ * piece's text (~256 KiB) is too large for V8's young generation, so each one was garbage
+ * in the old generation, collected only by full (marking) collections; a window's text
+ * dies young with the rows cut from it.
+ */
+const WINDOW_BYTES = 16 * 1024;
+
+/**
  * A piece's records grouped by household, a few households at a time (about `batchRows`
  * rows): a worker evaluates each batch before reading on, so that what it reads dies young.
  */
-export function* pieceHouseholds(piece: RosterPiece, file: string, choice: EncodingChoice, headerLength: number, layout: RosterLayout, batchRows: number): Generator<HouseholdGroup[]> {
+export function* pieceHouseholds(
+  piece: RosterPiece,
+  file: string,
+  choice: EncodingChoice,
+  headerLength: number,
+  layout: RosterLayout,
+  batchRows: number,
+  windowBytes = WINDOW_BYTES,
+): Generator<HouseholdGroup[]> {
   if (piece.kind === 'groups') {
     yield piece.groups;
     return;
   }
-  const text = decodeWhole(piece.bytes, { file, encoding: piece.encoding, choice, offset: piece.offset, newlines: piece.firstLine - 1 });
+  const at = { file, encoding: piece.encoding, choice, offset: piece.offset, newlines: piece.firstLine - 1 };
   const grouper = new HouseholdGrouper(layout);
-  if (text.indexOf('"') !== -1) {
-    // Not cut that way by `rosterPieces`; read exactly anyway.
-    const parser = new CsvParser({ expectedCells: headerLength, firstLine: piece.firstLine });
-    for (const rec of parser.push(text)) grouper.add(rec);
-    for (const rec of parser.end()) grouper.add(rec);
+  const bytes = piece.bytes;
+  // A quote byte is a quote in either encoding (never part of a multibyte character).
+  if (piece.encoding !== 'utf8' || bytes.indexOf(QUOTE) !== -1) {
+    const text = decodeWhole(bytes, at);
+    if (text.indexOf('"') !== -1) {
+      // Not cut that way by `rosterPieces`; read exactly anyway.
+      const parser = new CsvParser({ expectedCells: headerLength, firstLine: piece.firstLine });
+      for (const rec of parser.push(text)) grouper.add(rec);
+      for (const rec of parser.end()) grouper.add(rec);
+      yield grouper.take(true);
+      return;
+    }
+    yield* linesOf(text, undefined, 0, piece.firstLine, grouper, headerLength, batchRows);
     yield grouper.take(true);
     return;
   }
-  // No quotes: a record is a line, split on commas, as `CsvParser`'s fast path reads it.
-  // A UTF-8 row also keeps where its bytes are, so that they can be written out as they are.
-  const bytes = piece.encoding === 'utf8' ? piece.bytes : undefined;
+  checkWhole(bytes, at);
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+  let line = piece.firstLine;
+  for (let from = 0; from < bytes.length; ) {
+    // A window ends at a line end (a line longer than a window is a window of its own).
+    let to = bytes.length;
+    if (from + windowBytes < bytes.length) {
+      const lf = bytes.lastIndexOf(LF, from + windowBytes - 1);
+      if (lf >= from) to = lf + 1;
+      else {
+        const next = bytes.indexOf(LF, from + windowBytes);
+        if (next !== -1) to = next + 1;
+      }
+    }
+    line = yield* linesOf(buf.toString('utf8', from, to), bytes, from, line, grouper, headerLength, batchRows);
+    from = to;
+  }
+  yield grouper.take(true);
+}
+
+/**
+ * The lines of `text` (no quotes in it) into `grouper`, a record per line split on commas, as
+ * `CsvParser`'s fast path reads it, yielding every `batchRows` complete rows. With `bytes`
+ * (UTF-8), `text` is `bytes[byteFrom…)` decoded, and each row keeps where its bytes are, so
+ * that they can be written out as they are. Returns the line number after the last.
+ */
+function* linesOf(text: string, bytes: Uint8Array | undefined, byteFrom: number, firstLine: number, grouper: HouseholdGrouper, headerLength: number, batchRows: number): Generator<HouseholdGroup[], number> {
   const len = text.length;
   let pos = 0;
-  let bytePos = 0;
-  let line = piece.firstLine;
+  let bytePos = byteFrom;
+  let line = firstLine;
   while (pos < len) {
     let nl = text.indexOf('\n', pos);
     if (nl === -1) nl = len;
@@ -343,5 +391,5 @@ export function* pieceHouseholds(piece: RosterPiece, file: string, choice: Encod
     pos = nl + 1;
     bytePos = byteNl + 1;
   }
-  yield grouper.take(true);
+  return line;
 }

@@ -4,7 +4,7 @@ import { writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import iconv from 'iconv-lite';
 import { tempDir } from '../helpers.js';
-import { readRosterHead, rosterPieces, pieceHouseholds, type RosterHead } from '../../src/io/roster-pieces.js';
+import { readRosterHead, rosterPieces, pieceHouseholds, type RosterHead, type RawRosterRow } from '../../src/io/roster-pieces.js';
 import { RosterKeyLog, SeenSet, hash53, keysOfGroups } from '../../src/io/roster-keys.js';
 import { headerLayout, personKeyOf } from '../../src/io/roster-passes.js';
 import { readCsvBatches } from '../../src/io/csv-read.js';
@@ -23,16 +23,21 @@ function write(content: string | Buffer): string {
 }
 
 /** Every record the pieces give, with the piece it came in. */
-async function readPieces(file: string, blockBytes: number, spare?: (bytes: number) => Buffer | undefined): Promise<{ head: RosterHead; records: { line: number; cells: string[]; error?: string; piece: number; household: string }[]; kinds: string[] }> {
+async function readPieces(file: string, blockBytes: number, spare?: (bytes: number) => Buffer | undefined, windowBytes?: number): Promise<{ head: RosterHead; records: { line: number; cells: string[]; error?: string; piece: number; household: string }[]; kinds: string[] }> {
   const head = await readRosterHead(file, 'auto', (h) => headerLayout(h, file));
   const records: { line: number; cells: string[]; error?: string; piece: number; household: string }[] = [];
   const kinds: string[] = [];
   let piece = 0;
   for await (const p of rosterPieces(file, head, { blockBytes, groupRows: 3, ...(spare && { spare }) })) {
     kinds.push(p.kind);
-    for (const groups of pieceHouseholds(p, file, 'auto', head.header.length, head.layout, 2)) {
+    for (const groups of pieceHouseholds(p, file, 'auto', head.header.length, head.layout, 2, windowBytes)) {
       for (const [household, rows] of groups) {
-        for (const r of rows) records.push({ line: r.line, cells: r.cells, ...(r.csvError && { error: r.csvError.en }), piece, household });
+        for (const r of rows) {
+          // A row read from UTF-8 bytes knows where they are: its cells, as read.
+          const raw = r as Partial<RawRosterRow>;
+          if (raw.bytes) expect(Buffer.from(raw.bytes.subarray(raw.start, raw.end)).toString('utf8')).toBe(r.cells.join(','));
+          records.push({ line: r.line, cells: r.cells, ...(r.csvError && { error: r.csvError.en }), piece, household });
+        }
       }
     }
     piece++;
@@ -62,7 +67,8 @@ describe('rosterPieces', () => {
         fc.constantFrom('utf8', 'gb18030'),
         fc.integer({ min: 1, max: 200 }),
         fc.boolean(),
-        async (households, eol, blankLines, encoding, blockBytes, ragged) => {
+        fc.integer({ min: 1, max: 80 }),
+        async (households, eol, blankLines, encoding, blockBytes, ragged, windowBytes) => {
           const lines = ['household_id,name,monthly_income'];
           households.forEach((h, i) => {
             for (const m of h.members) lines.push(`${h.id}${i},${m.name},${m.income}`);
@@ -80,6 +86,8 @@ describe('rosterPieces', () => {
           // quotes, line ends and commas past the bytes read change nothing.
           const stale = (bytes: number) => Buffer.alloc(bytes + 7, '"\n,\r"x');
           expect((await readPieces(file, blockBytes, stale)).records).toEqual(records);
+          // Decoded a window of lines at a time (however small), the same records.
+          expect((await readPieces(file, blockBytes, undefined, windowBytes)).records).toEqual(records);
           // A household's rows all come in one piece.
           const pieceOf = new Map<string, number>();
           for (const r of records) {
