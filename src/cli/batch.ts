@@ -183,7 +183,9 @@ async function batchWith(
       temporary.add(() => keys.path);
       try {
         const first = await evaluatePass(roster, head, { ...base, collectKeys: true }, workers, sinks, progress, io, keys);
-        if (!(await keys.needsExactReading())) {
+        // The output goes to disk while the run's keys are checked (the check mostly waits on neither).
+        const [exact] = await Promise.all([keys.needsExactReading(), sinks.writer?.sync(), sinks.errorsWriter?.sync()]);
+        if (!exact) {
           summary = { ...first, households: keys.runs };
           await commit(sinks);
         } else {

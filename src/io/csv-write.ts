@@ -201,6 +201,8 @@ export class AtomicFileWriter {
   private syncs: Promise<void> = Promise.resolve();
   private error: unknown;
   private state: 'open' | 'committed' | 'aborted' = 'open';
+  /** Whether everything written is on disk (`sync()`), until the next write. */
+  private synced = false;
 
   private constructor(target: string, realTarget: string, tempPath: string, fh: FileHandle, opts: AtomicWriterOptions) {
     this.target = target;
@@ -233,6 +235,7 @@ export class AtomicFileWriter {
   /** Buffer `text`; returns a promise to await when a chunk went to disk. */
   write(text: string): Promise<void> | undefined {
     this.assertWritable();
+    this.synced = false;
     this.pending += text;
     if (this.pending.length >= this.chunkSize) return this.flushPending();
     return undefined;
@@ -245,6 +248,7 @@ export class AtomicFileWriter {
   writeBytes(bytes: Uint8Array): Promise<void> {
     this.assertWritable();
     if (this.encoding !== 'utf8') throw new Error('writeBytes needs a UTF-8 writer');
+    this.synced = false;
     void this.flushPending();
     return this.enqueue(bytes);
   }
@@ -306,15 +310,36 @@ export class AtomicFileWriter {
   }
 
   /** Flush, sync and rename the temp file onto the target. On failure the temp file is removed. */
-  async commit(): Promise<void> {
-    if (this.state === 'committed') return;
-    if (this.state === 'aborted') throw ioError(this.target, 'commit after abort', '放弃后又提交');
+  /**
+   * Put everything written so far on disk, without renaming: the wait of `commit()`, which
+   * a caller can overlap with other work (batch checks its run meanwhile); then `commit()`
+   * only renames, unless more was written.
+   */
+  async sync(): Promise<void> {
+    if (this.state !== 'open') return;
     try {
       await this.flushPending();
       await this.syncs;
       if (this.error !== undefined) throw this.failure();
+      await this.fh!.sync();
+      this.synced = true;
+    } catch (e) {
+      this.error ??= e;
+    }
+  }
+
+  async commit(): Promise<void> {
+    if (this.state === 'committed') return;
+    if (this.state === 'aborted') throw ioError(this.target, 'commit after abort', '放弃后又提交');
+    try {
+      if (!this.synced) {
+        await this.flushPending();
+        await this.syncs;
+        if (this.error !== undefined) throw this.failure();
+        await this.fh!.sync();
+      }
+      if (this.error !== undefined) throw this.failure();
       const fh = this.fh!;
-      await fh.sync();
       this.fh = undefined;
       await fh.close();
       await rename(this.tempPath, this.realTarget);

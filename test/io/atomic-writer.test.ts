@@ -41,6 +41,27 @@ describe('AtomicFileWriter', () => {
     expect(await temps()).toEqual([]);
   });
 
+  it('sync puts what was written on disk without renaming; commit then renames, with anything written after', async () => {
+    const target = join(dir, 'out.csv');
+    const w = await AtomicFileWriter.open(target);
+    w.write('a,b\n');
+    await w.writeBytes(new TextEncoder().encode('1,2\n'));
+    await w.sync();
+    await expect(stat(target)).rejects.toMatchObject({ code: 'ENOENT' });
+    expect(await readFile(w.tempPath, 'utf8')).toBe('a,b\n1,2\n');
+    w.write('3,4\n');
+    await w.commit();
+    expect(await readFile(target, 'utf8')).toBe('a,b\n1,2\n3,4\n');
+    // After a sync with nothing written since, commit only renames.
+    const again = join(dir, 'again.csv');
+    const w2 = await AtomicFileWriter.open(again);
+    w2.write('x\n');
+    await w2.sync();
+    await w2.commit();
+    expect(await readFile(again, 'utf8')).toBe('x\n');
+    expect(await temps()).toEqual([]);
+  });
+
   it('replaces an existing target and keeps its permissions', async () => {
     const target = join(dir, 'out.csv');
     await writeFile(target, 'old');
