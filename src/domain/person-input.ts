@@ -201,6 +201,12 @@ export class PersonReader {
   private readonly parsers: Parser[] = [];
   /** Per listed-value field: the parse of each spelling met (parsers are pure). */
   private readonly memos: (Map<string, unknown> | undefined)[] = [];
+  /**
+   * Per listed-value field: the parse of each one-character ASCII spelling met (Y, N, M, F, 1…),
+   * by its character code: most listed cells are one character, and an array index is cheaper
+   * than a Map's hashing and probing.
+   */
+  private readonly chars: (unknown[] | undefined)[] = [];
   /** The values of the row being read, reused. */
   private readonly values: unknown[] = [];
 
@@ -213,6 +219,7 @@ export class PersonReader {
       this.kinds.push(kind);
       this.parsers.push(parse);
       this.memos.push(kind === LISTED ? new Map() : undefined);
+      this.chars.push(kind === LISTED ? new Array<unknown>(128).fill(undefined) : undefined);
     }
   }
 
@@ -232,6 +239,18 @@ export class PersonReader {
         return raw === '' ? undefined : (plainMoney(raw) ?? valueOf(parseMoney(raw)));
       default: {
         if (raw === '') return undefined;
+        if (raw.length === 1) {
+          const code = raw.charCodeAt(0);
+          if (code < 128) {
+            const chars = this.chars[k]!;
+            let v = chars[code];
+            if (v === undefined) {
+              v = valueOf(this.parsers[k]!(raw));
+              if (v !== GIVE_UP) chars[code] = v;
+            }
+            return v;
+          }
+        }
         const memo = this.memos[k]!;
         let v = memo.get(raw);
         if (v === undefined) {

@@ -304,7 +304,7 @@ export class EngineMemo {
       const values = new PersonValues();
       caches = plan.programs.map((p) => {
         if (p.program.level !== 'person') return undefined;
-        const reads = readsOf(p.program);
+        const reads = readsOf(p.program, { param: eff.paramValues, option: eff.optionValues });
         return reads && new PersonOutcomes(reads, values);
       });
       // One entry per rule set in play: bounded by the rules.

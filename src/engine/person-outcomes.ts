@@ -11,6 +11,10 @@
  * confuses or never finds), booleans, null, undefined, and an Unknown whose names are an
  * interned (frozen) list — two such Unknowns with the same list name the same things.
  * Anything else (an object, a fresh Unknown) and the person is decided as usual, nothing kept.
+ * A number that the program only compares with numbers of the rule set (an age, with
+ * `person.age >= param.elderly_age_min`) keys by where it falls among them (`Read.cuts`): the
+ * comparisons, and so everything else, come out alike for persons of 20 and of 40, and a
+ * program keeps a few dozen outcomes instead of one per age and combination.
  * Never with a trace (it lists every condition of every person), nor without a shared memo.
  */
 import type { EvalContext } from '../expr/compile.js';
@@ -38,6 +42,13 @@ interface Read {
   /** The program, for `result.<program>.<field>`. */
   readonly program: string | undefined;
   readonly field: string;
+  /**
+   * For a number the program only compares with values of the rule set (`person.age >=
+   * param.elderly_age_min`): those values, sorted, without repeats. Numbers then key by where
+   * they fall among them (below the first, equal to it, between it and the next, …), not each
+   * by itself: persons of 20 and 40 meet the same comparisons alike.
+   */
+  readonly cuts: readonly number[] | undefined;
 }
 
 /** An outcome as a person-level program gave it, with what expressions read as its result and the parameters it read. */
@@ -71,8 +82,12 @@ function keyOf(v: unknown): unknown {
   }
 }
 
-/** The values every expression of a program reads, or undefined when one reads a record whole. */
-export function readsOf(program: CompiledProgram): Read[] | undefined {
+/**
+ * The values every expression of a program reads, or undefined when one reads a record whole.
+ * `rules`: the rule set's parameters and options, which the bounds of comparisons read (see
+ * `Read.cuts`); without them, every value keys by itself.
+ */
+export function readsOf(program: CompiledProgram, rules?: Pick<EvalContext, 'param' | 'option'>): Read[] | undefined {
   const exprs: CompiledExpression[] = [];
   for (const c of [...program.eligibility, ...program.exclusions]) {
     if (c.expr) exprs.push(c.expr);
@@ -96,11 +111,56 @@ export function readsOf(program: CompiledProgram): Read[] | undefined {
     if (root === 'param' || root === 'option') continue;
     if (root === 'result') {
       // `result.<program>` alone is the path to its fields, each a reference of its own.
-      if (b !== undefined) reads.push({ root, program: a, field: b });
-    } else if (root === 'person' || root === 'household' || root === 'unit') reads.push({ root, program: undefined, field: a });
+      if (b !== undefined) reads.push({ root, program: a, field: b, cuts: undefined });
+    } else if (root === 'person' || root === 'household' || root === 'unit') reads.push({ root, program: undefined, field: a, cuts: rules && cutsOf(name, exprs, rules) });
     else return undefined;
   }
   return reads;
+}
+
+/** Most bounds one value is keyed by (each makes two codes). */
+const MAX_CUTS = 64;
+
+/**
+ * The bounds a field is compared with (see `Read.cuts`), when every expression that reads it
+ * reads it only in such comparisons and every bound is a number; else undefined.
+ */
+function cutsOf(name: string, exprs: readonly CompiledExpression[], rules: Pick<EvalContext, 'param' | 'option'>): number[] | undefined {
+  // A context with the rule set's values only: a bound reads nothing else (and records no reads).
+  const ctx: EvalContext = { param: rules.param, option: rules.option };
+  const cuts: number[] = [];
+  for (const e of exprs) {
+    if (!e.references.includes(name)) continue;
+    const bounds = e.bounds.get(name);
+    if (bounds === undefined) return undefined;
+    for (const bound of bounds) {
+      const v = bound(ctx);
+      if (typeof v !== 'number' || v !== v) return undefined;
+      cuts.push(v);
+    }
+  }
+  const sorted = [...new Set(cuts)].sort((x, y) => x - y);
+  return sorted.length > 0 && sorted.length <= MAX_CUTS ? sorted : undefined;
+}
+
+/**
+ * The code of `v` for a read keyed by `cuts`: flags, undefined and null as `codeOf` numbers
+ * them; a number by where it falls among the cuts (below the first, equal to it, between it
+ * and the next, …, above the last), which decides every comparison with them; -1 otherwise.
+ */
+function cutCode(cuts: readonly number[], v: unknown): number {
+  if (v === false) return 0;
+  if (v === true) return 1;
+  if (v === undefined) return 2;
+  if (v === null) return 3;
+  // NaN compares with nothing, so it falls nowhere.
+  if (typeof v !== 'number' || v !== v) return -1;
+  for (let i = 0; i < cuts.length; i++) {
+    const cut = cuts[i]!;
+    if (v < cut) return FIRST_CODE + 2 * i;
+    if (v === cut) return FIRST_CODE + 2 * i + 1;
+  }
+  return FIRST_CODE + 2 * cuts.length;
 }
 
 /** Reads one field of a record. */
@@ -194,14 +254,14 @@ export class PersonValues {
   readonly reads: Read[] = [];
   /** Per read: its reader (`fieldReader`). */
   private readonly readers: FieldReader[] = [];
-  /** Per read: the codes of values other than flags. */
+  /** Per read: the codes of values other than flags (unused for a read with cuts). */
   private readonly codesOf: Map<unknown, number>[] = [];
   /** `codes[person * reads.length + read]`: the code, or -1 when the value cannot be part of a key. */
   codes = new Int32Array(64);
 
   /** The index of a read, added if new (while the rule set's caches are made). */
   indexOf(read: Read): number {
-    const i = this.reads.findIndex((r) => r.root === read.root && r.field === read.field);
+    const i = this.reads.findIndex((r) => r.root === read.root && r.field === read.field && sameCuts(r.cuts, read.cuts));
     if (i >= 0) return i;
     this.reads.push(read);
     this.readers.push(fieldReader(read.field));
@@ -227,8 +287,14 @@ export class PersonValues {
   }
 
   private codeOf(i: number, v: unknown): number {
-    return codeOf(this.codesOf[i]!, v);
+    const cuts = this.reads[i]!.cuts;
+    return cuts === undefined ? codeOf(this.codesOf[i]!, v) : cutCode(cuts, v);
   }
+}
+
+function sameCuts(a: readonly number[] | undefined, b: readonly number[] | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
 /**

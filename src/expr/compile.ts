@@ -43,6 +43,14 @@ export interface CompiledExpression {
    * may read, and the engine keeps no outcomes by the referenced values for it.
    */
   readsWholeRecord: boolean;
+  /**
+   * For each `person.<field>` and `household.<field>` the expression reads only as one side of
+   * comparisons (`<`, `<=`, `>`, `>=`, `==`, `!=`) whose other side is a number or a plain
+   * `param.<name>` / `option.<name>` (`person.age >= param.elderly_age_min`): those other sides.
+   * They read the rule set alone, so a number in that field matters only by where it falls
+   * among them (the engine keeps outcomes by that, not by every age).
+   */
+  bounds: ReadonlyMap<string, readonly Evaluator[]>;
 }
 
 /** Why an expression was rejected, with its offset range inside the source. */
@@ -73,6 +81,17 @@ const hasOwn = (o: object, k: string): boolean => Object.hasOwn(o, k);
 /** The fields an expression names as it compiles, and whether it reads a record whole. */
 class References extends Set<string> {
   wholeRecord = false;
+  /** How many times each `person.<field>` / `household.<field>` is read. */
+  readonly uses = new Map<string, number>();
+  /** Per such field: the other sides of the comparisons it is a side of (see `bounds`). */
+  readonly compared = new Map<string, Evaluator[]>();
+
+  /** The fields read only in comparisons with bounds, and those bounds. */
+  bounds(): Map<string, readonly Evaluator[]> {
+    const out = new Map<string, readonly Evaluator[]>();
+    for (const [name, sides] of this.compared) if (sides.length === this.uses.get(name)) out.set(name, sides);
+    return out;
+  }
 }
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
@@ -107,7 +126,7 @@ export function compileExpression(
   const references = new References();
   try {
     const node = compileNode(parsed.ast as ASTNode, schema, references, implied);
-    return { ok: true, value: { source, type, evaluate: node.fn, references: [...references].sort(), readsWholeRecord: references.wholeRecord } };
+    return { ok: true, value: { source, type, evaluate: node.fn, references: [...references].sort(), readsWholeRecord: references.wholeRecord, bounds: references.bounds() } };
   } catch (e) {
     if (e instanceof UnsupportedError) return { ok: false, problem: e.problem };
     throw e;
@@ -355,6 +374,7 @@ function compileField(node: ASTNode, implied: Readonly<Record<string, readonly s
     const root = objNode.args as Root;
     const name = `${root}.${field}`;
     refs.add(name);
+    if (root === 'person' || root === 'household') refs.uses.set(name, (refs.uses.get(name) ?? 0) + 1);
     const type = fieldType(schema, root, field);
     if (root === 'param') {
       return {
@@ -449,6 +469,30 @@ function recordField(root: Exclude<Root, 'param'>, field: string, missing: Unkno
   }
 }
 
+const COMPARISONS = new Set(['==', '!=', '<', '<=', '>', '>=']);
+
+/** `person.<field>` or `household.<field>` for a node that reads one, else undefined. */
+function recordFieldName(node: ASTNode): string | undefined {
+  if (node.op !== '.') return undefined;
+  const [obj, field] = node.args as [ASTNode, string];
+  if (obj.op !== 'id' || (obj.args !== 'person' && obj.args !== 'household')) return undefined;
+  return `${obj.args as string}.${field}`;
+}
+
+/** Whether a node is a number literal or a plain `param.<name>` / `option.<name>`: a value of the rule set. */
+function isBound(node: ASTNode): boolean {
+  if (node.op === 'value') return typeof node.args === 'number' || typeof node.args === 'bigint';
+  if (node.op !== '.') return false;
+  const obj = (node.args as [ASTNode, string])[0];
+  return obj.op === 'id' && (obj.args === 'param' || obj.args === 'option');
+}
+
+function addBound(refs: References, name: string, bound: Evaluator): void {
+  let sides = refs.compared.get(name);
+  if (sides === undefined) refs.compared.set(name, (sides = []));
+  sides.push(bound);
+}
+
 function numericResultType(op: string, l: string, r: string): string {
   if (['==', '!=', '<', '<=', '>', '>=', 'in'].includes(op)) return 'bool';
   if (op === '+' && l === 'string') return 'string';
@@ -459,6 +503,13 @@ function numericResultType(op: string, l: string, r: string): string {
 function compileBinary(node: ASTNode, implied: Readonly<Record<string, readonly string[]>>, op: string, [ln, rn]: [ASTNode, ASTNode], schema: ExprSchema, refs: References): Node {
   const l = compileNode(ln, schema, refs, implied);
   const r = compileNode(rn, schema, refs, implied);
+  if (COMPARISONS.has(op)) {
+    // A record field compared with a bound (either way round): see `CompiledExpression.bounds`.
+    const left = recordFieldName(ln);
+    const right = recordFieldName(rn);
+    if (left !== undefined && isBound(rn)) addBound(refs, left, r.fn);
+    else if (right !== undefined && isBound(ln)) addBound(refs, right, l.fn);
+  }
   const type = numericResultType(op, l.type, r.type);
   const integer = l.type === 'int' && r.type === 'int';
   const where = `column ${node.start + 1}`;

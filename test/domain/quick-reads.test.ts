@@ -169,6 +169,21 @@ describe('PersonReader', () => {
     expect(read).toBeGreaterThan(300);
   });
 
+  it('remembers one-character spellings by their code, and never one it gives up on', () => {
+    // A reader of its own: its remembered spellings start empty.
+    const own = new PersonReader(index);
+    const cellsWith = (sex: string, autism: string) => columns.map((name) => ({ person_id: 'P1', sex, autism })[name] ?? '');
+    for (let i = 0; i < 3; i++) {
+      for (const [sex, autism] of [['M', 'Y'], ['f', 'n'], ['X', 'Y'], ['M', '2'], ['男', '1']]) {
+        const fields = Object.fromEntries(columns.map((name, j) => [name, cellsWith(sex!, autism!)[j]!]));
+        const full = parsePerson(fields);
+        const quick = own.read(cellsWith(sex!, autism!));
+        if (full.errors.length) expect(quick).toBeUndefined();
+        else expect(JSON.stringify(quick)).toBe(JSON.stringify(full.person));
+      }
+    }
+  });
+
   it('reads the usual rows itself', () => {
     const id = '50022819750412972X';
     const fields: Record<string, string> = { person_id: 'P1', name: '严枝', id_number: id, birth_date: '1975-04-12', sex: 'F', hukou: 'rural', region: '610103', disability_certificate: `${id}44`, disability_category: 'physical', disability_grade: '4', autism: 'N', monthly_income: '1102.70', employment_start: '2012-04-12', employed: 'Y' };

@@ -13,6 +13,7 @@ import { loadRuleTree, compileJurisdiction, resolveEffective } from '../../src/r
 import type { EffectiveRules } from '../../src/rules/effective.js';
 import { evaluateHousehold } from '../../src/engine/evaluate.js';
 import { EngineMemo } from '../../src/engine/memo.js';
+import { readsOf } from '../../src/engine/person-outcomes.js';
 import type { PersonInput } from '../../src/domain/household.js';
 import { tree, effs, arbHousehold } from './arbitraries.js';
 
@@ -202,5 +203,121 @@ programs:
       [eff, [person('E', true)]],
     ]);
     expect(kept[at('care_subsidy')]!.hits).toBeGreaterThan(0);
+  });
+});
+
+describe('numbers kept by where they fall among the bounds they are compared with', () => {
+  /**
+   * Persons of every age up to 90, born the day before, on, or the day after the as-of date's
+   * day of the year (so ages on each side of every bound, and on it), alike otherwise.
+   */
+  const arbAged = (i: number) =>
+    fc
+      .record({
+        age: fc.integer({ min: 0, max: 90 }),
+        day: fc.constantFrom('06-30', '07-01', '07-02'),
+        relation: fc.constantFrom('户主', '子女'),
+        hukou: fc.constantFrom('urban' as const, 'rural' as const),
+        monthly_income: fc.constantFrom(0, 60_000, 400_000),
+        employed: fc.boolean(),
+        disability_category: fc.constantFrom('intellectual' as const, 'physical' as const, undefined),
+        disability_grade: fc.constantFrom(1 as const, 3 as const),
+        autism: fc.boolean(),
+        in_rehab: fc.boolean(),
+      })
+      .map(({ age, day, disability_category, ...rest }): PersonInput => ({
+        person_id: `P${i}`,
+        birth_date: `${2025 - age}-${day}`,
+        ...rest,
+        ...(disability_category !== undefined && { disability_category }),
+      }));
+  const arbAgedHousehold = fc.integer({ min: 1, max: 4 }).chain((n) => fc.tuple(...Array.from({ length: n }, (_, i) => arbAged(i))));
+
+  it('persons of every age, one memo: the outcomes of separate evaluations', () => {
+    const memo = new EngineMemo();
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.nat(allEffs.length - 1), arbAgedHousehold), { minLength: 1, maxLength: 12 }), (households) => {
+        sameAsAlone(memo, households.map(([e, members]) => [allEffs[e]!, members]));
+      }),
+      { numRuns: 400 },
+    );
+    expect(hitsOf(memo, allEffs)).toBeGreaterThan(0);
+  });
+
+  it('keys the ages of the shipped rules by their bounds: adults of 20 to 50 are alike for the care service', () => {
+    const eff = effs[0]!;
+    const memo = new EngineMemo();
+    const plan = memo.planOf(eff.compiled);
+    const at = plan.programs.findIndex((p) => p.program.id === 'care_service');
+    const age = readsOf(plan.programs[at]!.program, { param: eff.paramValues, option: eff.optionValues })!.find((r) => r.field === 'age')!;
+    expect(age.cuts).toEqual([eff.paramValues.care_service_age_min, eff.paramValues.care_service_age_max]);
+    // Without the rule set's values, every age keys by itself.
+    expect(readsOf(plan.programs[at]!.program)!.find((r) => r.field === 'age')!.cuts).toBeUndefined();
+    const adult = (years: number): PersonInput => ({ person_id: `A${years}`, birth_date: `${2025 - years}-01-01`, monthly_income: 0, disability_category: 'intellectual', disability_grade: 2 });
+    const households: [EffectiveRules, PersonInput[]][] = [];
+    for (let years = 20; years <= 50; years++) households.push([eff, [adult(years)]]);
+    sameAsAlone(memo, households);
+    const kept = memo.personOutcomesOf(eff, plan)![at]!;
+    expect(kept.hits).toBe(households.length - 1);
+  });
+});
+
+describe('a program that reads a number other than in comparisons with bounds', () => {
+  let root: string;
+  beforeAll(() => {
+    root = mkdtempSync(join(tmpdir(), 'bencalc-number-read-'));
+    return () => rmSync(root, { recursive: true, force: true });
+  });
+
+  it('keys it by each value, and gives the outcomes of separate evaluations', () => {
+    // The amount grows with age: two adults are not alike, though every bound sees them alike.
+    const rules = `jurisdiction: { id: "000000", zh: 测试, en: Test, level: national, parent: null }
+sources:
+  doc: { title: 测试文件 }
+parameters:
+  standard:
+    zh: 标准
+    en: standard
+    unit: cny_per_month
+    values:
+      - { from: 2024-01-01, value: 700, source: doc, confidence: provisional }
+programs:
+  dibao:
+    level: household
+    eligibility:
+      - { id: below, zh: 低于标准, en: below the standard, cite: { source: doc }, when: unit.per_capita_income < param.standard }
+    amount:
+      expr: (param.standard - unit.per_capita_income) * unit.size
+  care_subsidy:
+    eligibility:
+      - { id: adult, zh: 成年, en: adult, cite: { source: doc }, when: person.age >= 18 }
+    amount:
+      expr: param.standard + person.age * 100
+  rehab:
+    eligibility:
+      - { id: child, zh: 儿童, en: child, cite: { source: doc }, when: person.age <= 6 || 60 < person.age }
+    amount:
+      expr: param.standard
+`;
+    mkdirSync(join(root, '000000-test'), { recursive: true });
+    writeFileSync(join(root, '000000-test', 'rules.yaml'), rules);
+    const own = loadRuleTree(root);
+    const eff = resolveEffective(compileJurisdiction(own, '000000'), { asOf: '2025-07-01' });
+    const memo = new EngineMemo();
+    const plan = memo.planOf(eff.compiled);
+    const at = (id: string) => plan.programs.findIndex((p) => p.program.id === id);
+    const rules0 = { param: eff.paramValues, option: eff.optionValues };
+    expect(readsOf(plan.programs[at('care_subsidy')]!.program, rules0)!.find((r) => r.field === 'age')!.cuts).toBeUndefined();
+    expect(readsOf(plan.programs[at('rehab')]!.program, rules0)!.find((r) => r.field === 'age')!.cuts).toEqual([6, 60]);
+    const person = (id: string, years: number): PersonInput => ({ person_id: id, birth_date: `${2025 - years}-01-01`, monthly_income: 0 });
+    sameAsAlone(memo, [
+      [eff, [person('A', 30), person('B', 31)]],
+      [eff, [person('C', 30), person('D', 5), person('E', 6), person('F', 7)]],
+      [eff, [person('G', 60), person('H', 61), person('I', 90)]],
+    ]);
+    const kept = memo.personOutcomesOf(eff, plan)!;
+    // Care subsidy: again only for the second person of 30; rehab: by where ages fall (≤6, (6,60), 60, >60).
+    expect(kept[at('care_subsidy')]!.hits).toBe(1);
+    expect(kept[at('rehab')]!.hits).toBe(9 - 5);
   });
 });

@@ -221,3 +221,25 @@ describe('what an expression reads', () => {
     expect(compile('result.dibao.eligible && person.age > 1').references).toEqual(['person.age', 'result.dibao', 'result.dibao.eligible']);
   });
 });
+
+describe('the bounds a field is compared with', () => {
+  /** The bounds of each field, evaluated in the base context. */
+  const boundsOf = (src: string) => Object.fromEntries([...compile(src).bounds].map(([name, sides]) => [name, sides.map((b) => b(baseCtx))]));
+
+  it.each([
+    ['person.age >= 16 && household.size > 1', { 'person.age': [16], 'household.size': [1] }],
+    ['16 <= person.age && person.age <= param.amount', { 'person.age': [16, 10000] }],
+    ['person.age == 6 ? param.amount : 0', { 'person.age': [6] }],
+    // Compared with something of the person's or the household's: not a bound.
+    ['person.age < household.size', {}],
+    ['person.monthly_income < param.dibao_standard[household.hukou]', {}],
+    // Read other than in such a comparison as well: no bounds for it.
+    ['person.age >= 16 && person.age * 2 > 40', {}],
+    ['person.age >= 16 ? person.age : 0', {}],
+    ['person.age + 1 > 16', {}],
+    // Only person and household fields.
+    ['unit.size > 1 && param.amount > 0', {}],
+  ])('%s', (src, bounds) => {
+    expect(boundsOf(src)).toEqual(bounds);
+  });
+});
