@@ -25,8 +25,15 @@ import type { HouseholdGroup } from './roster-pieces.js';
 export function hash53(s: string, prefix = ''): number {
   let a = 0x811c9dc5;
   let b = 0x9e3779b9;
-  for (let i = 0; i < prefix.length + s.length; i++) {
-    const c = i < prefix.length ? prefix.charCodeAt(i) : s.charCodeAt(i - prefix.length);
+  // The prefix's code units, then the string's (two loops: no branch per code unit).
+  for (let i = 0; i < prefix.length; i++) {
+    const c = prefix.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x5bd1e995);
+    b ^= b >>> 15;
+  }
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
     a = Math.imul(a ^ c, 0x01000193);
     b = Math.imul(b ^ c, 0x5bd1e995);
     b ^= b >>> 15;
