@@ -76,8 +76,17 @@ export function evaluateHousehold(eff: EffectiveRules, household: HouseholdInput
   const conditions: ConditionOutcome[] | undefined = opts.trace ? [] : undefined;
   const members = household.members;
   const head = headIndex(members);
-  const persons = members.map((m, i) => personRecord(m, eff.asOf, i === head));
-  const who = persons.map((p) => String(p.person_id));
+  // Arrays made one way whatever the caller's: \`map\` gives packed or holey arrays after its
+  // input, and optimised code that met one kind is thrown away (and compiled again, ~25 ms)
+  // when the other comes.
+  const n = members.length;
+  const persons = new Array<Rec>(n);
+  const who = new Array<string>(n);
+  for (let i = 0; i < n; i++) {
+    const p = personRecord(members[i]!, eff.asOf, i === head);
+    persons[i] = p;
+    who[i] = String(p.person_id);
+  }
   const hh: Rec = {
     household_id: household.household_id,
     size: members.length,
@@ -103,8 +112,12 @@ export function evaluateHousehold(eff: EffectiveRules, household: HouseholdInput
   ctx.person = undefined;
   for (const f of compiled.householdFacts) hh[f.name] = f.expr.evaluate(ctx);
 
-  const results: Rec[] = persons.map(() => ({}));
-  const outcomes: Partial<Record<ProgramId, ProgramOutcome>>[] = persons.map(() => ({}));
+  const results = new Array<Rec>(n);
+  const outcomes = new Array<Partial<Record<ProgramId, ProgramOutcome>>>(n);
+  for (let i = 0; i < n; i++) {
+    results[i] = {};
+    outcomes[i] = {};
+  }
   const householdUnit: Rec = { kind: 'household', size: members.length, income_total: hh.income_total, per_capita_income: hh.per_capita_income };
 
   // Person-level outcomes are decided one after another, so they can share one list of
@@ -145,11 +158,8 @@ export function evaluateHousehold(eff: EffectiveRules, household: HouseholdInput
     }
   }
 
-  const personOutcomes: PersonOutcome[] = persons.map((p, i) => ({
-    personId: who[i]!,
-    facts: lean ? NO_FACTS : plainFacts(p, plan.personFactNames),
-    programs: outcomes[i]!,
-  }));
+  const personOutcomes = new Array<PersonOutcome>(n);
+  for (let i = 0; i < n; i++) personOutcomes[i] = { personId: who[i]!, facts: lean ? NO_FACTS : plainFacts(persons[i]!, plan.personFactNames), programs: outcomes[i]! };
   const { params, provisional } = lean ? { params: [], provisional: [] } : memo.householdParams(usedParams, eff);
   return {
     householdId: household.household_id,

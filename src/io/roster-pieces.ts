@@ -368,8 +368,11 @@ export function* pieceHouseholds(
 function* linesOf(text: string, bytes: Uint8Array | undefined, byteFrom: number, firstLine: number, grouper: HouseholdGrouper, headerLength: number, batchRows: number): Generator<HouseholdGroup[], number> {
   const len = text.length;
   let pos = 0;
-  let bytePos = byteFrom;
-  let line = firstLine;
+  // Small integers as V8 keeps them (\`| 0\`): a line number that came through a message may be
+  // a boxed double, and the row objects' fields would change representation (and the code
+  // that made them be thrown away) when one arrives.
+  let bytePos = byteFrom | 0;
+  let line = firstLine | 0;
   while (pos < len) {
     let nl = text.indexOf('\n', pos);
     if (nl === -1) nl = len;
@@ -377,7 +380,7 @@ function* linesOf(text: string, bytes: Uint8Array | undefined, byteFrom: number,
     if (e > pos && text.charCodeAt(e - 1) === CR) e--;
     let byteNl = 0;
     if (bytes) {
-      byteNl = bytes.indexOf(LF, bytePos);
+      byteNl = bytes.indexOf(LF, bytePos) | 0;
       if (byteNl === -1) byteNl = bytes.length;
     }
     if (e > pos) {
