@@ -368,11 +368,8 @@ export function* pieceHouseholds(
 function* linesOf(text: string, bytes: Uint8Array | undefined, byteFrom: number, firstLine: number, grouper: HouseholdGrouper, headerLength: number, batchRows: number): Generator<HouseholdGroup[], number> {
   const len = text.length;
   let pos = 0;
-  // Small integers as V8 keeps them (\`| 0\`): a line number that came through a message may be
-  // a boxed double, and the row objects' fields would change representation (and the code
-  // that made them be thrown away) when one arrives.
-  let bytePos = byteFrom | 0;
-  let line = firstLine | 0;
+  let bytePos = byteFrom;
+  let line = firstLine;
   while (pos < len) {
     let nl = text.indexOf('\n', pos);
     if (nl === -1) nl = len;
@@ -380,7 +377,7 @@ function* linesOf(text: string, bytes: Uint8Array | undefined, byteFrom: number,
     if (e > pos && text.charCodeAt(e - 1) === CR) e--;
     let byteNl = 0;
     if (bytes) {
-      byteNl = bytes.indexOf(LF, bytePos) | 0;
+      byteNl = bytes.indexOf(LF, bytePos);
       if (byteNl === -1) byteNl = bytes.length;
     }
     if (e > pos) {
