@@ -146,16 +146,17 @@ describe('person-level outcomes kept by what they read', () => {
   });
 });
 
-describe('a program whose expression reads a record whole', () => {
-  let root: string;
-  beforeAll(() => {
-    root = mkdtempSync(join(tmpdir(), 'bencalc-whole-record-'));
-    return () => rmSync(root, { recursive: true, force: true });
-  });
+/**
+ * A national rule set of its own in `root` (a provisional standard and dibao), with the
+ * person-level `programs` given (YAML under `programs:`), as in force on 2025-07-01.
+ */
+function ownRuleSet(root: string, programs: string): EffectiveRules {
+  mkdirSync(join(root, '000000-test'), { recursive: true });
+  writeFileSync(join(root, '000000-test', 'rules.yaml'), `${OWN_RULES_HEAD}${programs}`);
+  return resolveEffective(compileJurisdiction(loadRuleTree(root), '000000'), { asOf: '2025-07-01' });
+}
 
-  it('keeps no outcomes for it, and gives the outcomes of separate evaluations', () => {
-    // `person["disabled"]` is not a `person.<field>` reference: what the program reads is not known.
-    const rules = `jurisdiction: { id: "000000", zh: 测试, en: Test, level: national, parent: null }
+const OWN_RULES_HEAD = `jurisdiction: { id: "000000", zh: 测试, en: Test, level: national, parent: null }
 sources:
   doc: { title: 测试文件 }
 parameters:
@@ -172,7 +173,18 @@ programs:
       - { id: below, zh: 低于标准, en: below the standard, cite: { source: doc }, when: unit.per_capita_income < param.standard }
     amount:
       expr: (param.standard - unit.per_capita_income) * unit.size
-  living_subsidy:
+`;
+
+describe('a program whose expression reads a record whole', () => {
+  let root: string;
+  beforeAll(() => {
+    root = mkdtempSync(join(tmpdir(), 'bencalc-whole-record-'));
+    return () => rmSync(root, { recursive: true, force: true });
+  });
+
+  it('keeps no outcomes for it, and gives the outcomes of separate evaluations', () => {
+    // `person["disabled"]` is not a `person.<field>` reference: what the program reads is not known.
+    const eff = ownRuleSet(root, `  living_subsidy:
     depends_on: [dibao]
     eligibility:
       - { id: disabled, zh: 残疾, en: disabled, cite: { source: doc }, when: 'person["disabled"] == true' }
@@ -184,11 +196,7 @@ programs:
       - { id: severe, zh: 重度, en: severe, cite: { source: doc }, when: person.severe }
     amount:
       expr: param.standard
-`;
-    mkdirSync(join(root, '000000-test'), { recursive: true });
-    writeFileSync(join(root, '000000-test', 'rules.yaml'), rules);
-    const own = loadRuleTree(root);
-    const eff = resolveEffective(compileJurisdiction(own, '000000'), { asOf: '2025-07-01' });
+`);
     const memo = new EngineMemo();
     const plan = memo.planOf(eff.compiled);
     const kept = memo.personOutcomesOf(eff, plan)!;
@@ -271,24 +279,7 @@ describe('a program that reads a number other than in comparisons with bounds', 
 
   it('keys it by each value, and gives the outcomes of separate evaluations', () => {
     // The amount grows with age: two adults are not alike, though every bound sees them alike.
-    const rules = `jurisdiction: { id: "000000", zh: 测试, en: Test, level: national, parent: null }
-sources:
-  doc: { title: 测试文件 }
-parameters:
-  standard:
-    zh: 标准
-    en: standard
-    unit: cny_per_month
-    values:
-      - { from: 2024-01-01, value: 700, source: doc, confidence: provisional }
-programs:
-  dibao:
-    level: household
-    eligibility:
-      - { id: below, zh: 低于标准, en: below the standard, cite: { source: doc }, when: unit.per_capita_income < param.standard }
-    amount:
-      expr: (param.standard - unit.per_capita_income) * unit.size
-  care_subsidy:
+    const eff = ownRuleSet(root, `  care_subsidy:
     eligibility:
       - { id: adult, zh: 成年, en: adult, cite: { source: doc }, when: person.age >= 18 }
     amount:
@@ -298,11 +289,7 @@ programs:
       - { id: child, zh: 儿童, en: child, cite: { source: doc }, when: person.age <= 6 || 60 < person.age }
     amount:
       expr: param.standard
-`;
-    mkdirSync(join(root, '000000-test'), { recursive: true });
-    writeFileSync(join(root, '000000-test', 'rules.yaml'), rules);
-    const own = loadRuleTree(root);
-    const eff = resolveEffective(compileJurisdiction(own, '000000'), { asOf: '2025-07-01' });
+`);
     const memo = new EngineMemo();
     const plan = memo.planOf(eff.compiled);
     const at = (id: string) => plan.programs.findIndex((p) => p.program.id === id);
