@@ -41,6 +41,7 @@ export interface CheckFlags {
   employmentStart?: string;
   incomeAboveStandardSince?: string;
   oldAgeAllowance?: string;
+  elderlyCareAllowance?: string;
   needsCare?: boolean;
   employed?: boolean;
   specialHardship?: boolean;
@@ -48,6 +49,9 @@ export interface CheckFlags {
   workInjuryCare?: boolean;
   autism?: boolean;
   inRehab?: boolean;
+  hardshipAfterDibao?: boolean;
+  student?: boolean;
+  povertyExit?: boolean;
   receivingDibao?: boolean;
   receivingCareService?: boolean;
   interactive?: boolean;
@@ -62,11 +66,14 @@ const BOOLEAN_FLAGS: [keyof CheckFlags, string, string][] = [
   ['workInjuryCare', 'work-injury-care', 'work_injury_care'],
   ['autism', 'autism', 'autism'],
   ['inRehab', 'in-rehab', 'in_rehab'],
+  ['hardshipAfterDibao', 'hardship-after-dibao', 'hardship_after_dibao'],
+  ['student', 'student', 'student'],
+  ['povertyExit', 'poverty-exit', 'poverty_exit'],
   ['receivingDibao', 'receiving-dibao', 'receiving_dibao'],
   ['receivingCareService', 'receiving-care-service', 'receiving_care_service'],
 ];
 
-const PERSON_FLAGS = ['age', 'birthDate', 'idNumber', 'sex', 'disability', 'certificate', 'hukou', 'region', 'members', 'income', 'householdIncome', 'employmentIncome', 'employmentStart', 'incomeAboveStandardSince', 'oldAgeAllowance', ...BOOLEAN_FLAGS.map((b) => b[0])] as const;
+const PERSON_FLAGS = ['age', 'birthDate', 'idNumber', 'sex', 'disability', 'certificate', 'hukou', 'region', 'members', 'income', 'householdIncome', 'employmentIncome', 'employmentStart', 'incomeAboveStandardSince', 'oldAgeAllowance', 'elderlyCareAllowance', ...BOOLEAN_FLAGS.map((b) => b[0])] as const;
 
 export function registerCheckCommand(program: Command, io: Io, state: CommandState): void {
   const cmd = program
@@ -94,7 +101,8 @@ export function registerCheckCommand(program: Command, io: Io, state: CommandSta
     .option('--employment-income <yuan>', 'the part of the monthly income that is from employment')
     .option('--employment-start <date>', 'date employment started')
     .option('--income-above-standard-since <date>', 'date the per-capita income rose above the dibao standard (phase-out)')
-    .option('--old-age-allowance <yuan>', 'old-age or similar care allowance received per month (择高)');
+    .option('--old-age-allowance <yuan>', 'old-age allowance (高龄津贴) received per month, set against the living subsidy (择高)')
+    .option('--elderly-care-allowance <yuan>', 'elderly care allowance (老年护理补贴) received per month, set against the care subsidy (择高)');
   for (const [, flag] of BOOLEAN_FLAGS) {
     cmd.option(`--${flag}`, `yes: ${flag.replace(/-/g, ' ')}`);
     cmd.option(`--no-${flag}`, `no: ${flag.replace(/-/g, ' ')}`);
@@ -131,6 +139,7 @@ export function householdFromFlags(f: CheckFlags, asOf: string): RawHousehold {
   if (f.employmentStart !== undefined) p.employment_start = f.employmentStart;
   if (f.incomeAboveStandardSince !== undefined) p.income_above_standard_since = f.incomeAboveStandardSince;
   if (f.oldAgeAllowance !== undefined) p.old_age_allowance = f.oldAgeAllowance;
+  if (f.elderlyCareAllowance !== undefined) p.elderly_care_allowance = f.elderlyCareAllowance;
   for (const [key, , field] of BOOLEAN_FLAGS) {
     const v = f[key];
     if (v !== undefined) p[field] = v ? 'Y' : 'N';

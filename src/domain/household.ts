@@ -39,7 +39,16 @@ export interface PersonInput {
   orphan?: boolean;
   work_injury_care?: boolean;
   in_rehab?: boolean;
+  /** 高龄津贴, set against the living subsidy (择高, R5). Money: integer fen per month. */
   old_age_allowance?: number;
+  /** 老年护理补贴, set against the care subsidy (择高, R5). Money: integer fen per month. */
+  elderly_care_allowance?: number;
+  /** 生活仍有困难 after dibao: decides a conditional uplift (R8). */
+  hardship_after_dibao?: boolean;
+  /** 在校学生: decides a student uplift (R12). */
+  student?: boolean;
+  /** 脱贫户 (left hardship through poverty-exit policy): decides a phase-out (R6). */
+  poverty_exit?: boolean;
   receiving_dibao?: boolean;
   receiving_living_subsidy?: boolean;
   receiving_care_subsidy?: boolean;
@@ -84,6 +93,10 @@ export const PERSON_FIELDS: RecordSchema = {
   work_injury_care: 'bool',
   in_rehab: 'bool',
   old_age_allowance: 'int',
+  elderly_care_allowance: 'int',
+  hardship_after_dibao: 'bool',
+  student: 'bool',
+  poverty_exit: 'bool',
   receiving_dibao: 'bool',
   receiving_living_subsidy: 'bool',
   receiving_care_subsidy: 'bool',

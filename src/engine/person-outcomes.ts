@@ -218,6 +218,14 @@ function fieldReader(field: string): FieldReader {
       return (r) => r.in_rehab;
     case 'old_age_allowance':
       return (r) => r.old_age_allowance;
+    case 'elderly_care_allowance':
+      return (r) => r.elderly_care_allowance;
+    case 'hardship_after_dibao':
+      return (r) => r.hardship_after_dibao;
+    case 'student':
+      return (r) => r.student;
+    case 'poverty_exit':
+      return (r) => r.poverty_exit;
     case 'receiving_dibao':
       return (r) => r.receiving_dibao;
     case 'receiving_living_subsidy':

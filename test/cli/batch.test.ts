@@ -117,6 +117,26 @@ describe('bencalc batch', () => {
     expect(r.records[1]!.error).not.toMatch(/\d{17}[\dX]/); // never a whole ID number
   });
 
+  it('the optional columns of issue 12 under Chinese headers: read, and a bad cell is coded and names its column', async () => {
+    const header = `${HEADER},生活仍有困难,在校学生,脱贫户,老年护理补贴（元）`;
+    const r = await batch(
+      write('issue12.csv', [
+        header,
+        `${GOOD[0]!},是,否,Y,0`,
+        `${GOOD[1]!},,,,150.50`,
+        `${GOOD[2]!},N,maybe,,`,
+        `${GOOD[3]!},,,,-20`,
+      ]),
+    );
+    expect(r.code).toBe(1);
+    expect(r.records.map((x) => x.error_code)).toEqual(['', '', 'INPUT_BAD_BOOLEAN', 'INPUT_BAD_NUMBER']);
+    expect(r.records[2]!.error).toContain('student');
+    expect(r.records[3]!.error).toContain('elderly_care_allowance');
+    // The input cells pass through untouched, as every input column does.
+    expect(r.header.slice(16, 20)).toEqual(['生活仍有困难', '在校学生', '脱贫户', '老年护理补贴（元）']);
+    expect(r.records[1]!['老年护理补贴（元）']).toBe('150.50');
+  });
+
   it('certificate against category and grade', async () => {
     const header = `${HEADER},disability_certificate`;
     const r = await batch(write('cert.csv', [header, 'H9,P9,甲,11010519491231002X,1949-12-31,户主,urban,990100,0,肢体,二级,Y,N,N,N,,11010519491231002X41']));

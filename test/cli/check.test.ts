@@ -5,7 +5,11 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Command } from 'commander';
 import { run, type Io } from '../../src/cli/main.js';
+import { registerCheckCommand, householdFromFlags, type CheckFlags } from '../../src/cli/check.js';
+import { readHouseholdFile } from '../../src/io/household-file.js';
+import { parsePerson } from '../../src/domain/person-input.js';
 import { cli, fixtureRulesDir, tempDir } from '../helpers.js';
 
 let rules: string;
@@ -161,5 +165,71 @@ describe('nearest miss', () => {
         expect(explained, `${program} for ${args.join(' ')}`).toBe(true);
       }
     }
+  });
+});
+
+describe('the person flags of issue 12', () => {
+  /**
+   * The applicant that `check …args` builds: the flags as commander parses them (the action is
+   * stopped before it runs), through householdFromFlags and the person parser, as runCheck does.
+   */
+  async function applicant(...args: string[]) {
+    const stop = new Error('stop before the action');
+    let flags: CheckFlags | undefined;
+    const program = new Command().exitOverride().configureOutput({ writeOut: () => {}, writeErr: () => {} });
+    program.hook('preAction', (_program, action) => {
+      flags = action.opts<CheckFlags>();
+      throw stop;
+    });
+    registerCheckCommand(program, { out: () => {}, err: () => {}, isTTY: { out: false, err: false } }, { exitCode: 0 });
+    await expect(program.parseAsync(['node', 'bencalc', 'check', ...args])).rejects.toBe(stop);
+    return parsePerson(householdFromFlags(flags!, '2025-08-01').members[0]!);
+  }
+  async function person(...args: string[]) {
+    const r = await applicant(...args);
+    expect(r.errors).toEqual([]);
+    return r.person!;
+  }
+
+  it('--hardship-after-dibao, --student, --poverty-exit and --elderly-care-allowance reach the person', async () => {
+    expect(await person('--hardship-after-dibao', '--no-student', '--poverty-exit', '--elderly-care-allowance', '88.08')).toMatchObject({
+      hardship_after_dibao: true,
+      student: false,
+      poverty_exit: true,
+      elderly_care_allowance: 8808,
+    });
+    expect(await person('--no-hardship-after-dibao', '--student', '--no-poverty-exit', '--elderly-care-allowance', '0')).toMatchObject({
+      hardship_after_dibao: false,
+      student: true,
+      poverty_exit: false,
+      elderly_care_allowance: 0,
+    });
+  });
+
+  it('neither flag nor its --no- twin leaves the field unknown', async () => {
+    const p = await person('--age', '30');
+    for (const field of ['hardship_after_dibao', 'student', 'poverty_exit', 'elderly_care_allowance'] as const) expect(p[field], field).toBeUndefined();
+  });
+
+  it('a bad allowance is rejected with a code naming the field', async () => {
+    const r = await applicant('--elderly-care-allowance', '-5');
+    expect(r.errors.map((e) => [e.code, e.location.field])).toEqual([['INPUT_BAD_NUMBER', 'elderly_care_allowance']]);
+    expect(r.errors[0]!.en).toContain('elderly_care_allowance');
+  });
+
+  it('each is a person flag on its own: check does not say there is nothing to check', async () => {
+    // What follows (the rule set, the answer) is the other tests' business.
+    for (const flag of ['--hardship-after-dibao', '--no-student', '--poverty-exit', '--elderly-care-allowance=0']) {
+      const r = await check('-j', '990100', '--as-of', '2024-08-01', flag, '--json');
+      expect(r.stderr, flag).not.toContain('nothing to check');
+    }
+    expect((await check('-j', '990100', '--as-of', '2024-08-01', '--json')).stderr).toContain('nothing to check');
+  });
+
+  it('a household file takes the same fields under their Chinese names', () => {
+    const file = join(dir, 'issue12.yaml');
+    writeFileSync(file, 'members:\n  - { 人员编号: P1, 生活仍有困难: 是, 在校学生: 否, 脱贫户: Y, 老年护理补贴: 150 }\n');
+    const r = parsePerson(readHouseholdFile(file).members[0]!);
+    expect(r.person).toMatchObject({ hardship_after_dibao: true, student: false, poverty_exit: true, elderly_care_allowance: 15000 });
   });
 });

@@ -5,9 +5,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { normaliseText, plainDate, plainMoney, parseMoney, parseDate } from '../../src/domain/values.js';
+import { normaliseText, plainDate, plainMoney, parseBoolean, parseMoney, parseDate } from '../../src/domain/values.js';
 import { isPlainIdAt, isPlainCertificateNumber, isRealDate, parseIdNumber, parseCertificateNumber, idCheckCharacter } from '../../src/domain/identity.js';
-import { PersonReader, parsePerson, PERSON_FIELD_NAMES } from '../../src/domain/person-input.js';
+import { PersonReader, parsePerson, PERSON_FIELD_NAMES, PERSON_FIELD_PARSERS } from '../../src/domain/person-input.js';
 import { monthsBetween } from '../../src/engine/derive.js';
 
 const digits = (min: number, max: number) => fc.stringMatching(new RegExp(`^[0-9]{${min},${max}}$`));
@@ -102,6 +102,7 @@ describe('PersonReader', () => {
   const reader = new PersonReader(index);
   const value = (field: string): fc.Arbitrary<string> => {
     const any = fc.constantFrom('', ' ', 'Y', 'n', '是', 'maybe', '1', '２', '=1', '\u200B');
+    if (PERSON_FIELD_PARSERS[field] === parseBoolean) return fc.oneof(fc.constantFrom('Y', 'N', 'yes', '否', '有', '0', 'TRUE', 'Ｎ', '是的'), any);
     switch (field) {
       case 'id_number':
         return fc.oneof(idLike, any);
@@ -122,13 +123,16 @@ describe('PersonReader', () => {
       case 'monthly_income':
       case 'employment_income':
       case 'old_age_allowance':
+      case 'elderly_care_allowance':
         return fc.oneof(fc.constantFrom('0', '0.00', '1102.70', '1,234.5', '￥800', '-5', '12.345', '800.000'), digits(1, 16), any);
       default:
         return fc.oneof(fc.constantFrom('P1', ' P2 ', 'Ｐ３', '张三', 'head', '户主'), any);
     }
   };
+  /** A yes/no cell, or blank: drawn for each column on its own, so a value read into another column's field shows. */
+  const yesNo = fc.constantFrom('Y', 'N', '是', '否', '1', '0', '');
   /** A consistent, valid person's cells (ID, birth date, sex, certificate agree)… */
-  const usual = fc.tuple(validId, fc.constantFrom('1', '4', '7'), fc.constantFrom('1', '3', '4')).map(([id, c, g]) => {
+  const usual = fc.tuple(validId, fc.constantFrom('1', '4', '7'), fc.constantFrom('1', '3', '4'), yesNo, yesNo, yesNo, fc.constantFrom('', '0', '150', '88.08')).map(([id, c, g, hardship, student, povertyExit, careAllowance]) => {
     const fields: Record<string, string> = {
       person_id: 'P1',
       id_number: id,
@@ -140,6 +144,11 @@ describe('PersonReader', () => {
       monthly_income: '1102.70',
       employed: 'Y',
       hukou: 'rural',
+      hardship_after_dibao: hardship,
+      student,
+      poverty_exit: povertyExit,
+      old_age_allowance: '120',
+      elderly_care_allowance: careAllowance,
     };
     return columns.map((name) => fields[name] ?? '');
   });
@@ -189,6 +198,14 @@ describe('PersonReader', () => {
     const fields: Record<string, string> = { person_id: 'P1', name: '严枝', id_number: id, birth_date: '1975-04-12', sex: 'F', hukou: 'rural', region: '610103', disability_certificate: `${id}44`, disability_category: 'physical', disability_grade: '4', autism: 'N', monthly_income: '1102.70', employment_start: '2012-04-12', employed: 'Y' };
     const cells = columns.map((name) => fields[name] ?? '');
     expect(JSON.stringify(reader.read(cells))).toBe(JSON.stringify(parsePerson(fields).person));
+  });
+
+  it('reads the optional columns of issue 12 itself, each into its own field', () => {
+    const fields: Record<string, string> = { person_id: 'P1', in_rehab: 'N', old_age_allowance: '120', elderly_care_allowance: '88.08', hardship_after_dibao: 'Y', student: '否', poverty_exit: '1', receiving_dibao: 'Y' };
+    const cells = columns.map((name) => fields[name] ?? '');
+    const quick = reader.read(cells);
+    expect(quick).toMatchObject({ old_age_allowance: 12000, elderly_care_allowance: 8808, hardship_after_dibao: true, student: false, poverty_exit: true, receiving_dibao: true, in_rehab: false });
+    expect(JSON.stringify(quick)).toBe(JSON.stringify(parsePerson(fields).person));
   });
 });
 

@@ -12,10 +12,14 @@ import {
 } from '../../src/io/headers.js';
 
 describe('canonical columns', () => {
-  it('has the 29 roster columns with their usual Chinese headers', () => {
-    expect(CANONICAL_COLUMNS).toHaveLength(29);
+  it('has the 33 roster columns with their usual Chinese headers', () => {
+    expect(CANONICAL_COLUMNS).toHaveLength(33);
     expect(chineseHeader('household_id')).toBe('户编号');
     expect(chineseHeader('old_age_allowance')).toBe('高龄津贴');
+    expect(chineseHeader('elderly_care_allowance')).toBe('老年护理补贴');
+    expect(chineseHeader('hardship_after_dibao')).toBe('生活仍有困难');
+    expect(chineseHeader('student')).toBe('在校学生');
+    expect(chineseHeader('poverty_exit')).toBe('脱贫户');
     expect(chineseHeader('receiving_rehab')).toBe('享受康复救助');
   });
 
@@ -50,6 +54,14 @@ describe('header matching', () => {
     ['月收入 （ 元 ）', 'monthly_income'],
     ['工伤护理费(元/月)', 'work_injury_care'],
     ['高龄津贴（元）', 'old_age_allowance'],
+    ['老年护理补贴', 'elderly_care_allowance'],
+    ['老年护理补贴(元/月)', 'elderly_care_allowance'],
+    ['生活仍有困难', 'hardship_after_dibao'],
+    ['在校学生', 'student'],
+    ['脱贫户', 'poverty_exit'],
+    ['Hardship After Dibao', 'hardship_after_dibao'],
+    ['POVERTY-EXIT', 'poverty_exit'],
+    ['Elderly Care Allowance', 'elderly_care_allowance'],
     // English, case, full-width letters, spaces for underscores
     ['HOUSEHOLD_ID', 'household_id'],
     ['Household ID', 'household_id'],
