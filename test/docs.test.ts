@@ -24,7 +24,7 @@ describe('docs/rules.md', () => {
       expect(v.stderr).toContain('valid');
       expect(v.code).toBe(0);
       const t = await cli('--rules', root, 'rules', 'test', '990100');
-      expect(t.stdout.trim().split('\n').pop()).toBe('3 passed, 0 failed');
+      expect(t.stdout.trim().split('\n').pop()).toBe('0 circular citations; 3 passed, 0 failed');
     } finally {
       rmSync(root, { recursive: true, force: true });
     }

@@ -10,8 +10,8 @@ import chalk from 'chalk';
 import { BencalcError, BencalcErrors, EXIT, type Lang } from '../errors.js';
 import { loadRuleTree, openRuleTree, chainOf, compileJurisdiction, resolveEffective, resolveJurisdictionId, validateTree, type RuleTree } from '../rules/index.js';
 import { RULE_FILE_NAME } from '../rules/load.js';
-import { loadCases, runCase, coverage, mergeCoverage, type CaseResult, type CoverageEntry } from '../rules/cases.js';
-import type { EffectiveRules } from '../rules/effective.js';
+import { loadCases, runCase, coverage, mergeCoverage, circularCitations, type CaseResult, type CircularCitation, type CoverageEntry } from '../rules/cases.js';
+import type { EffectiveRules, OptionInEffect } from '../rules/effective.js';
 import { diffEffective, diffVersions, type RuleChange } from '../rules/diff.js';
 import type { Io, GlobalOptions } from './main.js';
 import { todayIso, parseAsOf } from './format.js';
@@ -120,13 +120,15 @@ export function registerRulesCommands(program: Command, io: Io, state: CommandSt
 
   rules
     .command('test [target]')
-    .description('run the YAML test cases beside each rule set; last line "N passed, M failed"')
+    .description('run the YAML test cases beside each rule set; report cases whose cite is not a citation; last line "C circular citations; N passed, M failed"')
     .option('--coverage', 'report which conditions were seen both true and false')
-    .action((target: string | undefined, opts: { coverage?: boolean }, cmd: Command) => {
+    .option('--json', 'print JSON (passed, failed, failures, circular_citations, coverage)')
+    .action((target: string | undefined, opts: { coverage?: boolean; json?: boolean }, cmd: Command) => {
       const g = globals(cmd);
       const { tree, ids } = testTargets(target, g.rules);
       let passed = 0;
-      let failed = 0;
+      const failures: CaseResult[] = [];
+      const circular: CircularCitation[] = [];
       const allCoverage: { id: string; entries: CoverageEntry[] }[] = [];
       const caseErrors = [];
       for (const id of ids) {
@@ -136,19 +138,24 @@ export function registerRulesCommands(program: Command, io: Io, state: CommandSt
         caseErrors.push(...errors);
         const results: CaseResult[] = cases.map((c) => runCase(compiled, c));
         for (const r of results) {
-          if (!r.error && r.failures.length === 0) {
-            passed++;
-            continue;
-          }
-          failed++;
-          io.out(describeFailure(r, g.lang));
+          if (!r.error && r.failures.length === 0) passed++;
+          else failures.push(r);
         }
+        circular.push(...circularCitations(cases));
         if (opts.coverage) allCoverage.push({ id, entries: coverage(compiled, results) });
       }
       if (caseErrors.length) throw new BencalcErrors(caseErrors);
+      const failed = failures.length;
+      if (failed > 0 || circular.length > 0) state.exitCode = EXIT.TEST_FAILURES;
+      if (opts.json) {
+        io.out(`${JSON.stringify(testJson(ids, passed, failures, circular, opts.coverage ? allCoverage : undefined, g.lang), null, 2)}\n`);
+        return;
+      }
+      for (const r of failures) io.out(describeFailure(r, g.lang));
+      for (const c of circular) io.out(describeCircular(c, g.lang));
       if (opts.coverage) io.out(coverageText(allCoverage, g.lang, io));
-      io.out(`${passed} passed, ${failed} failed\n`);
-      if (failed > 0) state.exitCode = EXIT.TEST_FAILURES;
+      // The last line ends with "M failed" (scripts and hooks look for " 0 failed").
+      io.out(`${circular.length} circular citation${circular.length === 1 ? '' : 's'}; ${passed} passed, ${failed} failed\n`);
     });
 }
 
@@ -189,6 +196,36 @@ function describeFailure(r: CaseResult, lang: Lang): string {
   );
   const params = (r.outcome?.params ?? []).map((p) => `    param ${p.name} = ${JSON.stringify(p.value)} from ${p.from} (${p.layer}, ${p.source}, ${p.confidence})`);
   return `${head}${lines.join('\n')}\n  trace:\n${[...trace, ...params].join('\n')}\n`;
+}
+
+function describeCircular(c: CircularCitation, lang: Lang): string {
+  const cite = c.cite === null ? (lang === 'zh' ? '（无 cite）' : '(no cite)') : JSON.stringify(c.cite);
+  const why = lang === 'zh' ? 'cite 不是出处引文（应引种子文件及行号、facts.md 行、裁定编号或文号）：' : 'cite is not a citation: ';
+  return `${c.file}:${c.line}  ${c.name} — ${why}${cite}\n`;
+}
+
+/** The JSON form of `rules test`: the counts, each failure, each circular citation, and coverage when asked. */
+function testJson(ids: string[], passed: number, failures: CaseResult[], circular: CircularCitation[], all: { id: string; entries: CoverageEntry[] }[] | undefined, lang: Lang) {
+  const merged = all && mergeCoverage(all.map((a) => a.entries));
+  return {
+    jurisdictions: ids,
+    passed,
+    failed: failures.length,
+    failures: failures.map((r) => ({
+      file: r.case.file,
+      line: r.case.line,
+      name: r.case.case.name,
+      ...(r.error ? { error: { code: r.error.code, message: r.error.text(lang) } } : { mismatches: r.failures }),
+    })),
+    circular_citations: circular,
+    ...(merged && {
+      coverage: {
+        covered: merged.filter((e) => e.seenTrue && e.seenFalse).length,
+        total: merged.length,
+        uncovered: merged.filter((e) => !(e.seenTrue && e.seenFalse)).map((e) => ({ layer: e.layer, program: e.program, condition: e.condition, seen_true: e.seenTrue, seen_false: e.seenFalse })),
+      },
+    }),
+  };
 }
 
 function coverageText(all: { id: string; entries: CoverageEntry[] }[], lang: Lang, io: Io): string {
@@ -264,6 +301,14 @@ function conditionJson(c: import('../rules/compile.js').CompiledCondition) {
   };
 }
 
+/** An option's state on the date (R1): adopted from a date, unconfirmed from a date, or not adopted. */
+function optionState(o: OptionInEffect, zh: boolean): string {
+  if (o.state === 'adopted') return `${zh ? '已采纳' : 'adopted'} ${o.adoptedFrom}`;
+  if (o.state === 'unconfirmed') return `${zh ? '待确认' : 'unconfirmed'} ${o.unconfirmedFrom}`;
+  const later = o.adoptedFrom !== false ? o.adoptedFrom : o.unconfirmedFrom;
+  return `${zh ? '未采纳' : 'not adopted'}${later ? ` (${zh ? '自' : 'from'} ${later} ${o.adoptedFrom !== false ? (zh ? '采纳' : 'adopted') : zh ? '待确认' : 'unconfirmed'})` : ''}`;
+}
+
 function showText(eff: EffectiveRules, lang: Lang, io: Io): string {
   const m = eff.compiled.merged;
   const zh = lang === 'zh';
@@ -278,20 +323,28 @@ function showText(eff: EffectiveRules, lang: Lang, io: Io): string {
       pt.push([`${p.name}\n${zh ? p.zh : p.en}`, zh ? '（无）' : '(none)', p.unit, '', '', eff.gaps.get(p.name) ?? '', zh ? '缺口' : 'gap']);
       continue;
     }
-    const value = v.value === null ? (zh ? '（缺口）' : '(gap)') : typeof v.value === 'number' ? String(v.value) : Object.entries(v.value).map(([k, x]) => `${k}: ${x}`).join('\n');
+    const plain = (x: number | Record<string, number>) => (typeof x === 'number' ? String(x) : Object.entries(x).map(([k, y]) => `${k}: ${y}`).join('\n'));
+    let value = v.value === null ? (zh ? '（缺口）' : '(gap)') : plain(v.value);
+    if (v.bounds) {
+      // A figure known only within bounds (R7, R9): both ends, and why.
+      const most = v.bounds.mostGenerous === undefined ? (zh ? '无上限' : 'no upper bound') : plain(v.bounds.mostGenerous);
+      const why = v.bounds.kind === 'carried_forward' ? (zh ? `沿用（最后确认 ${v.lastConfirmed}，${v.bounds.years} 年）` : `carried forward (last confirmed ${v.lastConfirmed}, ${v.bounds.years} yr)`) : zh ? '只知区间' : 'known only as a range';
+      value = `${zh ? '区间' : 'range'} ${plain(v.bounds.leastGenerous)} … ${most}\n${why}`;
+    }
     const conf = v.confidence === 'provisional' ? chalk.yellow(`${zh ? '暂定' : 'provisional'}${v.label ? ` (${v.label})` : ''}`) : `${zh ? '正式' : 'official'}${v.label ? ` (${v.label})` : ''}`;
     pt.push([`${p.name}\n${zh ? p.zh : p.en}`, value, p.unit, v.from, v.layer, `${v.source}${v.clause ? `\n${v.clause}` : ''}`, conf]);
   }
   out.push(pt.toString());
-  const ot = table(zh ? ['选项', '采纳', '本次', '来源'] : ['option', 'adopted', 'this run', 'source'], io);
+  const ot = table(zh ? ['选项', '状态', '本次', '来源'] : ['option', 'state', 'this run', 'source'], io);
   for (const o of eff.options) {
-    ot.push([`${o.name}\n${zh ? o.zh : o.en}`, o.adoptedFrom === false ? (zh ? '未采纳' : 'not adopted') : `${o.adopted ? '✔' : '✖'} ${o.adoptedFrom}`, `${o.on ? 'on' : 'off'}${o.switched ? ' *' : ''}`, `${o.source}${o.clause ? ` ${o.clause}` : ''} (${o.layer})`]);
+    ot.push([`${o.name}\n${zh ? o.zh : o.en}${o.wording ? `\n「${o.wording}」` : ''}`, optionState(o, zh), o.on === undefined ? (zh ? '待定 ?' : 'unknown ?') : `${o.on ? 'on' : 'off'}${o.switched ? ' *' : ''}`, `${o.source}${o.clause ? ` ${o.clause}` : ''} (${o.layer})${o.adoptedBy ? `\n${zh ? '采纳依据' : 'adopted by'}: ${o.adoptedBy.source}${o.adoptedBy.clause ? ` ${o.adoptedBy.clause}` : ''}` : ''}`]);
   }
   out.push(ot.toString());
   for (const p of eff.compiled.programs) {
     out.push(`\n${p.id} — ${zh ? p.zh : p.en} (${p.level}${p.dependsOn.length ? `; depends on ${p.dependsOn.join(', ')}` : ''})`);
     for (const c of p.eligibility) out.push(conditionLine('✔', c, zh));
     for (const c of p.exclusions) out.push(conditionLine('✖', c, zh));
+    for (const r of p.notInUnit) out.push(`  ⊘ not_in_unit:${r.id}: ${zh ? r.zh : r.en} [${r.cite.source}${r.cite.clause ? ` ${r.cite.clause}` : ''}; ${r.layer}]`);
     for (const r of p.routes) out.push(`  ⇢ single_person:${r.id}: ${zh ? r.zh : r.en} [${r.cite.source}${r.cite.clause ? ` ${r.cite.clause}` : ''}; ${r.layer}]`);
     if (p.amount) out.push(`  ¥ ${p.amount.expr.source}${p.amount.yearly ? ' (per year)' : ''}${p.amount.memberSupplement ? ` + Σ ${p.amount.memberSupplement.source}` : ''}`);
   }

@@ -36,13 +36,19 @@ const programExpectation = z
     /** true: some provisional figure is used; false: none; or the exact list. */
     provisional: z.union([z.boolean(), z.array(z.string())]).optional(),
     outputs: z.record(z.string(), scalar).optional(),
+    /** Whether the amount rests on the least generous end of a bound ("at least"; rulings R7–R9, R12). */
+    at_least: z.boolean().optional(),
   })
   .strict();
 
 export const caseSchema = z
   .object({
     name: z.string().min(1),
-    /** The clause the case checks, for the reader. */
+    /**
+     * The clause the case checks, quoted so a reader can find it: a seed line, a facts.md
+     * row, a ruling or an official document number (see `classifyCite`). Absent or circular,
+     * `rules test` reports the case.
+     */
     cite: z.string().optional(),
     as_of: date,
     known_at: date.optional(),
@@ -64,6 +70,8 @@ const caseFileSchema = z.array(caseSchema);
 export interface LoadedCase {
   file: string;
   line: number;
+  /** The line of the case's `cite:` key, when it has one. */
+  citeLine?: number;
   case: TestCase;
 }
 
@@ -88,10 +96,67 @@ export function loadCases(ruleDir: string): { cases: LoadedCase[]; errors: Benca
     parsed.data.forEach((c, i) => {
       const node = source.doc.getIn([i], true) as { range?: [number, number, number] } | undefined;
       const line = node?.range ? source.lineCounter.linePos(node.range[0]).line : 1;
-      cases.push({ file, line, case: c });
+      const citeNode = source.doc.getIn([i, 'cite'], true) as { range?: [number, number, number] } | undefined;
+      cases.push({ file, line, ...(citeNode?.range && { citeLine: source.lineCounter.linePos(citeNode.range[0]).line }), case: c });
     });
   }
   return { cases, errors };
+}
+
+/** What a case's `cite` points at: a seed line, a facts.md row, a ruling, an official document. */
+export type CitationKind = 'seed' | 'facts' | 'ruling' | 'document';
+
+export interface CitationRef {
+  kind: CitationKind;
+  /** The words of the cite that make the reference, e.g. `003 第129行` or `R4`. */
+  text: string;
+}
+
+/**
+ * The references a cite can carry (docs/rules.md section 8 lists them with examples):
+ * - a seed (000–004, optionally written `seed 003`) and, in the same `;`-separated part
+ *   after it, a line: `line 129`, `lines 130–132`, `第129行`, `第130–132行`;
+ * - a facts.md row: `facts.md` followed by words naming the row;
+ * - a ruling of ../shared/decisions.md, R1–R13, as a word of its own;
+ * - an official document number, `<issuer>〔<year>〕<n>号` (`渝民规〔2025〕6号`), each a facts.md row.
+ * Seed numbers stand apart from other digits, so `140000`, `1,001` or `2020-10-01` never count.
+ */
+const CITATION_PATTERNS: readonly { kind: CitationKind; re: RegExp }[] = [
+  { kind: 'seed', re: /(?<![A-Za-z0-9_.,，])(?:seed\s*)?00[0-4](?![\d.,])[^;；]*?(?:\blines?\s*[1-9]\d*(?:\s*[–—~-]\s*[1-9]\d*)?|第\s*[1-9]\d*(?:\s*[–—~-]\s*[1-9]\d*)?\s*行)/gu },
+  { kind: 'facts', re: /\bfacts\.md\b[\s:：,，—–-]*[\p{L}\p{N}][^;；]*/gu },
+  { kind: 'ruling', re: /(?<![A-Za-z0-9_.])R(?:1[0-3]|[1-9])(?![A-Za-z0-9_])/gu },
+  { kind: 'document', re: /\p{Script=Han}+〔(?:19|20)\d{2}〕[1-9]\d*号/gu },
+];
+
+/**
+ * Classify a case's `cite`: it is a citation when it quotes its clause in at least one way
+ * a reader can look up (see CITATION_PATTERNS); otherwise — absent, empty, or naming only
+ * rule-file keys, condition ids, parameters or clause labels without their document — it
+ * is circular: it points back into the rule files it is meant to check.
+ */
+export function classifyCite(cite: string | null | undefined): { citation: boolean; refs: CitationRef[] } {
+  const refs: CitationRef[] = [];
+  for (const { kind, re } of CITATION_PATTERNS) {
+    for (const m of (cite ?? '').matchAll(re)) refs.push({ kind, text: m[0].trim() });
+  }
+  return { citation: refs.length > 0, refs };
+}
+
+/** A case whose cite is not a citation, where to find it, and what it says. */
+export interface CircularCitation {
+  file: string;
+  /** The `cite:` line, or the case's first line when it has no cite. */
+  line: number;
+  name: string;
+  /** The cite as written; null when the case has none. */
+  cite: string | null;
+}
+
+/** The cases whose cite is circular (absent, empty, or no reference a reader can follow). */
+export function circularCitations(cases: readonly LoadedCase[]): CircularCitation[] {
+  return cases
+    .filter((lc) => !classifyCite(lc.case.cite).citation)
+    .map((lc) => ({ file: lc.file, line: lc.citeLine ?? lc.line, name: lc.case.name, cite: lc.case.cite ?? null }));
 }
 
 export interface CaseFailure {
@@ -183,6 +248,7 @@ function compareProgram(what: string, exp: z.infer<typeof programExpectation>, g
     const ok = typeof exp.provisional === 'boolean' ? exp.provisional === got.provisional.length > 0 : exp.provisional.length === got.provisional.length && exp.provisional.every((p) => got.provisional.includes(p));
     if (!ok) failures.push({ what: `${what}.provisional`, expected: exp.provisional, actual: got.provisional });
   }
+  if (exp.at_least !== undefined && exp.at_least !== (got.atLeast !== undefined)) failures.push({ what: `${what}.at_least`, expected: exp.at_least, actual: got.atLeast ? `at least (${got.atLeast.because.join(', ')})` : false });
   for (const [name, want] of Object.entries(exp.outputs ?? {})) {
     const value = got.outputs[name];
     if (value !== want) failures.push({ what: `${what}.outputs.${name}`, expected: want, actual: value ?? null });

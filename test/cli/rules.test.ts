@@ -1,15 +1,59 @@
 import { describe, it, expect } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync, cpSync } from 'node:fs';
+import { join } from 'node:path';
 import { cli, RULES_DIR } from '../helpers.js';
 import { VERSION } from '../../src/version.js';
 
 describe('bencalc rules', () => {
-  it('test: the shipped rule sets pass, and the last line is "N passed, M failed"', async () => {
+  it('test: the shipped rule sets pass, every case cites its clause, and the last line is "C circular citations; N passed, M failed"', async () => {
     const r = await cli('rules', 'test', '--coverage');
     const last = r.stdout.trim().split('\n').pop()!;
-    expect(last).toMatch(/^\d+ passed, 0 failed$/);
-    expect(Number(last.split(' ')[0])).toBeGreaterThanOrEqual(20);
+    expect(last).toMatch(/^0 circular citations; \d+ passed, 0 failed$/);
+    expect(Number(/(\d+) passed/.exec(last)![1])).toBeGreaterThanOrEqual(20);
+    expect(r.stdout).not.toContain('cite is not a citation');
     expect(r.code).toBe(0);
+  });
+
+  it('test: a case whose cite quotes no clause is listed at its cite line, counted, and fails the run; --json has it too', async () => {
+    const { tempDir } = await import('../helpers.js');
+    const root = tempDir();
+    cpSync(join(RULES_DIR, '000000-national'), join(root, '000000-national'), { recursive: true });
+    const file = join(root, '000000-national', 'tests', 'cases.yaml');
+    const household = '  household: { members: [{ person_id: P1, relation: 户主, birth_date: 1970-05-01, hukou: urban, monthly_income: 100 }] }\n  expect: {}\n';
+    writeFileSync(
+      file,
+      [
+        '- name: quotes its clause',
+        '  cite: facts.md line 14 "Where a figure is NF, the rule file records the gap"',
+        '  as_of: 2024-08-01',
+        household,
+        '- name: names only a parameter',
+        '  as_of: 2024-08-01',
+        '  cite: param.dibao_standard',
+        household,
+        '- name: has no cite',
+        '  as_of: 2024-08-01',
+        household,
+      ].join('\n'),
+    );
+    const r = await cli('--rules', root, 'rules', 'test', '000000');
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain(`${file}:9  names only a parameter — cite is not a citation: "param.dibao_standard"\n`);
+    expect(r.stdout).toContain(`${file}:13  has no cite — cite is not a citation: (no cite)\n`);
+    expect(r.stdout).not.toContain('quotes its clause');
+    expect(r.stdout.trim().split('\n').pop()).toBe('2 circular citations; 3 passed, 0 failed');
+
+    const j = await cli('--rules', root, 'rules', 'test', '000000', '--json');
+    expect(j.code).toBe(1);
+    const report = JSON.parse(j.stdout);
+    expect(report).toMatchObject({ jurisdictions: ['000000'], passed: 3, failed: 0, failures: [] });
+    expect(report.circular_citations).toEqual([
+      { file, line: 9, name: 'names only a parameter', cite: 'param.dibao_standard' },
+      { file, line: 13, name: 'has no cite', cite: null },
+    ]);
+    expect(report).not.toHaveProperty('coverage');
+    const withCoverage = JSON.parse((await cli('--rules', root, 'rules', 'test', '000000', '--json', '--coverage')).stdout);
+    expect(withCoverage.coverage.total).toBeGreaterThan(0);
   });
 
   it('test --coverage: the national baseline sees every condition both true and false', async () => {
