@@ -18,6 +18,7 @@ export const ERROR_CODES = {
   RULES_UNKNOWN_PROGRAM: 'a program id that is not one of the five',
   RULES_UNKNOWN_PARAMETER: 'an expression or table names a parameter that is not defined',
   RULES_UNKNOWN_OPTION: 'an option name that is not defined',
+  RULES_HEDGED_ADOPTED: 'an option whose wording is a hedge (逐步, 推动, 在财力允许的情况下…) is adopted with no source other than the plan',
   RULES_EXPRESSION_SYNTAX: 'an expression that does not parse',
   RULES_EXPRESSION_TYPE: 'an expression that does not type-check (unknown field, wrong type, unknown function)',
   RULES_EXPRESSION_UNSUPPORTED: 'an expression uses a CEL feature outside the bencalc subset',

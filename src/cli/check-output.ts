@@ -41,7 +41,11 @@ const FIELD_QUESTIONS: Record<string, { zh: string; en: string; field?: string }
   employed: { zh: '是否就业？（是/否）', en: 'employed? (Y/N)' },
   autism: { zh: '是否孤独症？（是/否）', en: 'autism? (Y/N)' },
   in_rehab: { zh: '是否正在接受康复训练？（是/否）', en: 'in rehabilitation now? (Y/N)' },
-  old_age_allowance: { zh: '高龄或护理津贴（元/月，没有填 0）', en: 'old-age or care allowance (CNY per month, 0 if none)' },
+  old_age_allowance: { zh: '高龄津贴（元/月，没有填 0）', en: 'old-age allowance 高龄津贴 (CNY per month, 0 if none)' },
+  elderly_care_allowance: { zh: '老年护理补贴（元/月，没有填 0）', en: 'elderly care allowance 老年护理补贴 (CNY per month, 0 if none)' },
+  hardship_after_dibao: { zh: '享受低保后生活是否仍有困难？（是/否）', en: 'life still hard after dibao (生活仍有困难)? (Y/N)' },
+  student: { zh: '是否在校学生？（是/否）', en: 'a student in school (在校学生)? (Y/N)' },
+  poverty_exit: { zh: '是否脱贫户？（是/否）', en: 'of a household lifted out of poverty (脱贫户)? (Y/N)' },
   receiving_dibao: { zh: '目前是否享受低保？（是/否）', en: 'receiving dibao now? (Y/N)' },
   receiving_care_service: { zh: '是否享受托养（阳光家园）补助？（是/否）', en: 'receiving the care service (阳光家园) subsidy? (Y/N)' },
 };
@@ -125,11 +129,43 @@ function why(o: ProgramOutcome, conds: ConditionOutcome[], eff: EffectiveRules, 
     }
   } else {
     for (const c of conds.filter((x) => x.result === 'unknown')) lines.push(`? ${text(c)}`);
-    const ask = o.missing.map((m) => questionFor(m, lang)?.prompt ?? (m.startsWith('param.') ? (zh ? `规则缺少数值：${m}` : `no figure in the rules: ${m}`) : m));
+    const ask = o.missing.map((m) => questionFor(m, lang)?.prompt ?? settles(m, eff, lang));
     if (ask.length) lines.push(`${zh ? '需询问' : 'ask'}: ${[...new Set(ask)].join('; ')}`);
+  }
+  if (o.failed.some((f) => f.startsWith('not_in_unit:'))) lines.push(zh ? '✖ 特困供养人员不纳入低保，也不计入低保家庭的人数和收入' : '✖ supported as 特困: not in the dibao unit (neither its size nor its income)');
+  if (o.atLeast && o.eligible === 'yes') {
+    const upTo = o.atLeast.upToFen === null ? '' : zh ? `，最多 ${formatFen(o.atLeast.upToFen)}` : `, up to ${formatFen(o.atLeast.upToFen)}`;
+    lines.push(`${zh ? '金额为下限（至少）' : 'the amount is a lower bound (at least)'}${upTo}: ${o.atLeast.because.map((m) => questionFor(m, lang)?.prompt ?? settles(m, eff, lang)).join('; ')}`);
   }
   if (o.amountNote && o.eligible === 'yes') lines.push(zh ? `金额未知：${o.missing.join(', ')}` : o.amountNote);
   return lines.join('\n');
+}
+
+/** What would settle a missing name that is not a question to the applicant: an option, a bounded or absent figure. */
+function settles(m: string, eff: EffectiveRules, lang: Lang): string {
+  const zh = lang === 'zh';
+  const option = /^option\.(\w+)$/.exec(m)?.[1];
+  if (option !== undefined) {
+    const o = eff.options.find((x) => x.name === option);
+    const words = o ? (zh ? o.zh : o.en) : option;
+    return zh ? `待确认的选项“${words}”（依据措辞为意向或草案）：以 --option ${option}=on|off 确定` : `unconfirmed option "${words}" (hedged or draft wording): settle it with --option ${option}=on|off`;
+  }
+  const param = /^param\.(\w+)$/.exec(m)?.[1];
+  if (param !== undefined) {
+    const p = eff.params.get(param);
+    if (p?.bounds) {
+      const show = (v: number | Record<string, number>) => (typeof v === 'number' ? String(v) : Object.entries(v).map(([k, x]) => `${k} ${x}`).join(', '));
+      const range = p.bounds.mostGenerous === undefined ? (zh ? `不低于 ${show(p.bounds.leastGenerous)}` : `at least ${show(p.bounds.leastGenerous)}, no upper bound known`) : `${show(p.bounds.leastGenerous)} – ${show(p.bounds.mostGenerous)}`;
+      if (p.bounds.kind === 'carried_forward') {
+        return zh
+          ? `${p.zh}：最后确认于 ${p.lastConfirmed ?? '?'}，此后沿用为区间 ${range}；需要现行标准`
+          : `${p.en}: last confirmed ${p.lastConfirmed ?? '?'}, carried forward as the range ${range}; the current figure would settle it`;
+      }
+      return zh ? `${p.zh}：无具体数字，只知区间 ${range}` : `${p.en}: no figure, known only as the range ${range}`;
+    }
+    return zh ? `规则缺少数值：${m}` : `no figure in the rules: ${m}`;
+  }
+  return m;
 }
 
 export function renderCheck(outcome: HouseholdOutcome, eff: EffectiveRules, persons: readonly string[], lang: Lang): string {
@@ -148,7 +184,7 @@ export function renderCheck(outcome: HouseholdOutcome, eff: EffectiveRules, pers
     for (const id of PROGRAM_IDS) {
       const o = p.programs[id];
       if (!o) continue;
-      const amount = o.amountFen === null ? (o.eligible === 'no' ? '0.00' : '?') : `${formatFen(o.amountFen)}${o.yearlyFen ? ` (${formatFen(o.yearlyFen)}/${zh ? '年' : 'yr'})` : ''}${o.unit === 'single' ? (zh ? ' 单人户' : ' alone') : ''}`;
+      const amount = o.amountFen === null ? (o.eligible === 'no' ? '0.00' : '?') : `${o.atLeast ? (zh ? '至少 ' : 'at least ') : ''}${formatFen(o.amountFen)}${o.yearlyFen ? ` (${formatFen(o.yearlyFen)}/${zh ? '年' : 'yr'})` : ''}${o.unit === 'single' ? (zh ? ' 单人户' : ' alone') : ''}`;
       rows.push([zh ? PROGRAM_NAMES[id].zh : PROGRAM_NAMES[id].en, label(o, zh), o.eligible === 'yes' || o.amountFen ? amount : o.eligible === 'no' ? '—' : '?', why(o, conditionsFor(outcome, p.personId, id), eff, lang)]);
     }
     const facts = p.facts;

@@ -54,6 +54,8 @@ export interface CheckFlags {
   povertyExit?: boolean;
   receivingDibao?: boolean;
   receivingCareService?: boolean;
+  /** Whether the other members that --members adds are supported as 特困 (they are then not in the dibao unit, R4). */
+  othersSpecialHardship?: boolean;
   interactive?: boolean;
 }
 
@@ -73,7 +75,7 @@ const BOOLEAN_FLAGS: [keyof CheckFlags, string, string][] = [
   ['receivingCareService', 'receiving-care-service', 'receiving_care_service'],
 ];
 
-const PERSON_FLAGS = ['age', 'birthDate', 'idNumber', 'sex', 'disability', 'certificate', 'hukou', 'region', 'members', 'income', 'householdIncome', 'employmentIncome', 'employmentStart', 'incomeAboveStandardSince', 'oldAgeAllowance', 'elderlyCareAllowance', ...BOOLEAN_FLAGS.map((b) => b[0])] as const;
+const PERSON_FLAGS = ['age', 'birthDate', 'idNumber', 'sex', 'disability', 'certificate', 'hukou', 'region', 'members', 'income', 'householdIncome', 'employmentIncome', 'employmentStart', 'incomeAboveStandardSince', 'oldAgeAllowance', 'elderlyCareAllowance', 'othersSpecialHardship', ...BOOLEAN_FLAGS.map((b) => b[0])] as const;
 
 export function registerCheckCommand(program: Command, io: Io, state: CommandState): void {
   const cmd = program
@@ -107,6 +109,8 @@ export function registerCheckCommand(program: Command, io: Io, state: CommandSta
     cmd.option(`--${flag}`, `yes: ${flag.replace(/-/g, ' ')}`);
     cmd.option(`--no-${flag}`, `no: ${flag.replace(/-/g, ' ')}`);
   }
+  cmd.option('--others-special-hardship', 'yes: the other members (--members) are supported as 特困 (not in the dibao unit)');
+  cmd.option('--no-others-special-hardship', 'no: none of the other members (--members) is supported as 特困');
   cmd.action(async (opts: CheckFlags & { lang?: Lang }, c: Command) => {
     const g = c.optsWithGlobals<GlobalOptions>();
     state.exitCode = await runCheck(opts, { ...g, lang: opts.lang ?? g.lang }, io);
@@ -151,6 +155,7 @@ export function householdFromFlags(f: CheckFlags, asOf: string): RawHousehold {
   const members = [p];
   for (let i = 2; i <= size; i++) {
     const other: Record<string, string> = { person_id: `P${i}`, relation: '家庭成员' };
+    if (f.othersSpecialHardship !== undefined) other.special_hardship = f.othersSpecialHardship ? 'Y' : 'N';
     if (p.hukou !== undefined) other.hukou = p.hukou;
     if (p.region !== undefined) other.region = p.region;
     members.push(other);

@@ -109,6 +109,8 @@ export const HOUSEHOLD_FIELDS: RecordSchema = {
   household_id: 'string',
   size: 'int',
   hukou: 'string',
+  /** The head's division code (行政区划代码), where a standard differs by district or county. */
+  region: 'string',
   income_total: 'int',
   per_capita_income: 'int',
 };
@@ -118,6 +120,7 @@ export const HOUSEHOLD_FIELDS_FOR_PERSON_FACTS: RecordSchema = {
   household_id: 'string',
   size: 'int',
   hukou: 'string',
+  region: 'string',
 };
 
 /** `unit.*`: the dibao unit being decided — the whole household, or one person alone (单人户). */

@@ -27,6 +27,7 @@ import { personRecord, headIndex } from './derive.js';
 import type { ParamUse } from './param-use.js';
 import { EngineMemo, FAILED, PASSED, UNDECIDED, ALTERNATIVE, keep, type ProgramPlan, type Verdict } from './memo.js';
 import { MissExplainer } from './nearest-miss.js';
+import { blankBoundedInputs, mergeReadings, readingsDiffer, sameAnswer, withBlanks } from './bounds.js';
 import type { ConditionOutcome, Eligibility, HouseholdOutcome, PersonOutcome, ProgramOutcome } from './types.js';
 
 type Rec = Record<string, unknown>;
@@ -67,7 +68,72 @@ function aim(ctx: EvalContext, person: Rec, unit: Rec | undefined, result: Rec, 
  * empty, and so are the household's parameters in effect and provisional names (each
  * outcome's own provisional names are there as always).
  */
-export function evaluateHousehold(eff: EffectiveRules, household: HouseholdInput, opts: { trace?: boolean; misses?: boolean; memo?: EngineMemo; lean?: boolean } = {}): HouseholdOutcome {
+export function evaluateHousehold(eff: EffectiveRules, household: HouseholdInput, opts: EvaluateOptions = {}): HouseholdOutcome {
+  // Bounded figures or blank bounded facts: decide under the least and the most generous reading (bounds.ts).
+  const blanks = blankBoundedInputs(eff.compiled, household);
+  const readings = eff.readings;
+  if (readings === undefined && blanks.length === 0) return evaluateReading(eff, household, opts);
+  const leastRules = readings?.least ?? eff;
+  const leastHousehold = blanks.length ? withBlanks(household, blanks, () => false) : household;
+  const least = evaluateReading(leastRules, leastHousehold, opts);
+  const most = evaluateReading(readings?.most ?? eff, blanks.length ? withBlanks(household, blanks, () => true) : household, opts);
+  if (!readingsDiffer(least, most)) return least;
+  // What each open outcome turns on: every bounded thing moved to its most generous end alone
+  // (a few more evaluations, only for a household whose answer the bounds leave open), so that
+  // the answer names only what would settle it.
+  const tries: { name: string; run: () => HouseholdOutcome }[] = [
+    ...[...(readings?.bounded ?? [])].sort().map((name) => ({ name: `param.${name}`, run: () => evaluateReading(readings!.oneAtMost(name), leastHousehold, opts) })),
+    ...blanks.map((blank) => ({ name: blank.name, run: () => evaluateReading(leastRules, withBlanks(household, blanks, (b) => b === blank), opts) })),
+  ];
+  const all = tries.map((t) => t.name);
+  const open = openBounded(eff);
+  const named = tries.length <= MAX_BOUNDS_TRIED ? namesThatMatter(tries, least) : undefined;
+  return mergeReadings(least, most, (i, program) => {
+    const names = named?.get(`${i}:${program}`);
+    // An interplay of several bounds: name them all.
+    const because = names ?? all;
+    return { because, open: because.some((n) => open.has(n)) };
+  });
+}
+
+/** Most bounded things tried one at a time; past it, every one is named. */
+const MAX_BOUNDS_TRIED = 16;
+
+/** The bounded parameters with no known upper bound, as `param.NAME`. */
+function openBounded(eff: EffectiveRules): Set<string> {
+  const out = new Set<string>();
+  for (const name of eff.readings?.bounded ?? []) if (eff.params.get(name)?.bounds?.mostGenerous === undefined) out.add(`param.${name}`);
+  return out;
+}
+
+/** Per `person index:program`, the names whose try alone changes that outcome from the least generous reading. */
+function namesThatMatter(tries: readonly { name: string; run: () => HouseholdOutcome }[], least: HouseholdOutcome): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const t of tries) {
+    const moved = t.run();
+    least.persons.forEach((p, i) => {
+      for (const id of Object.keys(p.programs) as ProgramId[]) {
+        if (sameAnswer(p.programs[id]!, moved.persons[i]!.programs[id]!)) continue;
+        const key = `${i}:${id}`;
+        const names = out.get(key);
+        if (names) names.push(t.name);
+        else out.set(key, [t.name]);
+      }
+    });
+  }
+  return out;
+}
+
+export interface EvaluateOptions {
+  trace?: boolean;
+  misses?: boolean;
+  memo?: EngineMemo;
+  lean?: boolean;
+}
+
+
+/** One reading of the rule set: every value as it stands. */
+function evaluateReading(eff: EffectiveRules, household: HouseholdInput, opts: EvaluateOptions): HouseholdOutcome {
   const compiled = eff.compiled;
   const lean = opts.lean ?? false;
   const memo = opts.memo ?? new EngineMemo(false);
@@ -89,8 +155,10 @@ export function evaluateHousehold(eff: EffectiveRules, household: HouseholdInput
   }
   const hh: Rec = {
     household_id: household.household_id,
+    // The unit's size once membership is known (below); person facts see the whole household's.
     size: members.length,
     hukou: persons[head]?.hukou,
+    region: persons[head]?.region,
   };
   // Facts record their parameter reads on the household, not on any one outcome.
   const ctx = householdContext(eff, hh, usedParams, (opts.trace ?? false) && (opts.misses ?? false));
@@ -101,14 +169,40 @@ export function evaluateHousehold(eff: EffectiveRules, household: HouseholdInput
     ctx.person = person;
     for (const f of compiled.personFacts) person[f.name] = f.expr.evaluate(ctx);
   }
-  // Household income: the sum of counted incomes; a member's missing income names that member.
+  // Who belongs to the unit (ruling R4): a member whom a household program leaves out (特困)
+  // counts in neither its size nor its income; one who may or may not be left out leaves both unknown.
+  const outOfUnit = new Array<string | undefined>(n);
+  let size: unknown = 0;
+  // Household income: the sum of the members' counted incomes; a missing one names that member.
   let total: unknown = 0;
-  for (const p of persons) {
-    const v = incomeOf(p);
+  for (let i = 0; i < n; i++) {
+    const p = persons[i]!;
+    ctx.person = p;
+    const membership = leftOutBy(compiled.programs, ctx);
+    if (typeof membership === 'string') {
+      outOfUnit[i] = membership;
+      continue;
+    }
+    const v = membership === undefined ? incomeOf(p) : named(membership, p);
     total = isUnknown(total) || isUnknown(v) ? mergeUnknown(total, v) : (total as number) + (v as number);
+    if (membership !== undefined) size = mergeUnknown(size, v);
+    else if (!isUnknown(size)) size = (size as number) + 1;
+  }
+  hh.size = size;
+  // Person facts read as `household.<name>`: whether any member of the unit has them (Kleene or).
+  for (const f of compiled.personFacts) {
+    if (!f.householdAny) continue;
+    let any: unknown = false;
+    for (let i = 0; i < n && any !== true; i++) {
+      if (outOfUnit[i] !== undefined) continue;
+      const v = persons[i]![f.name];
+      if (v === true) any = true;
+      else if (v !== false) any = mergeUnknown(any, isUnknown(v) ? named(v, persons[i]!) : new Unknown([`person[${who[i]!}].${f.name}`]));
+    }
+    hh[f.name] = any;
   }
   hh.income_total = total;
-  hh.per_capita_income = isUnknown(total) ? total : members.length ? Math.floor((total as number) / members.length) : 0;
+  hh.per_capita_income = isUnknown(total) || isUnknown(size) ? mergeUnknown(total, size) : size ? Math.floor((total as number) / (size as number)) : 0;
   ctx.person = undefined;
   for (const f of compiled.householdFacts) hh[f.name] = f.expr.evaluate(ctx);
 
@@ -118,7 +212,7 @@ export function evaluateHousehold(eff: EffectiveRules, household: HouseholdInput
     results[i] = {};
     outcomes[i] = {};
   }
-  const householdUnit: Rec = { kind: 'household', size: members.length, income_total: hh.income_total, per_capita_income: hh.per_capita_income };
+  const householdUnit: Rec = { kind: 'household', size: hh.size, income_total: hh.income_total, per_capita_income: hh.per_capita_income };
 
   // Person-level outcomes are decided one after another, so they can share one list of
   // parameter reads, cleared for each.
@@ -130,7 +224,7 @@ export function evaluateHousehold(eff: EffectiveRules, household: HouseholdInput
     const programPlan = plan.programs[p]!;
     const program = programPlan.program;
     if (program.level === 'household') {
-      decideHouseholdProgram(eff, programPlan, persons, who, head, ctx, householdUnit, results, outcomes, memo, conditions);
+      decideHouseholdProgram(eff, programPlan, persons, who, head, outOfUnit, ctx, householdUnit, results, outcomes, memo, conditions);
       continue;
     }
     const cache = kept?.[p];
@@ -177,8 +271,30 @@ export function evaluateHousehold(eff: EffectiveRules, household: HouseholdInput
 function incomeOf(p: Rec): unknown {
   const v = p.counted_income ?? p.monthly_income;
   if (v === undefined) return new Unknown([`person[${String(p.person_id)}].monthly_income`]);
-  if (isUnknown(v)) return new Unknown(v.missing.map((m) => m.replace(/^person\./, `person[${String(p.person_id)}].`)));
+  if (isUnknown(v)) return named(v, p);
   return v;
+}
+
+/** An unknown about one member, its `person.*` names made that member's (`person[P2].special_hardship`). */
+function named(v: Unknown, p: Rec): Unknown {
+  return new Unknown(v.missing.map((m) => m.replace(/^person\./, `person[${String(p.person_id)}].`)));
+}
+
+/**
+ * Whether the person aimed at belongs to no unit of the household programs: the id of the
+ * `not_in_unit` condition that holds, Unknown when one may hold, undefined when none does.
+ */
+function leftOutBy(programs: readonly CompiledProgram[], ctx: EvalContext): string | Unknown | undefined {
+  let unknown: Unknown | undefined;
+  for (const p of programs) {
+    if (p.level !== 'household') continue;
+    for (const c of p.notInUnit) {
+      const v = c.expr.evaluate(ctx);
+      if (v === true) return c.id;
+      if (isUnknown(v)) unknown = unknown === undefined ? v : (mergeUnknown(unknown, v) as Unknown);
+    }
+  }
+  return unknown;
 }
 
 function addAmounts(a: unknown, b: unknown): unknown {
@@ -191,6 +307,8 @@ function decideHouseholdProgram(
   persons: Rec[],
   who: string[],
   head: number,
+  /** Per member: the id of the `not_in_unit` condition that leaves them out, if any. */
+  outOfUnit: readonly (string | undefined)[],
   ctx: EvalContext,
   householdUnit: Rec,
   results: Rec[],
@@ -200,7 +318,13 @@ function decideHouseholdProgram(
 ): void {
   const program = plan.program;
   const used = memo.tally.unitReads.clear();
-  aim(ctx, persons[head]!, householdUnit, results[head]!, used);
+  // The unit's amount stands on the head's row, or on the first member's in the unit when the head is not.
+  let payee = head;
+  if (outOfUnit[head] !== undefined) {
+    const first = outOfUnit.findIndex((why) => why === undefined);
+    if (first >= 0) payee = first;
+  }
+  aim(ctx, persons[payee]!, householdUnit, results[payee]!, used);
   const unitVerdict = decide(plan, ctx, trace, 'household', memo);
   const unitMissing = memo.tally.missing;
   if (unitVerdict.eligible !== 'no') {
@@ -208,15 +332,21 @@ function decideHouseholdProgram(
     let amount: unknown = unitVerdict.eligible === 'yes' && program.amount ? program.amount.expr.evaluate(ctx) : 0;
     if (unitVerdict.eligible === 'yes' && program.amount?.memberSupplement) {
       for (let i = 0; i < persons.length; i++) {
+        if (outOfUnit[i] !== undefined) continue;
         aim(ctx, persons[i]!, householdUnit, results[i]!, used);
         amount = addAmounts(amount, program.amount.memberSupplement.evaluate(ctx));
       }
     }
     for (let i = 0; i < persons.length; i++) {
+      const leftOut = outOfUnit[i];
+      if (leftOut !== undefined) {
+        settle(program, plan.notInUnit(leftOut), NO_NAMES, 0, true, undefined, undefined, undefined, used, eff, memo, outcomes[i]!, results[i]!);
+        continue;
+      }
       aim(ctx, persons[i]!, householdUnit, results[i]!, used);
       // Each row's outputs may read more parameters; the row's provisional flag counts
       // everything read for the unit so far, as the trace does.
-      settle(program, unitVerdict, unitMissing, amount, i === head, 'household', undefined, ctx, used, eff, memo, outcomes[i]!, results[i]!);
+      settle(program, unitVerdict, unitMissing, amount, i === payee, 'household', undefined, ctx, used, eff, memo, outcomes[i]!, results[i]!);
     }
     return;
   }
@@ -224,11 +354,16 @@ function decideHouseholdProgram(
   for (let i = 0; i < persons.length; i++) {
     const person = persons[i]!;
     const usedHere = memo.tally.memberReads.copyOf(used);
+    const leftOut = outOfUnit[i];
+    if (leftOut !== undefined) {
+      settle(program, plan.notInUnit(leftOut), NO_NAMES, 0, true, undefined, undefined, undefined, usedHere, eff, memo, outcomes[i]!, results[i]!);
+      continue;
+    }
     aim(ctx, person, householdUnit, results[i]!, usedHere);
     const route = anyRoute(program.routes, ctx, trace, program.id, who[i]!);
     if (route.value === false) {
       // The verdict of a member with no single-person route: the same for every such member (no outputs).
-      settle(program, plan.noRoute(unitVerdict), NO_NAMES, 0, i === head, undefined, undefined, undefined, usedHere, eff, memo, outcomes[i]!, results[i]!);
+      settle(program, plan.noRoute(unitVerdict), NO_NAMES, 0, i === payee, undefined, undefined, undefined, usedHere, eff, memo, outcomes[i]!, results[i]!);
     } else {
       const own = incomeOf(person);
       ctx.unit = { kind: 'single', size: 1, income_total: own, per_capita_income: own };
@@ -253,7 +388,7 @@ function decideHouseholdProgram(
       }
       // A member who is not eligible alone shows the (zero) amount on the head's row only.
       const no = combined.eligible === 'no';
-      settle(program, combined, missing, amount, true, no ? undefined : 'single', no ? i === head : undefined, ctx, usedHere, eff, memo, outcomes[i]!, results[i]!);
+      settle(program, combined, missing, amount, true, no ? undefined : 'single', no ? i === payee : undefined, ctx, usedHere, eff, memo, outcomes[i]!, results[i]!);
     }
   }
 }

@@ -178,6 +178,8 @@ export class ProgramPlan {
   private nodes = 0;
   /** The verdict of a member with no single-person route, per household verdict. */
   private readonly noRoutes: Map<Verdict, Verdict> | undefined;
+  /** The verdicts of members who belong to no unit, by label. */
+  private readonly outOfUnit = new Map<string, Verdict>();
 
   constructor(
     readonly program: CompiledProgram,
@@ -220,6 +222,18 @@ export class ProgramPlan {
     const own = (names: string[]): readonly string[] => (lists.interning ? lists.intern(names, names.length) : names);
     const v: Verdict = { eligible: failed.length ? 'no' : undecided.length ? 'unknown' : 'yes', passed: own(passed), failed: own(failed), undecided: own(undecided), kept: lists.interning ? [] : undefined };
     if (node !== undefined) node.verdict = v;
+    return v;
+  }
+
+  /** The verdict of a member who belongs to no unit (`not_in_unit:<id>`, ruling R4). */
+  notInUnit(id: string): Verdict {
+    const label = `not_in_unit:${id}`;
+    const known = this.outOfUnit.get(label);
+    if (known !== undefined) return known;
+    const failed = this.lists.intern([label], 1);
+    const v: Verdict = { eligible: 'no', passed: this.lists.empty, failed, undecided: this.lists.empty, kept: this.lists.interning ? [] : undefined };
+    // Bounded by the program's not_in_unit conditions.
+    this.outOfUnit.set(label, v);
     return v;
   }
 

@@ -20,6 +20,7 @@ const LABELS: Record<string, Miss> = {
   'unit.income_total': { en: 'income of the unit', zh: '申请单元月收入' },
   'household.income_total': { en: 'household income', zh: '家庭月收入' },
   'household.tier': { en: 'household tier', zh: '家庭类别' },
+  'household.dibao_standard': { en: 'the dibao standard', zh: '最低生活保障标准' },
   'household.size': { en: 'household size', zh: '家庭人数' },
   'person.age': { en: 'age', zh: '年龄' },
   'person.disability_grade': { en: 'disability grade', zh: '残疾等级' },
@@ -38,9 +39,42 @@ const LABELS: Record<string, Miss> = {
 
 const MONEY = /income|standard|amount|allowance|yuan\(/;
 
+/** `unit.income_total` or `household.income_total` against `STANDARD * unit.size` (the same record's size). */
+const TOTAL_VS_STANDARD = /^(unit|household)\.income_total$/;
+
 export class MissExplainer {
   private readonly cache = new Map<string, ASTNode | null>();
   constructor(private readonly compiled: CompiledRules) {}
+
+  /**
+   * A test on totals (R10: total income against standard × size) explained per person, as
+   * people read it: "income per person 777.00 is 42.00 above the dibao standard 735.00".
+   */
+  private perPerson(node: ASTNode, op: string, ctx: EvalContext): Miss | undefined {
+    if (!['<', '<=', '>', '>='].includes(op)) return undefined;
+    const [l, r] = node.args as [ASTNode, ASTNode];
+    const record = TOTAL_VS_STANDARD.exec(this.text(l))?.[1];
+    if (record === undefined || (r.op as string) !== '*') return undefined;
+    const [x, y] = r.args as [ASTNode, ASTNode];
+    const sizeSide = [x, y].findIndex((side) => this.text(side) === `${record}.size`);
+    if (sizeSide < 0) return undefined;
+    const standardNode = sizeSide === 0 ? y : x;
+    const total = this.value(l, ctx);
+    const size = this.value(sizeSide === 0 ? x : y, ctx);
+    const standard = this.value(standardNode, ctx);
+    if (typeof total !== 'number' || typeof size !== 'number' || typeof standard !== 'number' || size <= 0) return undefined;
+    // Shown to the fen; the decision itself is on totals.
+    const perHead = Math.round(total / size);
+    const gap = Math.abs(perHead - standard);
+    const above = perHead >= standard;
+    const name = this.label(this.text(standardNode));
+    const who = record === 'unit' ? LABELS['unit.per_capita_income']! : LABELS['household.per_capita_income']!;
+    const [a, b, g] = [this.show(perHead, true), this.show(standard, true), this.show(gap, true)];
+    return {
+      en: `${who.en} ${a.en} is ${g.en} ${above ? 'above' : 'below'} ${name.en} ${b.en} (total ${this.show(total, true).en} for ${size}; the rule needs ${this.text(node)})`,
+      zh: `${who.zh} ${a.zh}${above ? '高于' : '低于'}${name.zh} ${b.zh}，相差 ${g.zh}`,
+    };
+  }
 
   /** Why `source` is not true in `ctx`; empty when it cannot say more than the rule text. */
   explain(source: string, ctx: EvalContext): Miss[] {
@@ -135,6 +169,8 @@ export class MissExplainer {
   }
 
   private comparison(node: ASTNode, op: string, ctx: EvalContext): Miss {
+    const perPerson = this.perPerson(node, op, ctx);
+    if (perPerson) return perPerson;
     const [l, r] = node.args as [ASTNode, ASTNode];
     const lt = this.text(l);
     const rt = this.text(r);

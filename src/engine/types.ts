@@ -58,6 +58,11 @@ export interface ProgramOutcome {
   missing: readonly string[];
   /** Why the amount is unknown, when eligibility is settled but a figure is not. */
   amountNote?: string;
+  /**
+   * The amount rests on the least generous end of a bounded figure or a blank yes/no fact
+   * (rulings R7–R9, R12): it is at least `amountFen`, up to `upToFen` at the most generous end.
+   */
+  atLeast?: { because: readonly string[]; upToFen: number | null; upToYearlyFen?: number | null };
   outputs: Record<string, string | number | boolean | null>;
   /** Provisional parameters this outcome used. */
   provisional: readonly string[];

@@ -47,8 +47,18 @@ export interface MergedParameter {
   unit: ParameterDecl['unit'];
   keys?: ParameterDecl['keys'];
   range?: ParameterDecl['range'];
+  carryForward?: ParameterDecl['carry_forward'];
   origin: Origin;
   values: MergedParamValue[];
+}
+
+/** A yes/no person field read both ways when blank (see the schema's `bounded_inputs`). */
+export interface MergedBoundedInput {
+  name: string;
+  zh: string;
+  en: string;
+  cite: Citation;
+  origin: Origin;
 }
 
 export interface MergedOption extends OptionDecl {
@@ -101,6 +111,8 @@ export interface MergedProgram {
   eligibility: MergedCondition[];
   exclusions: MergedCondition[];
   routes: MergedAlternative[];
+  /** Members who belong to no unit of this (household) program. */
+  notInUnit: MergedAlternative[];
   amount?: {
     expr: string;
     memberSupplement?: string;
@@ -128,6 +140,7 @@ export interface MergedRules {
   options: Map<string, MergedOption>;
   facts: MergedFact[];
   programs: Map<ProgramId, MergedProgram>;
+  boundedInputs: Map<string, MergedBoundedInput>;
 }
 
 const PROGRAM_NAMES: Record<ProgramId, [string, string]> = {
@@ -151,6 +164,7 @@ export function mergeChain(chain: readonly RuleLayer[]): { merged: MergedRules; 
     options: new Map(),
     facts: [],
     programs: new Map(),
+    boundedInputs: new Map(),
   };
   const facts = new Map<string, MergedFact>();
 
@@ -181,6 +195,7 @@ export function mergeChain(chain: readonly RuleLayer[]): { merged: MergedRules; 
           unit: decl.unit,
           ...(decl.keys !== undefined && { keys: decl.keys }),
           ...(decl.range !== undefined && { range: decl.range }),
+          ...(decl.carry_forward !== undefined && { carryForward: decl.carry_forward }),
           origin: origin(['parameters', name]),
           values,
         });
@@ -203,10 +218,14 @@ export function mergeChain(chain: readonly RuleLayer[]): { merged: MergedRules; 
       existing.zh = decl.zh;
       existing.en = decl.en;
       if (decl.range) existing.range = decl.range;
+      if (decl.carry_forward) existing.carryForward = decl.carry_forward;
       existing.values.push(...values);
     }
     for (const [name, decl] of Object.entries(r.options ?? {})) {
       merged.options.set(name, { ...decl, name, origin: origin(['options', name]) });
+    }
+    for (const [name, decl] of Object.entries(r.bounded_inputs ?? {})) {
+      merged.boundedInputs.set(name, { ...decl, name, origin: origin(['bounded_inputs', name]) });
     }
     for (const level of ['person', 'household'] as const) {
       for (const [name, decl] of Object.entries(r.facts?.[level] ?? {})) {
@@ -233,6 +252,7 @@ export function mergeChain(chain: readonly RuleLayer[]): { merged: MergedRules; 
           eligibility: [],
           exclusions: [],
           routes: [],
+          notInUnit: [],
           outputs: [],
         };
         merged.programs.set(pid, p);
@@ -248,6 +268,12 @@ export function mergeChain(chain: readonly RuleLayer[]): { merged: MergedRules; 
         const at = p!.routes.findIndex((x) => x.id === route.id);
         if (at >= 0) p!.routes[at] = alt;
         else p!.routes.push(alt);
+      });
+      (decl.not_in_unit ?? []).forEach((c, i) => {
+        const alt: MergedAlternative = { ...c, origin: origin([...base, 'not_in_unit', i]) };
+        const at = p!.notInUnit.findIndex((x) => x.id === c.id);
+        if (at >= 0) p!.notInUnit[at] = alt;
+        else p!.notInUnit.push(alt);
       });
       if (decl.amount) {
         p.amount = {

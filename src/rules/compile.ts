@@ -56,6 +56,8 @@ export interface CompiledProgram {
   eligibility: CompiledCondition[];
   exclusions: CompiledCondition[];
   routes: CompiledAlternative[];
+  /** Household programs: members who belong to no unit (ruling R4). */
+  notInUnit: CompiledAlternative[];
   amount?: {
     expr: CompiledExpression;
     memberSupplement?: CompiledExpression;
@@ -70,6 +72,8 @@ export interface CompiledProgram {
 export interface CompiledFact {
   name: string;
   type: string;
+  /** A person fact also read as `household.<name>`: whether it holds for any member of the unit. */
+  householdAny?: boolean;
   zh: string;
   en: string;
   expr: CompiledExpression;
@@ -105,6 +109,25 @@ export function compileRules(merged: MergedRules): { compiled?: CompiledRules; e
       if (!merged.sources.has(v.source)) errors.push(unknownSource(v.source, v.origin, [...v.origin.path, 'source'], merged));
     });
   }
+  for (const p of merged.parameters.values()) {
+    // A carried-forward figure is bounded by a yearly rise: a ratio parameter of this rule set.
+    const rises = [p.carryForward?.rise, ...p.values.map((v) => v.carry_forward_rise)];
+    rises.forEach((rise, i) => {
+      if (rise === undefined) return;
+      const riseParam = merged.parameters.get(rise);
+      if (riseParam?.unit === 'ratio') return;
+      const origin = i === 0 ? p.origin : p.values[i - 1]!.origin;
+      const sub = i === 0 ? ['carry_forward', 'rise'] : ['carry_forward_rise'];
+      errors.push(located(origin, sub, riseParam ? 'RULES_UNIT_MISMATCH' : 'RULES_UNKNOWN_PARAMETER', `the yearly rise "${rise}" must be a ratio parameter of this rule set${riseParam ? ` (it is ${riseParam.unit})` : ' (none is declared)'}`, `年度涨幅“${rise}”须为本规则集中单位为 ratio 的参数`));
+    });
+  }
+  for (const b of merged.boundedInputs.values()) {
+    citeCheck(b.cite, b.origin, ['cite']);
+    if (PERSON_FIELDS[b.name] !== 'bool') {
+      const yesNo = Object.keys(PERSON_FIELDS).filter((k) => PERSON_FIELDS[k] === 'bool');
+      errors.push(located(b.origin, [], 'RULES_INVALID_VALUE', `bounded_inputs names ${b.name}, which is not a yes/no person field; yes/no fields: ${yesNo.join(', ')}`, `bounded_inputs 中的 ${b.name} 不是是/否型的人员字段`));
+    }
+  }
   const option: Record<string, ExprType> = {};
   for (const o of merged.options.values()) {
     option[o.name] = 'bool';
@@ -119,6 +142,11 @@ export function compileRules(merged: MergedRules): { compiled?: CompiledRules; e
       continue;
     }
     (f.level === 'person' ? personFields : householdFields)[f.name] = f.type;
+    if (f.household_any) {
+      if (f.level !== 'person' || f.type !== 'bool' || f.name in HOUSEHOLD_FIELDS) {
+        errors.push(located(f.origin, ['household_any'], 'RULES_INVALID_VALUE', `household_any is for a yes/no (bool) person fact whose name is not a built-in household field; ${f.name} is a ${f.level} fact of type ${f.type}`, `household_any 只适用于是/否型的人员事实`));
+      } else householdFields[f.name] = 'bool';
+    }
     citeCheck(f.cite, f.origin, ['cite']);
   }
   const programIds = [...merged.programs.keys()];
@@ -143,7 +171,7 @@ export function compileRules(merged: MergedRules): { compiled?: CompiledRules; e
     const env = f.level === 'person' ? envPersonFacts : envHouseholdFacts;
     const expr = compile(env, f.expr, f.origin, ['expr'], f.type);
     if (!expr) continue;
-    (f.level === 'person' ? personFacts : householdFacts).push({ name: f.name, type: f.type, zh: f.zh, en: f.en, expr, layer: f.origin.layer });
+    (f.level === 'person' ? personFacts : householdFacts).push({ name: f.name, type: f.type, ...(f.household_any && { householdAny: true }), zh: f.zh, en: f.en, expr, layer: f.origin.layer });
   }
   for (const list of [personFacts, householdFacts]) {
     const names = list.map((f) => f.name);
@@ -208,6 +236,14 @@ function compileProgram(
     const expr = compile(env, r.when, r.origin, ['when'], 'bool');
     return expr ? [{ id: r.id, zh: r.zh, en: r.en, cite: r.cite, layer: r.origin.layer, expr }] : [];
   });
+  const notInUnit = p.notInUnit.flatMap((r) => {
+    citeCheck(r.cite, r.origin, ['cite']);
+    const expr = compile(env, r.when, r.origin, ['when'], 'bool');
+    return expr ? [{ id: r.id, zh: r.zh, en: r.en, cite: r.cite, layer: r.origin.layer, expr }] : [];
+  });
+  if (notInUnit.length && p.level !== 'household') {
+    errors.push(located(p.notInUnit[0]!.origin, [], 'RULES_INVALID_VALUE', `not_in_unit only applies to a household-level program; ${p.id} is decided per person`, `not_in_unit 只适用于按户认定的项目`));
+  }
   if (routes.length && p.level !== 'household') {
     errors.push(located(p.routes[0]!.origin, [], 'RULES_INVALID_VALUE', `single_person_routes only apply to a household-level program; ${p.id} is decided per person`, `单人户路径只适用于按户认定的项目`));
   }
@@ -234,7 +270,7 @@ function compileProgram(
   });
   // A program may read only the results of the programs it declares it depends on.
   const all = [...eligibility, ...exclusions].flatMap((c) => [c.expr, ...(c.anyOf ?? []).map((a) => a.expr)]);
-  for (const e of [...all, ...routes.map((r) => r.expr), amount?.expr, amount?.memberSupplement, ...outputs.map((o) => o.expr)]) {
+  for (const e of [...all, ...routes.map((r) => r.expr), ...notInUnit.map((r) => r.expr), amount?.expr, amount?.memberSupplement, ...outputs.map((o) => o.expr)]) {
     for (const ref of e?.references ?? []) {
       const m = /^result\.(\w+)/.exec(ref);
       if (m && !p.dependsOn.includes(m[1] as ProgramId)) {
@@ -253,7 +289,7 @@ function compileProgram(
       }
     }
   }
-  return { id: p.id, zh: p.zh, en: p.en, level: p.level, dependsOn: p.dependsOn, eligibility, exclusions, routes, ...(amount && { amount }), outputs };
+  return { id: p.id, zh: p.zh, en: p.en, level: p.level, dependsOn: p.dependsOn, eligibility, exclusions, routes, notInUnit, ...(amount && { amount }), outputs };
 }
 
 /** Income aggregates are built from the person fact `counted_income`. */

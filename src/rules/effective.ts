@@ -28,7 +28,28 @@ export interface ParamInEffect {
   note?: string;
   lastConfirmed?: string;
   range?: { min: number; max: number; note?: string };
+  /**
+   * A value known only within bounds (rulings R7, R9), in the rule file's units: what it is at
+   * its least and at its most generous, and why.
+   */
+  bounds?: ValueBounds;
 }
+
+export type RuleValue = number | Record<string, number>;
+
+export interface ValueBounds {
+  leastGenerous: RuleValue;
+  /** Undefined: no upper bound is known (a floor such as 适当提高 or 不低于). */
+  mostGenerous?: RuleValue;
+  /** `carried_forward` (R9: last confirmed before the date) or `stated` (R7: the rule file gives the bounds). */
+  kind: 'carried_forward' | 'stated';
+  /** For a carried-forward value: the yearly rise applied and for how many started years. */
+  rise?: RuleValue;
+  years?: number;
+}
+
+/** Adopted (from a date, with a source), not adopted, or unconfirmed (ruling R1). */
+export type OptionState = 'adopted' | 'not_adopted' | 'unconfirmed';
 
 export interface OptionInEffect {
   name: string;
@@ -37,8 +58,13 @@ export interface OptionInEffect {
   /** Adopted on the date by the rules themselves. */
   adopted: boolean;
   adoptedFrom: string | false;
-  /** What the run uses: the adoption, or the run's switch. */
-  on: boolean;
+  /** The state on the date by the rules themselves. */
+  state: OptionState;
+  unconfirmedFrom?: string;
+  /** The source that shows the adoption, where the plan's own words only hedge. */
+  adoptedBy?: { source: string; clause?: string };
+  /** What the run uses: the adoption, or the run's switch; undefined for an unconfirmed option left unswitched. */
+  on: boolean | undefined;
   switched: boolean;
   layer: string;
   source: string;
@@ -68,11 +94,26 @@ export interface EffectiveRules {
   params: Map<string, ParamInEffect>;
   /** Declared parameters with no value in force, with the reason. */
   gaps: Map<string, string>;
-  optionValues: Record<string, boolean>;
+  /** Options as expressions see them: an unconfirmed one is absent, so it reads as unknown. */
+  optionValues: Record<string, boolean | undefined>;
   options: OptionInEffect[];
   /** Canonical text of the switches, e.g. `kunming_rehab_7_16=on` (empty when none). */
   optionsText: string;
   digest: string;
+  /**
+   * Where a value in force is known only within bounds: the rule set at its least and at its
+   * most generous reading, to evaluate a household under both (engine/bounds.ts).
+   */
+  readings?: Readings;
+}
+
+export interface Readings {
+  least: EffectiveRules;
+  most: EffectiveRules;
+  /** The names of the bounded parameters. */
+  bounded: ReadonlySet<string>;
+  /** The least generous reading with one bounded parameter at its most generous end (made once per name). */
+  oneAtMost(name: string): EffectiveRules;
 }
 
 /** The value in force on `asOf`: the latest `from` on or before it; a deeper layer wins a tie. */
@@ -124,10 +165,7 @@ export function resolveEffective(compiled: CompiledRules, settings: EvaluationSe
       if (!v) continue;
     }
     if (v.value !== null) {
-      paramValues[p.name] =
-        typeof v.value === 'number'
-          ? toInternal(p.unit, v.value)
-          : Object.fromEntries(Object.entries(v.value).map(([k, x]) => [k, toInternal(p.unit, x)]));
+      paramValues[p.name] = internal(p.unit, v.value);
     }
     params.set(p.name, {
       name: p.name,
@@ -149,6 +187,8 @@ export function resolveEffective(compiled: CompiledRules, settings: EvaluationSe
     });
   }
 
+  const readings = boundedReadings(merged, params, asOf, knownAt);
+
   const switches = settings.options ?? {};
   for (const name of Object.keys(switches)) {
     if (!merged.options.has(name)) {
@@ -161,12 +201,13 @@ export function resolveEffective(compiled: CompiledRules, settings: EvaluationSe
       });
     }
   }
-  const optionValues: Record<string, boolean> = Object.create(null);
+  const optionValues: Record<string, boolean | undefined> = Object.create(null);
   const options: OptionInEffect[] = [];
   for (const o of merged.options.values()) {
     const adopted = o.adopted !== false && o.adopted <= asOf;
+    const state: OptionState = adopted ? 'adopted' : o.unconfirmed !== undefined && o.unconfirmed <= asOf ? 'unconfirmed' : 'not_adopted';
     const switched = Object.prototype.hasOwnProperty.call(switches, o.name);
-    const on = switched ? switches[o.name]! : adopted;
+    const on = switched ? switches[o.name]! : state === 'unconfirmed' ? undefined : adopted;
     optionValues[o.name] = on;
     options.push({
       name: o.name,
@@ -174,6 +215,9 @@ export function resolveEffective(compiled: CompiledRules, settings: EvaluationSe
       en: o.en,
       adopted,
       adoptedFrom: o.adopted,
+      state,
+      ...(o.unconfirmed !== undefined && { unconfirmedFrom: o.unconfirmed }),
+      ...(o.adopted_by !== undefined && { adoptedBy: o.adopted_by }),
       on,
       switched,
       layer: o.origin.layer,
@@ -188,7 +232,7 @@ export function resolveEffective(compiled: CompiledRules, settings: EvaluationSe
     .join(';');
 
   const digest = digestOf(compiled, params, gaps, optionValues);
-  return {
+  const eff: EffectiveRules = {
     compiled,
     asOf,
     ...(knownAt !== undefined && { knownAt }),
@@ -200,22 +244,133 @@ export function resolveEffective(compiled: CompiledRules, settings: EvaluationSe
     optionsText,
     digest,
   };
+  if (readings) {
+    // Each reading is the same rule set with the bounded values at one end; it has no readings of its own.
+    const least: EffectiveRules = { ...eff, paramValues: { ...paramValues, ...readings.least } };
+    const oneAtMost = new Map<string, EffectiveRules>();
+    eff.readings = {
+      least,
+      most: { ...eff, paramValues: { ...paramValues, ...readings.most } },
+      bounded: new Set(Object.keys(readings.least)),
+      // Kept, so that a batch's memo (keyed by rule set) meets each one again rather than a new one per household.
+      oneAtMost(name) {
+        let one = oneAtMost.get(name);
+        if (one === undefined) oneAtMost.set(name, (one = { ...least, paramValues: { ...least.paramValues, [name]: readings.most[name] } }));
+        return one;
+      },
+    };
+  }
+  return eff;
+}
+
+/**
+ * The last date a value's source vouches for: as recorded, else the end of the calendar year
+ * it took effect in (ruling R9: a yearly notice vouches to the end of its year).
+ */
+export function lastConfirmedOf(v: { from: string; last_confirmed?: string | undefined }): string {
+  return v.last_confirmed ?? `${v.from.slice(0, 4)}-12-31`;
+}
+
+/** How many 12-month periods have started after `lastConfirmed` by `asOf` (0 when not after it). */
+export function startedYears(lastConfirmed: string, asOf: string): number {
+  if (asOf <= lastConfirmed) return 0;
+  const next = new Date(`${lastConfirmed}T00:00:00Z`);
+  next.setUTCDate(next.getUTCDate() + 1);
+  const [sy, sm, sd] = [next.getUTCFullYear(), next.getUTCMonth() + 1, next.getUTCDate()];
+  const [ay, am, ad] = asOf.split('-').map(Number) as [number, number, number];
+  const months = (ay - sy) * 12 + (am - sm) - (ad < sd ? 1 : 0);
+  return Math.floor(months / 12) + 1;
+}
+
+/** A figure raised by `rise` for each of `years`, rounded up to the yuan (ruling R9). */
+export function raisedBound(value: number, rise: number, years: number): number {
+  // The tolerance keeps a product that is whole in exact arithmetic from rounding up past it.
+  return Math.ceil(value * (1 + rise) ** years - 1e-9);
+}
+
+function mapValue(v: RuleValue, f: (x: number, key: string | undefined) => number): RuleValue {
+  return typeof v === 'number' ? f(v, undefined) : Object.fromEntries(Object.entries(v).map(([k, x]) => [k, f(x, k)]));
+}
+
+/**
+ * The bounds of the values in force that are known only within bounds — stated ones (R7) and
+ * carried-forward ones (R9) — recorded on their ParamInEffect; and each bounded parameter's
+ * value, as expressions see it, at the least and at the most generous end. Undefined when none.
+ */
+function boundedReadings(
+  merged: CompiledRules['merged'],
+  params: Map<string, ParamInEffect>,
+  asOf: string,
+  knownAt: string | undefined,
+): { least: Record<string, unknown>; most: Record<string, unknown> } | undefined {
+  const least: Record<string, unknown> = {};
+  const most: Record<string, unknown> = {};
+  let any = false;
+  for (const p of merged.parameters.values()) {
+    const inForce = params.get(p.name);
+    if (!inForce || inForce.source === 'override') continue;
+    const v = p.values.find((x) => x.from === inForce.from && x.origin.layer === inForce.layer);
+    if (!v) continue;
+    let bounds: ValueBounds | undefined;
+    if (v.value === null && v.bounds) {
+      bounds = { leastGenerous: v.bounds.least_generous, ...(v.bounds.most_generous !== undefined && { mostGenerous: v.bounds.most_generous }), kind: 'stated' };
+    } else if (v.value !== null && (v.last_confirmed !== undefined || !superseded(p, v, knownAt))) {
+      // A value with a successor and no recorded last_confirmed is taken as vouched for until the successor took effect.
+      const riseName = v.carry_forward_rise ?? p.carryForward?.rise;
+      const rise = riseName !== undefined ? params.get(riseName)?.value : undefined;
+      const years = startedYears(lastConfirmedOf(v), asOf);
+      if (rise != null && years > 0) {
+        const raised = mapValue(v.value, (x, key) => {
+          const r = typeof rise === 'number' ? rise : key !== undefined ? rise[key] : undefined;
+          return r === undefined ? x : raisedBound(x, r, years);
+        });
+        bounds = { leastGenerous: v.value, mostGenerous: raised, kind: 'carried_forward', rise, years };
+        // A carried-forward figure is provisional wherever it is used (facts.md, R9).
+        inForce.confidence = 'provisional';
+        inForce.lastConfirmed = lastConfirmedOf(v);
+      }
+    }
+    if (!bounds) continue;
+    inForce.bounds = bounds;
+    least[p.name] = internal(p.unit, bounds.leastGenerous);
+    // No upper bound known: the most generous reading takes a figure far above any in use.
+    most[p.name] = internal(p.unit, bounds.mostGenerous ?? mapValue(bounds.leastGenerous, (x) => x + OPEN_BOUND));
+    any = true;
+  }
+  return any ? { least, most } : undefined;
+}
+
+/** Whether a later value of the parameter is recorded (and, for an auditor's date, was published by then). */
+function superseded(p: MergedParameter, v: MergedParamValue, knownAt: string | undefined): boolean {
+  return p.values.some((x) => x.from > v.from && (knownAt === undefined || (x.published ?? x.from) <= knownAt));
+}
+
+/** What an open-ended bound adds for the most generous reading (in the rule file's units). */
+const OPEN_BOUND = 1_000_000;
+
+/** A value as expressions see it (money in fen). */
+function internal(unit: string, v: RuleValue): number | Record<string, number> {
+  return typeof v === 'number' ? toInternal(unit, v) : Object.fromEntries(Object.entries(v).map(([k, x]) => [k, toInternal(unit, x)]));
 }
 
 /** SHA-256 over a canonical form of everything that can change a result on the date. */
-function digestOf(compiled: CompiledRules, params: Map<string, ParamInEffect>, gaps: Map<string, string>, options: Record<string, boolean>): string {
+function digestOf(compiled: CompiledRules, params: Map<string, ParamInEffect>, gaps: Map<string, string>, options: Record<string, boolean | undefined>): string {
   const canonical = {
     chain: compiled.merged.chain.map((c) => c.id),
-    params: [...params.values()].map((p) => [p.name, p.unit, p.value, p.from, p.layer, p.source, p.confidence, p.clause ?? null]),
+    params: [...params.values()].map((p) => [p.name, p.unit, p.value, p.from, p.layer, p.source, p.confidence, p.clause ?? null, p.bounds ?? null]),
+    boundedInputs: [...compiled.merged.boundedInputs.keys()],
     gaps: [...gaps.keys()],
-    options: Object.entries(options).sort(([a], [b]) => (a < b ? -1 : 1)),
-    facts: [...compiled.personFacts, ...compiled.householdFacts].map((f) => [f.name, f.expr.source]),
+    options: Object.entries(options)
+      .map(([name, on]) => [name, on ?? 'unconfirmed'])
+      .sort(([a], [b]) => (a! < b! ? -1 : 1)),
+    facts: [...compiled.personFacts, ...compiled.householdFacts].map((f) => [f.name, f.expr.source, f.householdAny ?? false]),
     programs: compiled.programs.map((p) => [
       p.id,
       p.level,
       p.dependsOn,
       [...p.eligibility, ...p.exclusions].map((c) => [c.id, c.expr?.source, c.anyOf?.map((a) => [a.id, a.expr.source])]),
       p.routes.map((r) => [r.id, r.expr.source]),
+      p.notInUnit.map((r) => [r.id, r.expr.source]),
       p.amount ? [p.amount.expr.source, p.amount.memberSupplement?.source, p.amount.rounding] : null,
       p.outputs.map((o) => [o.name, o.expr.source]),
     ]),

@@ -57,7 +57,7 @@ export function parseRuleFile(file: string, text: string): { layer?: Omit<RuleLa
     return { errors: zodIssuesToErrors(source, parsed.error.issues, data, (path) => allowedKeys(schema, path)) };
   }
   const rules = parsed.data;
-  const refErrors = checkParameterValues(rules, source);
+  const refErrors = [...checkParameterValues(rules, source), ...checkOptions(rules, source)];
   if (refErrors.length) return { errors: refErrors };
   return { layer: { id: rules.jurisdiction.id, file, rules, text, source }, errors: [] };
 }
@@ -88,6 +88,47 @@ function unwrap(s: z.ZodType | undefined): z.ZodType | undefined {
     else break;
   }
   return cur;
+}
+
+/**
+ * Words of intention (ruling R1): an option built on a clause worded so is not law until a
+ * source other than the plan shows it adopted.
+ */
+export const HEDGE_WORDS = ['推动', '逐步', '鼓励', '探索', '有条件的', '在财力允许的情况下', '争取', '研究'] as const;
+
+/** An option whose wording hedges may be adopted only with `adopted_by`; `unconfirmed` needs `adopted: false` or a later adoption. */
+function checkOptions(rules: RuleFile, source: YamlSource): BencalcError[] {
+  const errors: BencalcError[] = [];
+  for (const [name, o] of Object.entries(rules.options ?? {})) {
+    const path = ['options', name];
+    const where = (key: string) => {
+      const pos = positionAt(source, [...path, key]);
+      return { file: source.file, ...(pos && { line: pos.line, column: pos.column }), path: formatPath([...path, key]) };
+    };
+    const hedge = HEDGE_WORDS.find((w) => o.wording?.includes(w));
+    if (hedge !== undefined && o.adopted !== false && o.adopted_by === undefined) {
+      errors.push(
+        new BencalcError({
+          code: 'RULES_HEDGED_ADOPTED',
+          ...where('adopted'),
+          en: `option ${name} is worded "${hedge}", an intention rather than a rule (ruling R1): it may be adopted only with adopted_by naming the source that adopted it; otherwise write "adopted: false" and "unconfirmed: <date>"`,
+          zh: `选项 ${name} 的措辞“${hedge}”是意向而非规定（裁定 R1）：须以 adopted_by 注明采纳的依据；否则写 adopted: false 与 unconfirmed: 日期`,
+          example: 'adopted: false, unconfirmed: 2022-09-16 (the plan date)',
+        }),
+      );
+    }
+    if (o.unconfirmed !== undefined && o.adopted !== false && o.adopted <= o.unconfirmed) {
+      errors.push(
+        new BencalcError({
+          code: 'RULES_INVALID_VALUE',
+          ...where('unconfirmed'),
+          en: `option ${name} is adopted from ${o.adopted}, so it cannot be unconfirmed from ${o.unconfirmed}: unconfirmed must come before the adoption`,
+          zh: `选项 ${name} 自 ${o.adopted} 起采纳，待确认日期 ${o.unconfirmed} 须早于采纳日期`,
+        }),
+      );
+    }
+  }
+  return errors;
 }
 
 /** Checks the schema cannot express: periods, units, provisional labels, citations. */

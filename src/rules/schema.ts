@@ -77,10 +77,20 @@ function buildSchemas(z: typeof Zod.z) {
       /** facts.md's label (O, S, A, G, D); A, G and D must be provisional. */
       label: z.enum(FACT_LABELS).optional(),
       note: text.optional(),
-      /** For a figure carried forward: when it was last confirmed. */
+      /**
+       * The last date the source vouches for (ruling R9). Default: 31 December of the year of
+       * `from` (a yearly notice vouches to the end of its year).
+       */
       last_confirmed: dateString.optional(),
+      /** For a figure not known exactly (`value: null`): what it is at least and at most generous (ruling R7). */
+      bounds: z.object({ least_generous: paramValue, most_generous: paramValue.optional() }).strict().optional(),
+      /** The yearly-rise parameter that bounds this value when carried forward, instead of the parameter's. */
+      carry_forward_rise: identifier.optional(),
     })
-    .strict();
+    .strict()
+    .refine((v) => v.bounds === undefined || v.value === null, {
+      message: 'bounds are for a figure that is not known exactly: give `value: null` with them',
+    });
 
   const parameterSchema = z
     .object({
@@ -92,6 +102,12 @@ function buildSchemas(z: typeof Zod.z) {
       values: z.array(paramValueSchema),
       /** A range the policy text gives (e.g. 5–10 %), kept for the record beside the value applied. */
       range: z.object({ min: z.number(), max: z.number(), note: text.optional() }).strict().optional(),
+      /**
+       * A figure that is only ever raised: carried past its `last_confirmed` date it is a range
+       * from itself up to itself raised by `rise` (a ratio parameter, keyed like this one or
+       * not) for each started year (ruling R9).
+       */
+      carry_forward: z.object({ rise: identifier }).strict().optional(),
     })
     .strict();
 
@@ -104,6 +120,13 @@ function buildSchemas(z: typeof Zod.z) {
       wording: text.optional(),
       /** The date from which the option is adopted, or `false` when it is not adopted. */
       adopted: z.union([dateString, z.literal(false)]),
+      /**
+       * The date from which the option may be in force though no source shows it adopted
+       * (ruling R1: a hedged clause, R2: a draft). Results that turn on it are unknown.
+       */
+      unconfirmed: dateString.optional(),
+      /** The source, other than the plan's hedged clause, that shows the adoption. */
+      adopted_by: citationSchema.optional(),
       note: text.optional(),
     })
     .strict();
@@ -117,6 +140,11 @@ function buildSchemas(z: typeof Zod.z) {
       type: z.enum(exprTypes),
       cite: citationSchema.optional(),
       expr: text,
+      /**
+       * A yes/no person fact also read as `household.<name>`: whether it holds for any member
+       * of the unit (e.g. "a dibao recipient in the household is an employed disabled person").
+       */
+      household_any: z.boolean().optional(),
     })
     .strict();
 
@@ -167,6 +195,8 @@ function buildSchemas(z: typeof Zod.z) {
       exclusions: z.array(conditionSchema).optional(),
       /** Household programs: ways a member may form a unit alone (单人户). Layers add routes. */
       single_person_routes: z.array(routeSchema).optional(),
+      /** Household programs: members who are not part of any unit (neither size nor income; ruling R4). */
+      not_in_unit: z.array(routeSchema).optional(),
       amount: z
         .object({
           zh: text.optional(),
@@ -209,6 +239,11 @@ function buildSchemas(z: typeof Zod.z) {
         .strict()
         .optional(),
       programs: z.partialRecord(z.enum(PROGRAM_IDS), programSchema).optional(),
+      /**
+       * Yes/no person fields that, left blank, are read both ways — no in the least generous
+       * reading, yes in the most — instead of leaving the result unknown (rulings R6, R8, R12).
+       */
+      bounded_inputs: z.record(identifier, z.object({ zh: text, en: text, cite: citationSchema }).strict()).optional(),
     })
     .strict();
   return { citationSchema, sourceSchema, paramValueSchema, parameterSchema, optionSchema, factSchema, conditionSchema, outputSchema, routeSchema, programSchema, ruleFileSchema };

@@ -146,7 +146,7 @@ describe('--as-known-at separates "the law on that date" from "what could be kno
     expect(await amount()).toBe('700.00'); // (750 − 400) × 2
     expect(await amount('--as-known-at', '2024-08-01')).toBe('670.00'); // (735 − 400) × 2
     const check = async (...extra: string[]) =>
-      JSON.parse((await cli('--rules', later, 'check', '-j', '990100', '--as-of', '2024-08-01', '--age', '50', '--hukou', 'urban', '--income', '0', '--json', ...extra)).stdout).persons[0].programs.dibao.amountFen;
+      JSON.parse((await cli('--rules', later, 'check', '-j', '990100', '--as-of', '2024-08-01', '--age', '50', '--hukou', 'urban', '--income', '0', '--no-special-hardship', '--json', ...extra)).stdout).persons[0].programs.dibao.amountFen;
     expect(await check()).toBe(75000);
     expect(await check('--as-known-at', '2024-08-01')).toBe(73500);
   });

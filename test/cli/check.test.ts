@@ -19,7 +19,7 @@ beforeAll(() => {
   dir = tempDir();
 });
 
-const FLAGS = ['-j', '990100', '--as-of', '2024-08-01', '--age', '25', '--disability', '肢体:二级', '--hukou', 'urban', '--income', '0', '--members', '2', '--household-income', '800', '--needs-care', '--no-special-hardship', '--no-work-injury-care', '--no-orphan'];
+const FLAGS = ['-j', '990100', '--as-of', '2024-08-01', '--age', '25', '--disability', '肢体:二级', '--hukou', 'urban', '--income', '0', '--members', '2', '--household-income', '800', '--needs-care', '--no-special-hardship', '--no-others-special-hardship', '--no-work-injury-care', '--no-orphan'];
 
 async function check(...args: string[]) {
   return cli('--rules', rules, 'check', ...args);
@@ -64,7 +64,7 @@ describe('bencalc check', () => {
       `户编号: H1
 members:
   - { 人员编号: P1, 与户主关系: 户主, 出生日期: 1999-08-01, 户籍性质: 城镇, 月收入: 0, 残疾类别: 肢体, 残疾等级: 二级, 需长期照护: 是, 特困供养: 否, 工伤护理费: 否, 孤儿: 否 }
-  - { person_id: P2, relation: 家庭成员, hukou: urban, monthly_income: 800 }
+  - { person_id: P2, relation: 家庭成员, hukou: urban, monthly_income: 800, special_hardship: N }
 `,
     );
     const fromFlags = JSON.parse((await check(...FLAGS, '--json')).stdout);
@@ -72,7 +72,7 @@ members:
     expect(fromFile.persons[0].programs).toEqual(fromFlags.persons[0].programs);
     expect(fromFile.facts).toEqual(fromFlags.facts);
     const json = join(dir, 'household.json');
-    writeFileSync(json, JSON.stringify({ household_id: 'H1', members: [{ person_id: 'P1', relation: '户主', birth_date: '1999-08-01', hukou: 'urban', monthly_income: 0, disability_category: 'physical', disability_grade: 2, needs_long_term_care: true, special_hardship: false, work_injury_care: false, orphan: false }, { person_id: 'P2', relation: '家庭成员', hukou: 'urban', monthly_income: 800 }] }));
+    writeFileSync(json, JSON.stringify({ household_id: 'H1', members: [{ person_id: 'P1', relation: '户主', birth_date: '1999-08-01', hukou: 'urban', monthly_income: 0, disability_category: 'physical', disability_grade: 2, needs_long_term_care: true, special_hardship: false, work_injury_care: false, orphan: false }, { person_id: 'P2', relation: '家庭成员', hukou: 'urban', monthly_income: 800, special_hardship: false }] }));
     const fromJson = JSON.parse((await check('-j', '990100', '--as-of', '2024-08-01', '--household', json, '--json')).stdout);
     expect(fromJson.persons[0].programs).toEqual(fromFlags.persons[0].programs);
   });
@@ -128,11 +128,11 @@ members:
 
 describe('nearest miss', () => {
   it('says how far income is above the standard', async () => {
-    const r = await check('-j', '990100', '--as-of', '2024-08-01', '--age', '50', '--hukou', 'urban', '--income', '777', '--json');
+    const r = await check('-j', '990100', '--as-of', '2024-08-01', '--age', '50', '--hukou', 'urban', '--income', '777', '--no-special-hardship', '--json');
     const below = JSON.parse(r.stdout).conditions.find((c: { id: string }) => c.id === 'income_below_standard');
     expect(below.miss[0].en).toContain('income per person 777.00 is 42.00 above the dibao standard 735.00');
     expect(below.miss[0].zh).toBe('人均月收入 777.00元高于最低生活保障标准 735.00元，相差 42.00元');
-    const table = await check('-j', '990100', '--as-of', '2024-08-01', '--age', '50', '--hukou', 'urban', '--income', '777');
+    const table = await check('-j', '990100', '--as-of', '2024-08-01', '--age', '50', '--hukou', 'urban', '--income', '777', '--no-special-hardship');
     expect(table.stdout.replace(/[│\s]+/g, ' ')).toContain('income per person 777.00 is 42.00 above the dibao standard 735.00');
   });
 
@@ -148,7 +148,7 @@ describe('nearest miss', () => {
     for (const age of ['3', '10', '30', '65']) {
       for (const dis of ['physical:1', 'intellectual:3', 'visual:4', undefined]) {
         for (const income of ['0', '900', '3000']) {
-          cases.push(['--age', age, '--hukou', 'urban', '--income', income, '--members', '2', '--household-income', String(Number(income) + 600), ...(dis ? ['--disability', dis] : []), '--needs-care', '--no-special-hardship', '--no-work-injury-care', '--no-orphan', '--no-autism', '--no-employed']);
+          cases.push(['--age', age, '--hukou', 'urban', '--income', income, '--members', '2', '--household-income', String(Number(income) + 600), ...(dis ? ['--disability', dis] : []), '--needs-care', '--no-special-hardship', '--no-others-special-hardship', '--no-work-injury-care', '--no-orphan', '--no-autism', '--no-employed']);
         }
       }
     }

@@ -43,7 +43,8 @@ const ROWS = [
   'H5,P8,钱八,1960-01-01,户主,urban,990100,0,,,N,N,N,N,否,否,否,否',
   // line 10. income not given: dibao and living unknown; care E R; care service E R.
   'H6,P9,孙九,1990-01-01,户主,urban,990100,,精神,一级,Y,N,N,N,N,N,Y,Y',
-  // line 11. 特困: dibao E R (是); living excluded yet receiving (是); care excluded; care service E, not received.
+  // line 11. 特困: not in any dibao unit (R4), so dibao not eligible yet receiving (是); living excluded yet
+  // receiving (是); care excluded; care service E, not received.
   'H7,P10,周十,1975-01-01,户主,urban,990100,500,肢体,二级,Y,Y,N,N,是,是,N,N',
   // line 12. invalid (2023-02-29): left out, counted.
   'H9,P11,郑十一,2023-02-29,户主,urban,990100,0,,,N,N,N,N,Y,N,N,N',
@@ -91,9 +92,10 @@ describe('bencalc coverage', () => {
     expect(report.regions).toEqual(['990000', '990100']);
     const p = report.programs;
     //                                            E  R  cov 未保 RNE ?  rate  met
-    expect(fig(p.dibao.regions['990100']!)).toEqual([7, 6, 5, 2, 1, 1, 5 / 7, false]);
+    // P10 (特困) is not in the dibao unit (R4): eligible 6, covered 4, receiving-not-eligible 2
+    expect(fig(p.dibao.regions['990100']!)).toEqual([6, 6, 4, 2, 2, 1, 4 / 6, false]);
     expect(fig(p.dibao.regions['990000']!)).toEqual([0, 1, 0, 0, 0, 2, null, true]);
-    expect(fig(p.dibao.total)).toEqual([7, 7, 5, 2, 1, 3, 5 / 7, false]);
+    expect(fig(p.dibao.total)).toEqual([6, 7, 4, 2, 2, 3, 4 / 6, false]);
     expect(fig(p.living_subsidy.regions['990100']!)).toEqual([3, 3, 2, 1, 1, 1, 2 / 3, false]);
     expect(fig(p.living_subsidy.regions['990000']!)).toEqual([0, 1, 0, 0, 0, 2, null, true]);
     expect(fig(p.living_subsidy.total)).toEqual([3, 4, 2, 1, 1, 3, 2 / 3, false]);
@@ -129,6 +131,7 @@ describe('bencalc coverage', () => {
       'eligible_not_receiving dibao 990100 P8 9',
       'unknown dibao 990100 P9 10',
       'unknown living_subsidy 990100 P9 10',
+      'receiving_not_eligible dibao 990100 P10 11',
       'receiving_not_eligible living_subsidy 990100 P10 11',
       'eligible_not_receiving care_service 990100 P10 11',
       'unknown dibao 990000 Q1 13',
@@ -140,7 +143,8 @@ describe('bencalc coverage', () => {
     ]);
     const byKey = new Map(rows.slice(1).map((x) => [`${x[0]} ${x[1]} ${x[4]}`, x]));
     expect(byKey.get('receiving_not_eligible dibao P5')!.slice(3, 7)).toEqual(['H3', 'P5', '李五', 'income_below_standard;no_single_person_route']);
-    expect(byKey.get('receiving_not_eligible living_subsidy P10')![6]).toBe('excluded:special_hardship');
+    // P10 is 特困: not in the dibao unit (R4), so neither the dibao household condition nor the exclusion lets it through
+    expect(byKey.get('receiving_not_eligible living_subsidy P10')![6]).toBe('hardship;excluded:special_hardship');
     expect(byKey.get('eligible_not_receiving dibao P4')![6]).toContain('single_person:near_dibao_any_grade_mental');
     expect(byKey.get('unknown dibao P9')![6]).toContain('missing: person[P9].monthly_income');
     expect(byKey.get('unknown dibao Q1')![6]).toContain('missing: param.dibao_standard');
@@ -156,18 +160,18 @@ describe('bencalc coverage', () => {
     expect(en.code).toBe(1);
     const line = (out: string, ...first: string[]) => out.split('\n').find((l) => first.every((f, i) => l.split('│')[i + 1]?.trim() === f));
     const cols = (l: string | undefined) => l!.split('│').slice(1, -1).map((c) => c.trim());
-    expect(cols(line(en.stdout, 'dibao', '990100'))).toEqual(['dibao', '990100', '7', '6', '5', '2', '1', '1', '71.4%', '100%']);
+    expect(cols(line(en.stdout, 'dibao', '990100'))).toEqual(['dibao', '990100', '6', '6', '4', '2', '2', '1', '66.7%', '100%']);
     expect(cols(line(en.stdout, 'dibao', '990000'))).toEqual(['dibao', '990000', '0', '1', '0', '0', '0', '2', '—', '100%']);
     expect(cols(line(en.stdout, 'care_subsidy', 'all'))).toEqual(['care_subsidy', 'all', '5', '4', '4', '1', '0', '0', '80.0%', '100%']);
     expect(cols(line(en.stdout, 'care_service', 'all'))).toEqual(['care_service', 'all', '7', '4', '3', '3', '1', '1', '42.9%', '—']);
     expect(cols(line(en.stdout, 'rehab', '990100'))).toEqual(['rehab', '990100', '1', 'no column', '—', '—', '—', '0', '—', '—']);
     expect(en.stdout).toContain('应保未保');
     expect(en.stdout).toContain('no receiving column for rehab');
-    expect(en.stdout).toContain('Binding 100% target missed: dibao (71.4%), living_subsidy (66.7%), care_subsidy (80.0%)');
+    expect(en.stdout).toContain('Binding 100% target missed: dibao (66.7%), living_subsidy (66.7%), care_subsidy (80.0%)');
     expect(en.stderr).toBe('');
     const zh = await coverage(input, '--lang', 'zh');
     expect(zh.stdout).toContain('覆盖率');
-    expect(cols(line(zh.stdout, '低保', '合计'))).toEqual(['低保', '合计', '7', '7', '5', '2', '1', '3', '71.4%', '100%']);
+    expect(cols(line(zh.stdout, '低保', '合计'))).toEqual(['低保', '合计', '6', '7', '4', '2', '2', '3', '66.7%', '100%']);
     expect(cols(line(zh.stdout, '康复救助', '990000'))).toEqual(['康复救助', '990000', '0', '无此列', '—', '—', '—', '0', '—', '—']);
     expect(zh.stdout).toContain('未达到 100% 目标');
   });

@@ -110,12 +110,13 @@ describe('person-level outcomes kept by what they read', () => {
     // A grade-3 physically disabled child has no single-person route to dibao, so in a
     // near-dibao household only `household.tier` tells rehab apart from a better-off one.
     const memo = new EngineMemo();
-    const child: PersonInput = { person_id: 'C', relation: '子女', birth_date: '2021-03-01', hukou: 'urban', monthly_income: 0, disability_category: 'physical', disability_grade: 3 };
+    // Neither is supported as 特困, so both are in the dibao unit (R4: otherwise the unit is unknown).
+    const child: PersonInput = { person_id: 'C', relation: '子女', birth_date: '2021-03-01', hukou: 'urban', monthly_income: 0, disability_category: 'physical', disability_grade: 3, special_hardship: false };
     let tested = 0;
     for (const eff of allEffs) {
       const standard = (eff.paramValues.dibao_standard as Record<string, unknown> | undefined)?.urban;
       if (typeof standard !== 'number') continue;
-      const head = (income: number): PersonInput => ({ person_id: 'H', relation: '户主', birth_date: '1980-01-01', hukou: 'urban', monthly_income: income });
+      const head = (income: number): PersonInput => ({ person_id: 'H', relation: '户主', birth_date: '1980-01-01', hukou: 'urban', monthly_income: income, special_hardship: false });
       // Per capita: four times the standard, 1.2 times (near-dibao), nothing (dibao).
       const households = [standard * 8, Math.floor(standard * 1.2) * 2, 0].map((income) => ({ household_id: 'H', members: [head(income), child] }));
       const rehab = households.map((h) => {

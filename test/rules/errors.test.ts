@@ -66,6 +66,8 @@ const fixtures: Fixture[] = [
   { code: 'RULES_DUPLICATE_ID', files: { '000000-test': edit('    amount:\n', '      - { id: below, zh: 重复, en: again, cite: { source: doc }, when: "true" }\n    amount:\n') }, words: ['below', 'twice'] },
   { code: 'RULES_OVERLAPPING_PERIODS', files: { '000000-test': edit('      - { from: 2024-01-01, value: 700, source: doc, confidence: official }', '      - { from: 2024-01-01, value: 700, source: doc, confidence: official }\n      - { from: 2024-01-01, value: 720, source: doc, confidence: official }') }, line: 11, words: ['2024-01-01'] },
   { code: 'RULES_UNIT_MISMATCH', files: { '000000-test': edit('value: 700,', 'value: 700.123,') }, line: 10, words: ['two decimals'] },
+  // R1: a hedged clause adopted without a source other than the plan.
+  { code: 'RULES_HEDGED_ADOPTED', files: { '000000-test': edit('cite: { source: doc }, adopted: false }', 'cite: { source: doc }, wording: 逐步, adopted: 2022-01-01 }') }, line: 12, words: ['逐步', 'adopted_by', 'unconfirmed'] },
 ];
 
 describe('a broken rule file gets a precise error', () => {

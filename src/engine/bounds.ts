@@ -1,0 +1,138 @@
+/**
+ * Deciding with bounds (rulings R6–R9, R12): where a figure is known only within bounds (a
+ * carried-forward standard, a deduction with no figure) or a yes/no fact that a supplement
+ * or phase-out turns on is blank, the household is evaluated under its least and its most
+ * generous reading, and the two answers are merged:
+ *
+ * - the same eligibility in both is firm;
+ * - different eligibility is `unknown`, naming what bounds it (`param.dibao_standard`,
+ *   `person[P2].student`);
+ * - eligible in both with different amounts: the least generous amount, marked "at least".
+ *
+ * This presumes that each bounded thing is monotone — more generous at one end for every
+ * program — which holds for standards, amounts, deductions and the bounded yes/no facts the
+ * rule files declare (each one only adds help).
+ */
+import type { HouseholdInput } from '../domain/household.js';
+import type { CompiledRules } from '../rules/compile.js';
+import type { HouseholdOutcome, PersonOutcome, ProgramOutcome } from './types.js';
+import type { ProgramId } from '../rules/schema.js';
+import { sortedUnique } from '../expr/unknown.js';
+
+/** The bounded inputs a rule set's expressions read, per rule set. */
+const readInputs = new WeakMap<CompiledRules, readonly string[]>();
+
+function boundedInputsRead(compiled: CompiledRules): readonly string[] {
+  let names = readInputs.get(compiled);
+  if (names !== undefined) return names;
+  const refs = new Set<string>();
+  const note = (e: { references: readonly string[] } | undefined) => e?.references.forEach((r) => refs.add(r));
+  for (const f of [...compiled.personFacts, ...compiled.householdFacts]) note(f.expr);
+  for (const p of compiled.programs) {
+    for (const c of [...p.eligibility, ...p.exclusions]) {
+      note(c.expr);
+      c.anyOf?.forEach((a) => note(a.expr));
+    }
+    [...p.routes, ...p.notInUnit].forEach((r) => note(r.expr));
+    note(p.amount?.expr);
+    note(p.amount?.memberSupplement);
+    p.outputs.forEach((o) => note(o.expr));
+  }
+  names = [...compiled.merged.boundedInputs.keys()].filter((name) => refs.has(`person.${name}`));
+  readInputs.set(compiled, names);
+  return names;
+}
+
+/** The bounded inputs left blank in a household: each member's and field's, as `person[P].field`. */
+export function blankBoundedInputs(compiled: CompiledRules, household: HouseholdInput): BlankInput[] {
+  const fields = boundedInputsRead(compiled);
+  if (fields.length === 0) return [];
+  const blanks: BlankInput[] = [];
+  household.members.forEach((m, member) => {
+    for (const field of fields) if ((m as unknown as Record<string, unknown>)[field] === undefined) blanks.push({ member, field, name: `person[${m.person_id}].${field}` });
+  });
+  return blanks;
+}
+
+/** A yes/no bounded input left blank: the member (index), the field, and its name in `missing`. */
+export interface BlankInput {
+  member: number;
+  field: string;
+  name: string;
+}
+
+/** The household with the given blank bounded inputs read as yes and every other blank one as no. */
+export function withBlanks(household: HouseholdInput, blanks: readonly BlankInput[], yes: (b: BlankInput) => boolean): HouseholdInput {
+  const members = household.members.slice();
+  for (const b of blanks) {
+    const m = (members[b.member] = members[b.member] === household.members[b.member] ? { ...household.members[b.member]! } : members[b.member]!);
+    (m as unknown as Record<string, unknown>)[b.field] = yes(b);
+  }
+  return { ...household, members };
+}
+
+/** Whether two outcomes of one program give the same answer (eligibility, amount, unit). */
+export function sameAnswer(a: ProgramOutcome, b: ProgramOutcome): boolean {
+  return a === b || (a.eligible === b.eligible && a.unit === b.unit && a.amountFen === b.amountFen && (a.yearlyFen ?? null) === (b.yearlyFen ?? null));
+}
+
+/** Whether any outcome differs between two readings of one household. */
+export function readingsDiffer(least: HouseholdOutcome, most: HouseholdOutcome): boolean {
+  return least.persons.some((p, i) => (Object.keys(p.programs) as ProgramId[]).some((id) => !sameAnswer(p.programs[id]!, most.persons[i]!.programs[id]!)));
+}
+
+/**
+ * The answer from the two readings. `because(i, program)`: what bounds the outcome of person
+ * `i` (names for `missing` or the "at least" note), and whether a bound among them is open-ended.
+ */
+export function mergeReadings(least: HouseholdOutcome, most: HouseholdOutcome, because: (i: number, program: ProgramId) => { because: readonly string[]; open: boolean }): HouseholdOutcome {
+  const persons: PersonOutcome[] = least.persons.map((p, i) => {
+    const other = most.persons[i]!;
+    const programs: Partial<Record<ProgramId, ProgramOutcome>> = {};
+    let changed = false;
+    for (const id of Object.keys(p.programs) as ProgramId[]) {
+      const a = p.programs[id]!;
+      const b = other.programs[id]!;
+      const merged = sameAnswer(a, b) ? a : mergeOutcome(a, b, because(i, id));
+      programs[id] = merged;
+      changed ||= merged !== a;
+    }
+    return changed ? { ...p, programs } : p;
+  });
+  const provisional = sortedUnique([...least.provisional, ...most.provisional]);
+  return { ...least, persons, provisional };
+}
+
+/** `open`: a bound with no known upper end is among the causes, so there is no "up to" figure. */
+function mergeOutcome(a: ProgramOutcome, b: ProgramOutcome, { because, open }: { because: readonly string[]; open: boolean }): ProgramOutcome {
+  const provisional = sortedUnique([...a.provisional, ...b.provisional]);
+  if (a.eligible === b.eligible && a.unit === b.unit) {
+    // Eligible either way: the least generous amount, "at least" (an unknown amount stays unknown).
+    if (a.eligible !== 'yes' || a.amountFen === null) return a;
+    return {
+      ...a,
+      reasons: [...a.reasons, ...because.map((name) => `at_least:${name}`)],
+      provisional,
+      atLeast: { because, upToFen: open ? null : b.amountFen, ...(b.yearlyFen !== undefined && { upToYearlyFen: open ? null : b.yearlyFen }) },
+    };
+  }
+  // The readings disagree: what fails at the least generous end holds at the most.
+  const settledByBounds = a.failed.filter((id) => !b.failed.includes(id));
+  const undecided = settledByBounds.length ? settledByBounds : a.failed;
+  const unit = b.unit ?? a.unit;
+  return {
+    program: a.program,
+    eligible: 'unknown',
+    amountFen: null,
+    ...(a.yearlyFen !== undefined && { yearlyFen: null }),
+    ...(unit !== undefined && { unit }),
+    amountHere: true,
+    reasons: undecided,
+    passed: a.passed,
+    failed: [],
+    undecided,
+    missing: because,
+    outputs: a.outputs,
+    provisional,
+  };
+}
