@@ -78,26 +78,32 @@ export function evaluateHousehold(eff: EffectiveRules, household: HouseholdInput
   const least = evaluateReading(leastRules, leastHousehold, opts);
   const most = evaluateReading(readings?.most ?? eff, blanks.length ? withBlanks(household, blanks, () => true) : household, opts);
   if (!readingsDiffer(least, most)) return least;
-  // What each open outcome turns on: every bounded thing moved to its most generous end alone
-  // (a few more evaluations, only for a household whose answer the bounds leave open), so that
-  // the answer names only what would settle it.
-  const tries: { name: string; run: () => HouseholdOutcome }[] = [
-    ...[...(readings?.bounded ?? [])].sort().map((name) => ({ name: `param.${name}`, run: () => evaluateReading(readings!.oneAtMost(name), leastHousehold, opts) })),
-    ...blanks.map((blank) => ({ name: blank.name, run: () => evaluateReading(leastRules, withBlanks(household, blanks, (b) => b === blank), opts) })),
+  // What each open outcome turns on: every bounded thing moved back to its least generous end
+  // alone, the others left at their most (a few more evaluations, only for a household whose
+  // answer the bounds leave open), so that the answer names only what would settle it. A
+  // blank input is tried field by field (every member's blank at once), which keeps the
+  // number of evaluations to the number of bounded things a rule set has.
+  const mostHousehold = blanks.length ? withBlanks(household, blanks, () => true) : household;
+  const fields = [...new Set(blanks.map((b) => b.field))];
+  const tries: { names: string[]; run: () => HouseholdOutcome }[] = [
+    ...[...(readings?.bounded ?? [])].sort().map((name) => ({ names: [`param.${name}`], run: () => evaluateReading(readings!.oneAtLeast(name), mostHousehold, opts) })),
+    ...fields.map((field) => ({
+      names: blanks.filter((b) => b.field === field).map((b) => b.name),
+      run: () => evaluateReading(readings?.most ?? eff, withBlanks(household, blanks, (b) => b.field !== field), opts),
+    })),
   ];
-  const all = tries.map((t) => t.name);
+  const all = tries.flatMap((t) => t.names);
   const open = openBounded(eff);
-  const named = tries.length <= MAX_BOUNDS_TRIED ? namesThatMatter(tries, least) : undefined;
+  const named = tries.length <= MAX_BOUNDS_TRIED ? namesThatMatter(tries, most) : undefined;
   return mergeReadings(least, most, (i, program) => {
-    const names = named?.get(`${i}:${program}`);
-    // An interplay of several bounds: name them all.
-    const because = names ?? all;
+    // Several bounds of which any one would do (or too many to try): name them all.
+    const because = named?.get(`${i}:${program}`) ?? all;
     return { because, open: because.some((n) => open.has(n)) };
   });
 }
 
 /** Most bounded things tried one at a time; past it, every one is named. */
-const MAX_BOUNDS_TRIED = 16;
+const MAX_BOUNDS_TRIED = 8;
 
 /** The bounded parameters with no known upper bound, as `param.NAME`. */
 function openBounded(eff: EffectiveRules): Set<string> {
@@ -106,18 +112,18 @@ function openBounded(eff: EffectiveRules): Set<string> {
   return out;
 }
 
-/** Per `person index:program`, the names whose try alone changes that outcome from the least generous reading. */
-function namesThatMatter(tries: readonly { name: string; run: () => HouseholdOutcome }[], least: HouseholdOutcome): Map<string, string[]> {
+/** Per `person index:program`, the names whose try alone changes that outcome from the most generous reading. */
+function namesThatMatter(tries: readonly { names: string[]; run: () => HouseholdOutcome }[], most: HouseholdOutcome): Map<string, string[]> {
   const out = new Map<string, string[]>();
   for (const t of tries) {
     const moved = t.run();
-    least.persons.forEach((p, i) => {
+    most.persons.forEach((p, i) => {
       for (const id of Object.keys(p.programs) as ProgramId[]) {
         if (sameAnswer(p.programs[id]!, moved.persons[i]!.programs[id]!)) continue;
         const key = `${i}:${id}`;
         const names = out.get(key);
-        if (names) names.push(t.name);
-        else out.set(key, [t.name]);
+        if (names) names.push(...t.names);
+        else out.set(key, [...t.names]);
       }
     });
   }

@@ -112,8 +112,8 @@ export interface Readings {
   most: EffectiveRules;
   /** The names of the bounded parameters. */
   bounded: ReadonlySet<string>;
-  /** The least generous reading with one bounded parameter at its most generous end (made once per name). */
-  oneAtMost(name: string): EffectiveRules;
+  /** The most generous reading with one bounded parameter back at its least generous end (made once per name). */
+  oneAtLeast(name: string): EffectiveRules;
 }
 
 /** The value in force on `asOf`: the latest `from` on or before it; a deeper layer wins a tie. */
@@ -246,16 +246,16 @@ export function resolveEffective(compiled: CompiledRules, settings: EvaluationSe
   };
   if (readings) {
     // Each reading is the same rule set with the bounded values at one end; it has no readings of its own.
-    const least: EffectiveRules = { ...eff, paramValues: { ...paramValues, ...readings.least } };
-    const oneAtMost = new Map<string, EffectiveRules>();
+    const most: EffectiveRules = { ...eff, paramValues: { ...paramValues, ...readings.most } };
+    const oneAtLeast = new Map<string, EffectiveRules>();
     eff.readings = {
-      least,
-      most: { ...eff, paramValues: { ...paramValues, ...readings.most } },
+      least: { ...eff, paramValues: { ...paramValues, ...readings.least } },
+      most,
       bounded: new Set(Object.keys(readings.least)),
       // Kept, so that a batch's memo (keyed by rule set) meets each one again rather than a new one per household.
-      oneAtMost(name) {
-        let one = oneAtMost.get(name);
-        if (one === undefined) oneAtMost.set(name, (one = { ...least, paramValues: { ...least.paramValues, [name]: readings.most[name] } }));
+      oneAtLeast(name) {
+        let one = oneAtLeast.get(name);
+        if (one === undefined) oneAtLeast.set(name, (one = { ...most, paramValues: { ...most.paramValues, [name]: readings.least[name] } }));
         return one;
       },
     };
