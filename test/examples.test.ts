@@ -32,27 +32,29 @@ const ROSTERS: Roster[] = [
     rows: 35,
     invalid: { 'KM014-1': 'INPUT_BAD_ID_NUMBER', 'KM015-1': 'INPUT_DUPLICATE_PERSON' },
     checks: [
-      ['KM001-1', 'dibao_amount', '1032.00'], // (744 − 1200/3) × 3
+      ['KM001-1', 'dibao_amount', '1032.00'], // 744 × 3 − 1200 (R10); at least: 适当提高 for KM001-3, no figure (R8)
       ['KM001-3', 'care_subsidy_amount', '90.00'], // grade 2
-      ['KM001-3', 'care_service_amount_yearly', '6000.00'], // 1.5 × 4000
+      ['KM001-3', 'care_service_amount_yearly', '6000.00'], // more than 1.5 × 4000 (seed 000 line 149): at least
       ['KM003-3', 'dibao_amount', '744.00'], // grade-4 intellectual, local any-grade route
       ['KM003-3', 'dibao_unit', 'single'],
-      ['KM004-2', 'dibao_reason', 'single_person:near_dibao_severe;income_below_standard/below_standard'],
-      ['KM005-1', 'dibao_amount', '1632.00'], // employment income disregarded: (744 − 600/3) × 3
+      ['KM004-2', 'dibao_unit', 'single'], // grade 1–2 member of a near-dibao household (民发〔2021〕57号)
+      ['KM002-1', 'dibao_reason', 'not_in_unit:special_hardship'], // 特困: not in the dibao unit (R4)
+      ['KM005-1', 'dibao_amount', '1632.00'], // employment income disregarded: 744 × 3 − 600
       ['KM006-1', 'dibao_eligible', 'N'], // disregard over after 36 months
-      ['KM006-1', 'living_subsidy_reason', 'certified_disabled;hardship/low_income_extension;not:special_hardship;not:work_injury_care;not:orphan'],
-      ['KM007-1', 'dibao_eligible', 'Y'], // reduction period, amount not stated
-      ['KM007-1', 'dibao_amount', ''],
+      ['KM006-1', 'living_subsidy_eligible', '?'], // low-income extension is 逐步: unconfirmed (R1)
+      ['KM007-1', 'dibao_eligible', 'N'], // (1000 + 700) / 2 = 850 ≥ 744, no disabled member: no 减退期 (R6)
+      ['KM007-1', 'dibao_amount', '0.00'],
       ['KM008-3', 'rehab_eligible', 'Y'], // autism, age 4
-      ['KM008-4', 'rehab_reason', 'child_age'], // age 10, county 7–16 option not adopted
-      ['KM009-1', 'dibao_amount', '1132.02'], // (74400 − floor(110000/3)) × 3 fen
+      ['KM008-4', 'rehab_eligible', '?'], // age 10: the county 7–16 extension is unconfirmed (R1, R11)
+      ['KM009-1', 'dibao_amount', '1132.00'], // 744 × 3 − 1100, no per-capita rounding (R10)
       ['KM009-1', 'care_subsidy_reason', 'excluded:work_injury_care'],
       ['KM009-3', 'living_subsidy_reason', 'excluded:orphan'],
       ['KM010-1', 'care_service_eligible', 'Y'], // age 59
       ['KM010-3', 'care_service_eligible', 'Y'], // 16 on the day
       ['KM011-1', 'care_service_eligible', 'N'], // 60 the day before
       ['KM011-2', 'care_service_eligible', 'N'], // 15
-      ['KM013-1', 'care_subsidy_reason', 'excluded:higher_old_age_allowance'],
+      ['KM013-1', 'living_subsidy_eligible', 'N'], // 高龄津贴 200 > living subsidy 90 (R5)
+      ['KM013-1', 'care_subsidy_amount', '100.00'], // the care subsidy is not set against it (R5)
       ['KM014-2', 'dibao_reason', 'blocked_by:KM014-1'],
     ],
   },
@@ -61,17 +63,20 @@ const ROSTERS: Roster[] = [
     rows: 30,
     invalid: { 'YJ011-1': 'INPUT_BAD_DATE', 'YJ012-2': 'INPUT_BAD_GRADE' },
     checks: [
-      ['YJ001-1', 'dibao_amount', '974.25'], // (685 − 450) × 4 + 5 % × 685
-      ['YJ002-1', 'dibao_amount', '519.25'], // 685 − 200 + 34.25
-      ['YJ003-3', 'dibao_amount', '685.00'], // grade-3 mental, single, no uplift
-      ['YJ004-2', 'dibao_amount', '719.25'], // grade-2 single + 34.25
+      // 685 is confirmed for 2024 and carried forward in 2025 as 685–816 (R9); the 5 % uplift needs
+      // 生活仍有困难, blank here (R8): amounts are the least generous reading, "at least".
+      ['YJ001-1', 'dibao_amount', '940.00'], // 685 × 4 − 1800
+      ['YJ002-1', 'dibao_amount', '485.00'], // 685 − 200
+      ['YJ003-3', 'dibao_amount', '685.00'], // grade-3 mental, single
+      ['YJ004-2', 'dibao_eligible', '?'], // single at 685, the whole household at 816: unit open (R9)
+      ['YJ008-1', 'dibao_reason', 'not_in_unit:special_hardship'], // 特困 (R4)
       ['YJ005-1', 'dibao_eligible', 'Y'], // 6-month phase-out, amount not stated
       ['YJ005-1', 'dibao_amount', ''],
-      ['YJ006-1', 'dibao_amount', '70.00'], // employment income counted in full
+      ['YJ006-1', 'dibao_amount', '70.00'], // no employment cost deducted at the least generous end (R7): at least
       ['YJ007-3', 'family_allowance_floor_monthly', '200.00'],
       ['YJ007-4', 'rehab_reason', 'child_age;category;priority_household/relaxed_income_test'],
       ['YJ007-5', 'rehab_eligible', 'N'], // age 8
-      ['YJ009-1', 'dibao_amount', '1323.52'], // (68500 − 26666) × 3 + 2 × 3425 fen
+      ['YJ009-1', 'dibao_amount', '1255.00'], // 685 × 3 − 800; no uplift without 生活仍有困难 (R8, R10)
       ['YJ001-3', 'living_subsidy_eligible', 'Y'], // amount is a recorded gap in 2025
       ['YJ001-3', 'living_subsidy_amount', ''],
       ['YJ010-1', 'care_service_amount_yearly', '600.00'],
@@ -82,20 +87,21 @@ const ROSTERS: Roster[] = [
     rows: 26,
     invalid: { 'BL010-1': 'INPUT_ID_MISMATCH', 'BL011-1': 'INPUT_BAD_ID_NUMBER' },
     checks: [
-      ['BL001-1', 'dibao_amount', '1952.00'], // (740 − 400) × 4 + 370 + 222
-      ['BL001-4', 'living_subsidy_amount', '60.00'],
+      // Xi'an 740/560 is last confirmed 2020-12-31: in 2025 a range, 740–1364 urban (R9)
+      ['BL001-1', 'dibao_amount', '1952.00'], // 740 × 4 − 1600 + 370 + 222, at least
+      ['BL001-4', 'living_subsidy_amount', '100.00'], // Shaanxi 100 from 2024 (facts.md, added 2026-12-07)
       ['BL001-4', 'care_subsidy_amount', '120.00'],
-      ['BL002-3', 'dibao_amount', '1110.00'], // 740 + 370 (grade-3 intellectual is 重残)
+      ['BL002-3', 'dibao_eligible', '?'], // alone at 740, with the household at 1364: unit open (R9)
       ['BL003-1', 'dibao_amount', '528.00'], // 560 − 200 + 168
-      ['BL004-3', 'dibao_amount', '510.00'], // 740 − 600 + 370
-      ['BL004-2', 'living_subsidy_reason', 'hardship'], // grade 4 in a near-dibao household
-      ['BL005-2', 'dibao_reason', 'income_below_standard;no_single_person_route'], // draft route not adopted
+      ['BL004-3', 'dibao_eligible', '?'], // as BL002-3 (R9)
+      ['BL004-2', 'living_subsidy_eligible', '?'], // grade 4: near-dibao at 740, a dibao household at 1364 (R9)
+      ['BL005-2', 'dibao_eligible', '?'], // the standard's range decides (R9); the draft route is unconfirmed (R2)
       ['BL006-1', 'dibao_amount', '1752.00'], // (740 − 450) × 4 + 222 + 370
       ['BL006-3', 'rehab_eligible', 'Y'], // autism, 14 (Beilin 0–16)
       ['BL006-4', 'living_subsidy_amount', '100.00'], // under 18
-      ['BL007-1', 'dibao_amount', '242.01'], // (74000 − 73333) × 3 fen + 222
+      ['BL007-1', 'dibao_amount', '242.00'], // 740 × 3 − 2200 + 222, no per-capita rounding (R10)
       ['BL007-3', 'rehab_reason', 'child_age'], // 17
-      ['BL008-1', 'living_subsidy_reason', 'excluded:special_hardship'],
+      ['BL008-1', 'living_subsidy_reason', 'hardship;excluded:special_hardship'], // 特困: not in the dibao unit either (R4)
     ],
   },
   {
@@ -103,17 +109,18 @@ const ROSTERS: Roster[] = [
     rows: 24,
     invalid: { 'JB010-1': 'INPUT_BAD_GRADE', 'JB011-1': 'INPUT_DUPLICATE_PERSON' },
     checks: [
-      ['JB001-1', 'dibao_amount', '1010.02'], // (77000 − 46666) × 3 fen + 40 + 60
+      ['JB001-1', 'dibao_amount', '1010.00'], // 770 × 3 − 1400 + 40 + 60 (R10); at least: student blank (R12)
       ['JB002-1', 'dibao_amount', '860.00'], // (630 − 250) × 2 + 60 + 40
       ['JB003-3', 'dibao_amount', '870.00'], // 770 + 40 + 60
       ['JB004-2', 'dibao_amount', '410.00'], // 770 − 400 + 40
       ['JB004-2', 'care_service_eligible', 'N'], // 61
-      ['JB005-2', 'dibao_reason', 'single_person:adult_unemployed_severe;income_below_standard'],
+      ['JB005-2', 'dibao_eligible', 'N'], // above the near-dibao line: the adult unemployed route fails (R3)
+      ['JB007-1', 'dibao_reason', 'not_in_unit:special_hardship'], // 特困 (R4)
       ['JB006-3', 'rehab_eligible', 'Y'], // autism, 12 (Jiangbei 0–16)
       ['JB006-5', 'rehab_eligible', 'Y'], // 16 on 2025-07-31
       ['JB008-1', 'dibao_amount', '800.00'], // (770 − 450) × 2 + 60 + 100
       ['JB008-2', 'living_subsidy_reason', 'excluded:orphan'],
-      ['JB001-3', 'care_subsidy_amount', ''], // Chongqing 2025 care amount not found
+      ['JB001-3', 'care_subsidy_amount', '80.00'], // grade 2: 80 from 2022-10-01 (渝民〔2022〕207号), carried forward: at least (R9)
     ],
   },
   {
@@ -121,17 +128,19 @@ const ROSTERS: Roster[] = [
     rows: 23,
     invalid: { 'JN010-1': 'INPUT_BAD_DATE', 'JN011-1': 'INPUT_ID_MISMATCH' },
     checks: [
-      ['JN001-1', 'dibao_amount', '1220.00'], // (880 − 575) × 4
+      // 880/700 is last confirmed 2022-12-31: in 2025 a range, 880–1270 urban (R9)
+      ['JN001-1', 'dibao_amount', '1220.00'], // 880 × 4 − 2300, at least
       ['JN001-3', 'living_subsidy_amount', '178.00'],
       ['JN001-3', 'care_subsidy_amount', '138.00'],
       ['JN002-1', 'dibao_amount', '400.00'], // 700 − 300 (rural)
-      ['JN003-3', 'dibao_amount', '880.00'], // split household, evaluated with its head
+      ['JN003-3', 'dibao_eligible', '?'], // split household, evaluated with its head: 3600 / 3 = 1200 lies in 880–1270 (R9)
       ['JN003-3', 'care_subsidy_amount', '159.00'],
-      ['JN004-2', 'dibao_amount', '680.00'], // 880 − 200
+      ['JN004-2', 'dibao_eligible', '?'], // 2200 / 2 = 1100: alone at 880, with the household at 1270 (R9)
+      ['JN007-1', 'dibao_reason', 'not_in_unit:special_hardship'], // 特困 (R4)
       ['JN004-2', 'living_subsidy_amount', '144.00'],
       ['JN005-2', 'care_subsidy_reason', 'excluded:care_service_recipient'],
       ['JN006-3', 'rehab_eligible', 'Y'], // 17 (Jining under 18)
-      ['JN006-1', 'dibao_amount', '1820.00'], // (880 − 425) × 4
+      ['JN006-1', 'dibao_amount', '1820.00'], // 880 × 4 − 1700, at least
       ['JN009-1', 'care_subsidy_reason', 'excluded:work_injury_care'],
     ],
   },
@@ -225,7 +234,9 @@ describe('shipped example rosters', () => {
     const lines = recs.map((r, i) => [r['户编号'], i] as const).filter(([h]) => h === 'JN-H003').map(([, i]) => i);
     expect(lines).toHaveLength(3);
     expect(lines[2]! - lines[1]!).toBeGreaterThan(1); // not standing together
-    expect(recs[lines[2]!]!.dibao_unit).toBe('single');
-    expect(recs[lines[0]!]!.dibao_eligible).toBe('N'); // near-dibao: 3600 / 3 = 1200 ≥ 880
+    // Evaluated as one household: 3600 / 3 = 1200 a person lies within the carried-forward range
+    // 880–1270 (R9), so the unit is open for all three; alone, JN003-3 (no income) would be firm.
+    expect(recs[lines[2]!]!.dibao_eligible).toBe('?');
+    expect(recs[lines[0]!]!.dibao_eligible).toBe('?');
   });
 });
