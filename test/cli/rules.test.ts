@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { readFileSync, writeFileSync, cpSync } from 'node:fs';
+import { readFileSync, writeFileSync, cpSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { cli, RULES_DIR } from '../helpers.js';
 import { VERSION } from '../../src/version.js';
@@ -19,6 +19,8 @@ describe('bencalc rules', () => {
     const root = tempDir();
     cpSync(join(RULES_DIR, '000000-national'), join(root, '000000-national'), { recursive: true });
     const file = join(root, '000000-national', 'tests', 'cases.yaml');
+    // Only the three cases below: the case book beside it is not part of this test.
+    rmSync(join(root, '000000-national', 'tests', 'casebook.yaml'), { force: true });
     const household = '  household: { members: [{ person_id: P1, relation: 户主, birth_date: 1970-05-01, hukou: urban, monthly_income: 100 }] }\n  expect: {}\n';
     writeFileSync(
       file,
