@@ -176,8 +176,8 @@ export function renderCheck(outcome: HouseholdOutcome, eff: EffectiveRules, pers
   const hf = outcome.facts;
   out.push(
     zh
-      ? `家庭：${hf.size} 人，人均月收入 ${hf.per_capita_income === null ? '未知' : formatFen(hf.per_capita_income as number)} 元${hf.tier ? `，类别 ${hf.tier}` : ''}`
-      : `household: ${hf.size} person(s), income per person ${hf.per_capita_income === null ? 'unknown' : formatFen(hf.per_capita_income as number)} CNY/month${hf.tier ? `, tier ${hf.tier}` : ''}`,
+      ? `家庭：${hf.size ?? '?'} 人${hf.size === null ? '（特困供养情况未知）' : ''}，人均月收入 ${hf.per_capita_income === null ? '未知' : formatFen(hf.per_capita_income as number)} 元${hf.tier ? `，类别 ${hf.tier}` : ''}`
+      : `household: ${hf.size ?? '?'} person(s)${hf.size === null ? ' (who is supported as 特困 is not known)' : ''}, income per person ${hf.per_capita_income === null ? 'unknown' : formatFen(hf.per_capita_income as number)} CNY/month${hf.tier ? `, tier ${hf.tier}` : ''}`,
   );
   for (const p of outcome.persons.filter((x) => persons.includes(x.personId))) {
     const rows: string[][] = [];

@@ -131,7 +131,8 @@ function mergeOutcome(a: ProgramOutcome, b: ProgramOutcome, { because, open }: {
     passed: a.passed,
     failed: [],
     undecided,
-    missing: because,
+    // What leaves either reading unknown (an unconfirmed option, say) settles it too.
+    missing: sortedUnique([...because, ...(a.eligible === 'unknown' ? a.missing : []), ...(b.eligible === 'unknown' ? b.missing : [])]),
     outputs: a.outputs,
     provisional,
   };

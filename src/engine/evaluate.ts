@@ -27,7 +27,7 @@ import { personRecord, headIndex } from './derive.js';
 import type { ParamUse } from './param-use.js';
 import { EngineMemo, FAILED, PASSED, UNDECIDED, ALTERNATIVE, keep, type ProgramPlan, type Verdict } from './memo.js';
 import { MissExplainer } from './nearest-miss.js';
-import { blankBoundedInputs, mergeReadings, readingsDiffer, sameAnswer, withBlanks } from './bounds.js';
+import { blankBoundedInputs, mergeReadings, readingsDiffer, sameAnswer, withBlanks, type BlankInput } from './bounds.js';
 import type { ConditionOutcome, Eligibility, HouseholdOutcome, PersonOutcome, ProgramOutcome } from './types.js';
 
 type Rec = Record<string, unknown>;
@@ -85,12 +85,15 @@ export function evaluateHousehold(eff: EffectiveRules, household: HouseholdInput
   // number of evaluations to the number of bounded things a rule set has.
   const mostHousehold = blanks.length ? withBlanks(household, blanks, () => true) : household;
   const fields = [...new Set(blanks.map((b) => b.field))];
-  const tries: { names: string[]; run: () => HouseholdOutcome }[] = [
+  const mostRules = readings?.most ?? eff;
+  const moveBack = (which: (b: BlankInput) => boolean) => () => evaluateReading(mostRules, withBlanks(household, blanks, (b) => !which(b)), opts);
+  const tries: Try[] = [
     ...[...(readings?.bounded ?? [])].sort().map((name) => ({ names: [`param.${name}`], run: () => evaluateReading(readings!.oneAtLeast(name), mostHousehold, opts) })),
-    ...fields.map((field) => ({
-      names: blanks.filter((b) => b.field === field).map((b) => b.name),
-      run: () => evaluateReading(readings?.most ?? eff, withBlanks(household, blanks, (b) => b.field !== field), opts),
-    })),
+    ...fields.map((field) => {
+      const ofField = blanks.filter((b) => b.field === field);
+      // A field that matters is then tried member by member, to name only the members it matters for.
+      return { names: ofField.map((b) => b.name), run: moveBack((b) => b.field === field), ...(ofField.length > 1 && { each: ofField.map((one) => ({ names: [one.name], run: moveBack((b) => b === one) })) }) };
+    }),
   ];
   const all = tries.flatMap((t) => t.names);
   const open = openBounded(eff);
@@ -112,20 +115,41 @@ function openBounded(eff: EffectiveRules): Set<string> {
   return out;
 }
 
+/** A bounded thing moved back to its least generous end alone; `each`: the same, member by member. */
+interface Try {
+  names: string[];
+  run: () => HouseholdOutcome;
+  each?: Try[];
+}
+
 /** Per `person index:program`, the names whose try alone changes that outcome from the most generous reading. */
-function namesThatMatter(tries: readonly { names: string[]; run: () => HouseholdOutcome }[], most: HouseholdOutcome): Map<string, string[]> {
+function namesThatMatter(tries: readonly Try[], most: HouseholdOutcome): Map<string, string[]> {
   const out = new Map<string, string[]>();
-  for (const t of tries) {
-    const moved = t.run();
+  const changed = (moved: HouseholdOutcome): string[] => {
+    const keys: string[] = [];
     most.persons.forEach((p, i) => {
-      for (const id of Object.keys(p.programs) as ProgramId[]) {
-        if (sameAnswer(p.programs[id]!, moved.persons[i]!.programs[id]!)) continue;
-        const key = `${i}:${id}`;
-        const names = out.get(key);
-        if (names) names.push(...t.names);
-        else out.set(key, [...t.names]);
-      }
+      for (const id of Object.keys(p.programs) as ProgramId[]) if (!sameAnswer(p.programs[id]!, moved.persons[i]!.programs[id]!)) keys.push(`${i}:${id}`);
     });
+    return keys;
+  };
+  const add = (key: string, names: readonly string[]) => {
+    const list = out.get(key);
+    if (list) list.push(...names);
+    else out.set(key, [...names]);
+  };
+  for (const t of tries) {
+    const keys = changed(t.run());
+    if (keys.length === 0) continue;
+    if (t.each === undefined) {
+      for (const key of keys) add(key, t.names);
+      continue;
+    }
+    // Which members' blanks the changed outcomes turn on; all of them where none does alone.
+    const byMember = t.each.map((e) => ({ names: e.names, keys: new Set(changed(e.run())) }));
+    for (const key of keys) {
+      const members = byMember.filter((m) => m.keys.has(key)).flatMap((m) => m.names);
+      add(key, members.length ? members : t.names);
+    }
   }
   return out;
 }

@@ -8,7 +8,8 @@
  *   date wins, a deeper layer wins a tie; unit and keys may not change down the chain;
  * - options, facts, sources and outputs override by name;
  * - conditions override by id, except `any_of` alternatives, which accumulate by id;
- * - single-person routes accumulate by id.
+ * - single-person routes accumulate by id;
+ * - a coverage target replaces the parent's target for the same program.
  */
 import { BencalcError } from '../errors.js';
 import type { RuleLayer } from './load.js';
@@ -23,6 +24,7 @@ import type {
   ParamValueDecl,
   ProgramId,
   RuleFile,
+  TargetDecl,
 } from './schema.js';
 import { PROGRAM_IDS } from './schema.js';
 
@@ -58,6 +60,12 @@ export interface MergedBoundedInput {
   zh: string;
   en: string;
   cite: Citation;
+  origin: Origin;
+}
+
+/** A program's coverage target (ruling R13), from the lowest layer that states one. */
+export interface MergedTarget extends TargetDecl {
+  program: ProgramId;
   origin: Origin;
 }
 
@@ -141,6 +149,8 @@ export interface MergedRules {
   facts: MergedFact[];
   programs: Map<ProgramId, MergedProgram>;
   boundedInputs: Map<string, MergedBoundedInput>;
+  /** Coverage targets by program, in the canonical program order. */
+  targets: Map<ProgramId, MergedTarget>;
 }
 
 const PROGRAM_NAMES: Record<ProgramId, [string, string]> = {
@@ -165,6 +175,7 @@ export function mergeChain(chain: readonly RuleLayer[]): { merged: MergedRules; 
     facts: [],
     programs: new Map(),
     boundedInputs: new Map(),
+    targets: new Map(),
   };
   const facts = new Map<string, MergedFact>();
 
@@ -226,6 +237,9 @@ export function mergeChain(chain: readonly RuleLayer[]): { merged: MergedRules; 
     }
     for (const [name, decl] of Object.entries(r.bounded_inputs ?? {})) {
       merged.boundedInputs.set(name, { ...decl, name, origin: origin(['bounded_inputs', name]) });
+    }
+    for (const [pid, decl] of Object.entries(r.targets ?? {}) as [ProgramId, TargetDecl | undefined][]) {
+      if (decl) merged.targets.set(pid, { ...decl, program: pid, origin: origin(['targets', pid]) });
     }
     for (const level of ['person', 'household'] as const) {
       for (const [name, decl] of Object.entries(r.facts?.[level] ?? {})) {
@@ -296,6 +310,7 @@ export function mergeChain(chain: readonly RuleLayer[]): { merged: MergedRules; 
   merged.facts = [...facts.values()];
   // Programs are listed in the canonical order, whatever order the layers used.
   merged.programs = new Map(PROGRAM_IDS.filter((id) => merged.programs.has(id)).map((id) => [id, merged.programs.get(id)!]));
+  merged.targets = new Map(PROGRAM_IDS.filter((id) => merged.targets.has(id)).map((id) => [id, merged.targets.get(id)!]));
   return { merged, errors };
 }
 

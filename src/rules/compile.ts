@@ -128,6 +128,12 @@ export function compileRules(merged: MergedRules): { compiled?: CompiledRules; e
       errors.push(located(b.origin, [], 'RULES_INVALID_VALUE', `bounded_inputs names ${b.name}, which is not a yes/no person field; yes/no fields: ${yesNo.join(', ')}`, `bounded_inputs 中的 ${b.name} 不是是/否型的人员字段`));
     }
   }
+  for (const t of merged.targets.values()) {
+    citeCheck(t.cite, t.origin, ['cite']);
+    if (!merged.programs.has(t.program)) {
+      errors.push(located(t.origin, [], 'RULES_UNKNOWN_PROGRAM', `a coverage target is given for ${t.program}, which this rule set does not define`, `覆盖率目标所指的项目 ${t.program} 未在本规则集中定义`));
+    }
+  }
   const option: Record<string, ExprType> = {};
   for (const o of merged.options.values()) {
     option[o.name] = 'bool';

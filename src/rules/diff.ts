@@ -3,7 +3,7 @@
  * files see one date), and between two versions of the rule files as a whole — with the
  * dates each difference affects. Pure: effective rule sets in, a list of changes out.
  */
-import type { EffectiveRules, ParamInEffect } from './effective.js';
+import type { EffectiveRules, OptionInEffect, ParamInEffect } from './effective.js';
 import type { MergedRules, MergedParamValue } from './chain.js';
 import type { CompiledRules } from './compile.js';
 
@@ -47,12 +47,12 @@ export function diffEffective(a: EffectiveRules, b: EffectiveRules): RuleChange[
   const optsA = new Map(a.options.map((o) => [o.name, o]));
   for (const ob of b.options) {
     const oa = optsA.get(ob.name);
-    if (!oa || oa.on !== ob.on || oa.adoptedFrom !== ob.adoptedFrom) {
-      out.push({ kind: 'option', jurisdiction: id, name: ob.name, before: oa ? `${oa.on ? 'on' : 'off'} (adopted ${oa.adoptedFrom === false ? 'never' : oa.adoptedFrom})` : null, after: `${ob.on ? 'on' : 'off'} (adopted ${ob.adoptedFrom === false ? 'never' : ob.adoptedFrom})`, detail: `${ob.source}${ob.clause ? ` ${ob.clause}` : ''}`, affects });
+    if (!oa || oa.on !== ob.on || oa.adoptedFrom !== ob.adoptedFrom || oa.state !== ob.state) {
+      out.push({ kind: 'option', jurisdiction: id, name: ob.name, before: oa ? optionInEffect(oa) : null, after: optionInEffect(ob), detail: `${ob.source}${ob.clause ? ` ${ob.clause}` : ''}`, affects });
     }
     optsA.delete(ob.name);
   }
-  for (const oa of optsA.values()) out.push({ kind: 'option', jurisdiction: id, name: oa.name, before: oa.on ? 'on' : 'off', after: null, detail: 'option removed', affects });
+  for (const oa of optsA.values()) out.push({ kind: 'option', jurisdiction: id, name: oa.name, before: optionInEffect(oa), after: null, detail: 'option removed', affects });
   out.push(...diffStructure(a.compiled, b.compiled, affects));
   return out;
 }
@@ -129,10 +129,17 @@ export function diffVersions(a: CompiledRules, b: CompiledRules): RuleChange[] {
   for (const name of [...optNames].sort()) {
     const oa = a.merged.options.get(name);
     const ob = b.merged.options.get(name);
-    if (oa && ob && oa.adopted === ob.adopted) continue;
-    const dates = [oa?.adopted, ob?.adopted].filter((d): d is string => typeof d === 'string').sort();
-    out.push({ kind: 'option', jurisdiction: id, name, before: oa ? `adopted ${oa.adopted === false ? 'never' : oa.adopted}` : null, after: ob ? `adopted ${ob.adopted === false ? 'never' : ob.adopted}` : null, detail: ob ? `${ob.cite.source}${ob.cite.clause ? ` ${ob.cite.clause}` : ''}` : 'option removed', affects: dates.length ? `from ${dates[0]}` : 'no date (never adopted on either side)' });
+    if (oa && ob && oa.adopted === ob.adopted && oa.unconfirmed === ob.unconfirmed) continue;
+    const dates = [oa?.adopted, ob?.adopted, oa?.unconfirmed, ob?.unconfirmed].filter((d): d is string => typeof d === 'string').sort();
+    const decl = (o: { adopted: string | false; unconfirmed?: string | undefined }) => `adopted ${o.adopted === false ? 'never' : o.adopted}${o.unconfirmed ? `, unconfirmed from ${o.unconfirmed}` : ''}`;
+    out.push({ kind: 'option', jurisdiction: id, name, before: oa ? decl(oa) : null, after: ob ? decl(ob) : null, detail: ob ? `${ob.cite.source}${ob.cite.clause ? ` ${ob.cite.clause}` : ''}` : 'option removed', affects: dates.length ? `from ${dates[0]}` : 'no date (never adopted on either side)' });
   }
   out.push(...diffStructure(a, b, 'all dates'));
   return out;
+}
+
+/** An option on a date: on, off or unknown (unconfirmed), and its state (R1). */
+function optionInEffect(o: OptionInEffect): string {
+  const on = o.on === undefined ? 'unknown' : o.on ? 'on' : 'off';
+  return `${on} (${o.state === 'unconfirmed' ? `unconfirmed from ${o.unconfirmedFrom}` : `adopted ${o.adoptedFrom === false ? 'never' : o.adoptedFrom}`})`;
 }

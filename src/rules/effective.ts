@@ -8,6 +8,7 @@ import { BencalcError } from '../errors.js';
 import { Unknown } from '../expr/unknown.js';
 import type { CompiledRules } from './compile.js';
 import type { MergedParamValue, MergedParameter } from './chain.js';
+import type { ProgramId, TargetComparison, TargetKind } from './schema.js';
 import { didYouMean } from '../util/suggest.js';
 
 export interface ParamInEffect {
@@ -46,6 +47,20 @@ export interface ValueBounds {
   /** For a carried-forward value: the yearly rise applied and for how many started years. */
   rise?: RuleValue;
   years?: number;
+}
+
+/** A program's coverage target (ruling R13): the plan's indicator, its value and kind, and where it is stated. */
+export interface TargetInEffect {
+  program: ProgramId;
+  zh: string;
+  en: string;
+  /** A ratio: 0.97 for 97 %. */
+  value: number;
+  comparison: TargetComparison;
+  kind: TargetKind;
+  layer: string;
+  source: string;
+  clause?: string;
 }
 
 /** Adopted (from a date, with a source), not adopted, or unconfirmed (ruling R1). */
@@ -99,6 +114,8 @@ export interface EffectiveRules {
   options: OptionInEffect[];
   /** Canonical text of the switches, e.g. `kunming_rehab_7_16=on` (empty when none). */
   optionsText: string;
+  /** Coverage targets by program (R13); a program without one is absent. */
+  targets: Map<ProgramId, TargetInEffect>;
   digest: string;
   /**
    * Where a value in force is known only within bounds: the rule set at its least and at its
@@ -187,7 +204,7 @@ export function resolveEffective(compiled: CompiledRules, settings: EvaluationSe
     });
   }
 
-  const readings = boundedReadings(merged, params, asOf, knownAt);
+  const readings = boundedReadings(merged, params, asOf);
 
   const switches = settings.options ?? {};
   for (const name of Object.keys(switches)) {
@@ -231,7 +248,22 @@ export function resolveEffective(compiled: CompiledRules, settings: EvaluationSe
     .map((k) => `${k}=${switches[k] ? 'on' : 'off'}`)
     .join(';');
 
-  const digest = digestOf(compiled, params, gaps, optionValues);
+  const targets = new Map<ProgramId, TargetInEffect>();
+  for (const t of merged.targets.values()) {
+    targets.set(t.program, {
+      program: t.program,
+      zh: t.zh,
+      en: t.en,
+      value: t.value,
+      comparison: t.comparison,
+      kind: t.kind,
+      layer: t.origin.layer,
+      source: t.cite.source,
+      ...(t.cite.clause !== undefined && { clause: t.cite.clause }),
+    });
+  }
+
+  const digest = digestOf(compiled, params, gaps, optionValues, targets);
   const eff: EffectiveRules = {
     compiled,
     asOf,
@@ -242,6 +274,7 @@ export function resolveEffective(compiled: CompiledRules, settings: EvaluationSe
     optionValues,
     options,
     optionsText,
+    targets,
     digest,
   };
   if (readings) {
@@ -265,7 +298,8 @@ export function resolveEffective(compiled: CompiledRules, settings: EvaluationSe
 
 /**
  * The last date a value's source vouches for: as recorded, else the end of the calendar year
- * it took effect in (ruling R9: a yearly notice vouches to the end of its year).
+ * it took effect in (ruling R9: a yearly notice vouches to the end of its year). A later
+ * notice that states the figure it replaces vouches for it until then: record that date.
  */
 export function lastConfirmedOf(v: { from: string; last_confirmed?: string | undefined }): string {
   return v.last_confirmed ?? `${v.from.slice(0, 4)}-12-31`;
@@ -301,7 +335,6 @@ function boundedReadings(
   merged: CompiledRules['merged'],
   params: Map<string, ParamInEffect>,
   asOf: string,
-  knownAt: string | undefined,
 ): { least: Record<string, unknown>; most: Record<string, unknown> } | undefined {
   const least: Record<string, unknown> = {};
   const most: Record<string, unknown> = {};
@@ -314,8 +347,7 @@ function boundedReadings(
     let bounds: ValueBounds | undefined;
     if (v.value === null && v.bounds) {
       bounds = { leastGenerous: v.bounds.least_generous, ...(v.bounds.most_generous !== undefined && { mostGenerous: v.bounds.most_generous }), kind: 'stated' };
-    } else if (v.value !== null && (v.last_confirmed !== undefined || !superseded(p, v, knownAt))) {
-      // A value with a successor and no recorded last_confirmed is taken as vouched for until the successor took effect.
+    } else if (v.value !== null) {
       const riseName = v.carry_forward_rise ?? p.carryForward?.rise;
       const rise = riseName !== undefined ? params.get(riseName)?.value : undefined;
       const years = startedYears(lastConfirmedOf(v), asOf);
@@ -340,11 +372,6 @@ function boundedReadings(
   return any ? { least, most } : undefined;
 }
 
-/** Whether a later value of the parameter is recorded (and, for an auditor's date, was published by then). */
-function superseded(p: MergedParameter, v: MergedParamValue, knownAt: string | undefined): boolean {
-  return p.values.some((x) => x.from > v.from && (knownAt === undefined || (x.published ?? x.from) <= knownAt));
-}
-
 /** What an open-ended bound adds for the most generous reading (in the rule file's units). */
 const OPEN_BOUND = 1_000_000;
 
@@ -354,7 +381,13 @@ function internal(unit: string, v: RuleValue): number | Record<string, number> {
 }
 
 /** SHA-256 over a canonical form of everything that can change a result on the date. */
-function digestOf(compiled: CompiledRules, params: Map<string, ParamInEffect>, gaps: Map<string, string>, options: Record<string, boolean | undefined>): string {
+function digestOf(
+  compiled: CompiledRules,
+  params: Map<string, ParamInEffect>,
+  gaps: Map<string, string>,
+  options: Record<string, boolean | undefined>,
+  targets: Map<ProgramId, TargetInEffect>,
+): string {
   const canonical = {
     chain: compiled.merged.chain.map((c) => c.id),
     params: [...params.values()].map((p) => [p.name, p.unit, p.value, p.from, p.layer, p.source, p.confidence, p.clause ?? null, p.bounds ?? null]),
@@ -374,6 +407,7 @@ function digestOf(compiled: CompiledRules, params: Map<string, ParamInEffect>, g
       p.amount ? [p.amount.expr.source, p.amount.memberSupplement?.source, p.amount.rounding] : null,
       p.outputs.map((o) => [o.name, o.expr.source]),
     ]),
+    targets: [...targets.values()].map((t) => [t.program, t.value, t.comparison, t.kind, t.layer, t.source, t.clause ?? null]),
   };
   return createHash('sha256').update(JSON.stringify(canonical)).digest('hex');
 }

@@ -17,6 +17,14 @@ export type Unit = (typeof UNITS)[number];
 
 export const LEVELS = ['national', 'province', 'city', 'district'] as const;
 
+/** How a coverage rate is held against its target: more than (＞) or at least (≥, a plain figure). */
+export const TARGET_COMPARISONS = ['>', '>='] as const;
+export type TargetComparison = (typeof TARGET_COMPARISONS)[number];
+
+/** 约束性 (binding) or 预期性 (expected), as the plan's indicator table says. */
+export const TARGET_KINDS = ['binding', 'expected'] as const;
+export type TargetKind = (typeof TARGET_KINDS)[number];
+
 /** Confidence labels of facts.md, and how they are encoded. */
 export const CONFIDENCE = ['official', 'provisional'] as const;
 export const FACT_LABELS = ['O', 'S', 'A', 'G', 'D', 'NF'] as const;
@@ -216,6 +224,25 @@ function buildSchemas(z: typeof Zod.z) {
     })
     .strict();
 
+  /**
+   * A coverage target of the plan's indicator table (ruling R13): the share of those eligible
+   * who receive the program, to be more than (`>`) or at least (`>=`) `value`; binding
+   * (约束性) or expected (预期性).
+   */
+  const targetSchema = z
+    .object({
+      zh: text,
+      en: text,
+      value: z.number().min(0, { message: 'a ratio from 0 to 1 (97 % is 0.97)' }).max(1, { message: 'a ratio from 0 to 1 (97 % is 0.97)' }),
+      comparison: z.enum(TARGET_COMPARISONS),
+      kind: z.enum(TARGET_KINDS),
+      cite: citationSchema,
+    })
+    .strict()
+    .refine((t) => !(t.comparison === '>' && t.value >= 1), {
+      message: 'a target that can be met: a rate is never more than 100 %, so write comparison ">=" with value 1',
+    });
+
   const ruleFileSchema = z
     .object({
       jurisdiction: z
@@ -244,9 +271,11 @@ function buildSchemas(z: typeof Zod.z) {
        * reading, yes in the most — instead of leaving the result unknown (rulings R6, R8, R12).
        */
       bounded_inputs: z.record(identifier, z.object({ zh: text, en: text, cite: citationSchema }).strict()).optional(),
+      /** Coverage targets by program, from the plan's indicator table; a lower layer's replaces its parent's. */
+      targets: z.partialRecord(z.enum(PROGRAM_IDS), targetSchema).optional(),
     })
     .strict();
-  return { citationSchema, sourceSchema, paramValueSchema, parameterSchema, optionSchema, factSchema, conditionSchema, outputSchema, routeSchema, programSchema, ruleFileSchema };
+  return { citationSchema, sourceSchema, paramValueSchema, parameterSchema, optionSchema, factSchema, conditionSchema, outputSchema, routeSchema, programSchema, targetSchema, ruleFileSchema };
 }
 
 type Schemas = ReturnType<typeof buildSchemas>;
@@ -269,4 +298,5 @@ export type OptionDecl = Zod.infer<Schemas['optionSchema']>;
 export type FactDecl = Zod.infer<Schemas['factSchema']>;
 export type ConditionDecl = Zod.infer<Schemas['conditionSchema']>;
 export type ProgramDecl = Zod.infer<Schemas['programSchema']>;
+export type TargetDecl = Zod.infer<Schemas['targetSchema']>;
 export type RuleFile = Zod.infer<Schemas['ruleFileSchema']>;
