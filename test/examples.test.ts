@@ -68,7 +68,8 @@ const ROSTERS: Roster[] = [
       ['YJ001-1', 'dibao_amount', '940.00'], // 685 × 4 − 1800
       ['YJ002-1', 'dibao_amount', '485.00'], // 685 − 200
       ['YJ003-3', 'dibao_amount', '685.00'], // grade-3 mental, single
-      ['YJ004-2', 'dibao_eligible', '?'], // single at 685, the whole household at 816: unit open (R9)
+      ['YJ004-2', 'dibao_eligible', 'Y'], // alone at 685, with the whole household at 816: eligible either way (R9)
+      ['YJ004-2', 'dibao_amount', ''], // but the unit, and so the amount, is open
       ['YJ008-1', 'dibao_reason', 'not_in_unit:special_hardship'], // 特困 (R4)
       ['YJ005-1', 'dibao_eligible', 'Y'], // 6-month phase-out, amount not stated
       ['YJ005-1', 'dibao_amount', ''],
@@ -77,8 +78,8 @@ const ROSTERS: Roster[] = [
       ['YJ007-4', 'rehab_reason', 'child_age;category;priority_household/relaxed_income_test'],
       ['YJ007-5', 'rehab_eligible', 'N'], // age 8
       ['YJ009-1', 'dibao_amount', '1255.00'], // 685 × 3 − 800; no uplift without 生活仍有困难 (R8, R10)
-      ['YJ001-3', 'living_subsidy_eligible', 'Y'], // amount is a recorded gap in 2025
-      ['YJ001-3', 'living_subsidy_amount', ''],
+      ['YJ001-3', 'living_subsidy_eligible', 'Y'],
+      ['YJ001-3', 'living_subsidy_amount', '80.00'], // Shanxi's 2023 80, carried forward (R9): at least
       ['YJ010-1', 'care_service_amount_yearly', '600.00'],
     ],
   },
@@ -91,9 +92,9 @@ const ROSTERS: Roster[] = [
       ['BL001-1', 'dibao_amount', '1952.00'], // 740 × 4 − 1600 + 370 + 222, at least
       ['BL001-4', 'living_subsidy_amount', '100.00'], // Shaanxi 100 from 2024 (facts.md, added 2026-12-07)
       ['BL001-4', 'care_subsidy_amount', '120.00'],
-      ['BL002-3', 'dibao_eligible', '?'], // alone at 740, with the household at 1364: unit open (R9)
+      ['BL002-3', 'dibao_eligible', 'Y'], // alone at 740, with the household at 1364: eligible either way (R9), amount open
       ['BL003-1', 'dibao_amount', '528.00'], // 560 − 200 + 168
-      ['BL004-3', 'dibao_eligible', '?'], // as BL002-3 (R9)
+      ['BL004-3', 'dibao_eligible', 'Y'], // as BL002-3 (R9)
       ['BL004-2', 'living_subsidy_eligible', '?'], // grade 4: near-dibao at 740, a dibao household at 1364 (R9)
       ['BL005-2', 'dibao_eligible', '?'], // the standard's range decides (R9); the draft route is unconfirmed (R2)
       ['BL006-1', 'dibao_amount', '1752.00'], // (740 − 450) × 4 + 222 + 370
@@ -133,9 +134,10 @@ const ROSTERS: Roster[] = [
       ['JN001-3', 'living_subsidy_amount', '178.00'],
       ['JN001-3', 'care_subsidy_amount', '138.00'],
       ['JN002-1', 'dibao_amount', '400.00'], // 700 − 300 (rural)
-      ['JN003-3', 'dibao_eligible', '?'], // split household, evaluated with its head: 3600 / 3 = 1200 lies in 880–1270 (R9)
+      ['JN003-3', 'dibao_eligible', 'Y'], // split household, evaluated with its head: 3600 / 3 = 1200 lies in 880–1270:
+      ['JN003-3', 'dibao_amount', ''], // alone at 880, with the household at 1270 — eligible, amount open (R9)
       ['JN003-3', 'care_subsidy_amount', '159.00'],
-      ['JN004-2', 'dibao_eligible', '?'], // 2200 / 2 = 1100: alone at 880, with the household at 1270 (R9)
+      ['JN004-2', 'dibao_eligible', 'Y'], // 2200 / 2 = 1100: alone at 880, with the household at 1270 (R9), amount open
       ['JN007-1', 'dibao_reason', 'not_in_unit:special_hardship'], // 特困 (R4)
       ['JN004-2', 'living_subsidy_amount', '144.00'],
       ['JN005-2', 'care_subsidy_reason', 'excluded:care_service_recipient'],
@@ -236,7 +238,8 @@ describe('shipped example rosters', () => {
     expect(lines[2]! - lines[1]!).toBeGreaterThan(1); // not standing together
     // Evaluated as one household: 3600 / 3 = 1200 a person lies within the carried-forward range
     // 880–1270 (R9), so the unit is open for all three; alone, JN003-3 (no income) would be firm.
-    expect(recs[lines[2]!]!.dibao_eligible).toBe('?');
+    expect(recs[lines[2]!]!.dibao_eligible).toBe('Y'); // eligible alone or with the household …
+    expect(recs[lines[2]!]!.dibao_amount).toBe(''); // … so its amount is open; alone it would be a firm 880
     expect(recs[lines[0]!]!.dibao_eligible).toBe('?');
   });
 });

@@ -106,6 +106,20 @@ export function mergeReadings(least: HouseholdOutcome, most: HouseholdOutcome, b
 /** `open`: a bound with no known upper end is among the causes, so there is no "up to" figure. */
 function mergeOutcome(a: ProgramOutcome, b: ProgramOutcome, { because, open }: { because: readonly string[]; open: boolean }): ProgramOutcome {
   const provisional = sortedUnique([...a.provisional, ...b.provisional]);
+  if (a.eligible === 'yes' && b.eligible === 'yes' && a.unit !== b.unit) {
+    // Eligible at every figure in the range (R9: a yes under the lower bound stays yes), but in a
+    // different unit — alone at one end, with the household at the other — so the amount is open.
+    const { unit: _unit, ...rest } = a;
+    return {
+      ...rest,
+      amountFen: null,
+      ...(a.yearlyFen !== undefined && { yearlyFen: null }),
+      amountHere: true,
+      missing: because,
+      amountNote: `eligible either way; the unit (single or household), and so the amount, depend on ${because.join(', ')}`,
+      provisional,
+    };
+  }
   if (a.eligible === b.eligible && a.unit === b.unit) {
     // Eligible either way: the least generous amount, "at least" (an unknown amount stays unknown).
     if (a.eligible !== 'yes' || a.amountFen === null) return a;
