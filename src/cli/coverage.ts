@@ -1,7 +1,8 @@
 /**
  * `bencalc coverage <roster.csv>`: who is eligible and who is receiving, per program and per
  * region — covered, eligible but not receiving (应保未保), receiving but not eligible — and
- * the coverage rate against the plans' 100 % targets.
+ * the coverage rate against the targets of each region's plan (ruling R13: the rule set's
+ * `targets`, each with its value, comparison and kind; a program without one has none).
  *
  * It is a batch run and a count: the roster goes through `runBatch` into a temporary file
  * (exact cells: no formula escaping, no masking), which is then read back beside the roster
@@ -15,6 +16,11 @@
  * - E = ?: to check (unknown), whatever R says — neither covered nor a miss.
  * Rows with an error are left out and counted. A program whose receiving column is absent
  * has only its eligibility figures: its coverage is not known, and it is said so.
+ *
+ * Each region is held to the target of the rule set its rows were evaluated with; the "all"
+ * row has a target only when every region's rule set states the same one (value, comparison
+ * and kind). Only a missed binding (约束性) target fails the run; a missed expected (预期性)
+ * one is reported.
  */
 import type { Command } from 'commander';
 import { Option } from 'commander';
@@ -23,7 +29,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Table from 'cli-table3';
 import { BencalcError, EXIT, type Lang } from '../errors.js';
-import { PROGRAM_IDS, type ProgramId } from '../rules/schema.js';
+import { PROGRAM_IDS, type ProgramId, type TargetComparison, type TargetKind } from '../rules/schema.js';
+import { openRuleTree, compileJurisdiction, resolveEffective, RuleFileCache } from '../rules/index.js';
+import type { TargetInEffect } from '../rules/effective.js';
 import { readCsvBatches, type CsvRecord } from '../io/csv-read.js';
 import { canonicalColumn, chineseHeader, type CanonicalColumn } from '../io/headers.js';
 import { parseEncodingChoice } from '../io/encoding.js';
@@ -32,7 +40,7 @@ import { normaliseText, parseBoolean } from '../domain/values.js';
 import { runBatch } from './batch.js';
 import type { Io, GlobalOptions } from './main.js';
 import type { CommandState } from './rules-commands.js';
-import { parseAsOf, todayIso, collect } from './format.js';
+import { parseAsOf, parseSwitches, todayIso, collect } from './format.js';
 
 export interface CoverageOptions {
   output?: string;
@@ -45,17 +53,17 @@ export interface CoverageOptions {
   bom?: boolean;
 }
 
-/**
- * The plans' binding coverage targets: 应保尽保 for dibao and 应补尽补 for the two subsidies
- * (100 %). Care service and rehabilitation assistance have no binding target.
- */
-export const COVERAGE_TARGETS: Readonly<Record<ProgramId, number | null>> = {
-  dibao: 1,
-  living_subsidy: 1,
-  care_subsidy: 1,
-  care_service: null,
-  rehab: null,
-};
+/** A coverage target as the report gives it: the plan's figure and kind, and where each rule set in play states it. */
+export interface CoverageTarget {
+  /** A ratio: 0.97 for 97 %. */
+  value: number;
+  /** The rate must be more than (`>`) or at least (`>=`) the value. */
+  comparison: TargetComparison;
+  /** `binding` (约束性): a miss fails the run; `expected` (预期性): a miss is reported. */
+  kind: TargetKind;
+  /** The rule set (layer) that states it, with its source and clause; one entry per distinct citation. */
+  cited: { layer: string; source: string; clause?: string }[];
+}
 
 export const LIST_KINDS = ['eligible_not_receiving', 'receiving_not_eligible', 'unknown'] as const;
 export type ListKind = (typeof LIST_KINDS)[number];
@@ -78,7 +86,9 @@ export interface CoverageFigures {
   unknown: number;
   /** covered / eligible; null when no one is eligible or the receiving column is absent. */
   rate: number | null;
-  /** covered = eligible, for programs with a binding target; null without a target or a column. */
+  /** The target this row is held to; null when the rule set states none (or, on the "all" row, the regions' differ). */
+  target: CoverageTarget | null;
+  /** Whether the rate meets the target; null without a target, a receiving column or anyone eligible. */
   target_met: boolean | null;
 }
 
@@ -96,13 +106,13 @@ export interface CoverageReport {
     {
       /** The receiving column's header as written in the roster, or null when it is absent. */
       receiving_column: string | null;
-      /** The binding target (1 = 100 %), or null. */
-      target: number | null;
+      /** The regions' rule sets state different targets (or some none): the "all" row has none. */
+      targets_differ: boolean;
       regions: Record<string, CoverageFigures>;
       total: CoverageFigures;
     }
   >;
-  /** Every binding target met and no one receiving without being eligible (exit 0). */
+  /** Every binding target met in every region and no one receiving without being eligible (exit 0). */
   ok: boolean;
 }
 
@@ -124,7 +134,7 @@ const PROGRAM_ZH: Record<ProgramId, string> = {
 export function registerCoverageCommand(program: Command, io: Io, state: CommandState): void {
   program
     .command('coverage <roster>')
-    .description('coverage audit (应保未保): eligible and receiving per program and region, the lists, and the rate against the 100 % targets')
+    .description("coverage audit (应保未保): eligible and receiving per program and region, the lists, and the rate against each plan's targets")
     .option('-o, --output <file>', 'write the lists (eligible not receiving, receiving not eligible, to check) to this CSV, atomically')
     .option('-j, --jurisdiction <id>', 'rule set for rows without a region column value (e.g. 530100)')
     .option('--as-of <date>', 'date of evaluation, YYYY-MM-DD (default: today)')
@@ -160,9 +170,9 @@ function addCounts(to: Counts, c: Counts): void {
   to.unknown += c.unknown;
 }
 
-function figures(c: Counts, hasColumn: boolean, target: number | null): CoverageFigures {
+function figures(c: Counts, hasColumn: boolean, target: CoverageTarget | null): CoverageFigures {
   if (!hasColumn) {
-    return { eligible: c.eligible, receiving: null, covered: null, eligible_not_receiving: null, receiving_not_eligible: null, unknown: c.unknown, rate: null, target_met: null };
+    return { eligible: c.eligible, receiving: null, covered: null, eligible_not_receiving: null, receiving_not_eligible: null, unknown: c.unknown, rate: null, target, target_met: null };
   }
   return {
     eligible: c.eligible,
@@ -172,8 +182,35 @@ function figures(c: Counts, hasColumn: boolean, target: number | null): Coverage
     receiving_not_eligible: c.receivingNotEligible,
     unknown: c.unknown,
     rate: c.eligible > 0 ? c.covered / c.eligible : null,
-    target_met: target === null ? null : c.covered >= c.eligible * target,
+    target,
+    target_met: target === null || c.eligible === 0 ? null : meets(c.covered, c.eligible, target),
   };
+}
+
+/** Targets are held to a millionth, in integers: 97 covered of 100 is exactly 97 %. */
+const TARGET_SCALE = 1_000_000;
+
+/** Whether covered ÷ eligible (eligible > 0) is more than, or at least, the target. */
+export function meets(covered: number, eligible: number, target: Pick<CoverageTarget, 'value' | 'comparison'>): boolean {
+  const rate = covered * TARGET_SCALE;
+  const bar = eligible * Math.round(target.value * TARGET_SCALE);
+  return target.comparison === '>' ? rate > bar : rate >= bar;
+}
+
+/**
+ * The target a set of rule sets agree on (the same value, comparison and kind), for one
+ * program: null when none of them states one, or when they differ (`differ`).
+ */
+function agreedTarget(stated: readonly (TargetInEffect | undefined)[]): { target: CoverageTarget | null; differ: boolean } {
+  const first = stated[0];
+  const same = stated.every((t) => t?.value === first?.value && t?.comparison === first?.comparison && t?.kind === first?.kind);
+  if (!same) return { target: null, differ: true };
+  if (!first) return { target: null, differ: false };
+  const cited = new Map<string, CoverageTarget['cited'][number]>();
+  for (const t of stated as TargetInEffect[]) {
+    cited.set(JSON.stringify([t.layer, t.source, t.clause ?? null]), { layer: t.layer, source: t.source, ...(t.clause !== undefined && { clause: t.clause }) });
+  }
+  return { target: { value: first.value, comparison: first.comparison, kind: first.kind, cited: [...cited.values()] }, differ: false };
 }
 
 /** Where the columns coverage needs stand in the batch output (input columns first, then results). */
@@ -274,6 +311,8 @@ export async function runCoverage(roster: string, opts: CoverageOptions, g: Glob
 
     const counts = new Map<string, Record<ProgramId, Counts>>();
     const invalid = new Map<string, number>();
+    /** The rule sets each region's rows were evaluated with (their targets are the region's). */
+    const rulesOf = new Map<string, Set<string>>();
     let rows = 0;
     let asOf: string | undefined;
     let layout: OutputLayout | undefined;
@@ -289,6 +328,12 @@ export async function runCoverage(roster: string, opts: CoverageOptions, g: Glob
       const cell = (i: number | undefined) => (i === undefined ? '' : normaliseText(cells[i] ?? ''));
       asOf ??= cell(layout.asOf) || undefined;
       const region = cell(layout.region) || cell(layout.rulesId);
+      const rulesId = cell(layout.rulesId);
+      if (rulesId !== '') {
+        let ids = rulesOf.get(region);
+        if (!ids) rulesOf.set(region, (ids = new Set()));
+        ids.add(rulesId);
+      }
       if (cell(layout.errorCode) !== '') {
         invalid.set(region, (invalid.get(region) ?? 0) + 1);
         continue;
@@ -339,21 +384,26 @@ export async function runCoverage(roster: string, opts: CoverageOptions, g: Glob
     if (!layout) throw new BencalcError({ code: 'INPUT_BAD_CSV', file: roster, en: 'the roster is empty: a header row is required', zh: '花名册为空：需要表头行' });
 
     const regions = [...new Set([...counts.keys(), ...invalid.keys()])].sort();
+    const targets = targetsInPlay([...new Set([...rulesOf.values()].flatMap((ids) => [...ids]))].sort(), asOf ?? asOfFlag, opts, g);
+    const stated = (ids: Iterable<string>, p: ProgramId) => [...ids].map((id) => targets.get(id)?.get(p));
     const programs = {} as CoverageReport['programs'];
     let ok = true;
     for (const p of PROGRAM_IDS) {
       const hasColumn = layout.receiving[p] !== undefined;
-      const target = COVERAGE_TARGETS[p];
       const total = emptyCounts();
       const byRegion: Record<string, CoverageFigures> = {};
       for (const r of regions) {
         const c = counts.get(r)?.[p] ?? emptyCounts();
         addCounts(total, c);
-        byRegion[r] = figures(c, hasColumn, target);
+        const f = figures(c, hasColumn, agreedTarget(stated(rulesOf.get(r) ?? [], p)).target);
+        // Each region is held to its own plan's target; only a binding one fails the run.
+        if (f.target?.kind === 'binding' && f.target_met === false) ok = false;
+        byRegion[r] = f;
       }
-      const t = figures(total, hasColumn, target);
-      if (t.target_met === false || (t.receiving_not_eligible ?? 0) > 0) ok = false;
-      programs[p] = { receiving_column: layout.receivingHeader[p], target, regions: byRegion, total: t };
+      const all = agreedTarget(stated(targets.keys(), p));
+      const t = figures(total, hasColumn, all.target);
+      if ((t.target?.kind === 'binding' && t.target_met === false) || (t.receiving_not_eligible ?? 0) > 0) ok = false;
+      programs[p] = { receiving_column: layout.receivingHeader[p], targets_differ: all.differ, regions: byRegion, total: t };
     }
     const report: CoverageReport = {
       roster,
@@ -377,11 +427,32 @@ export async function runCoverage(roster: string, opts: CoverageOptions, g: Glob
   }
 }
 
+/** The coverage targets of each rule set in play (ruling R13), by rule set id, resolved as the batch run resolved them. */
+function targetsInPlay(ids: readonly string[], asOf: string, opts: CoverageOptions, g: GlobalOptions): Map<string, Map<ProgramId, TargetInEffect>> {
+  const out = new Map<string, Map<ProgramId, TargetInEffect>>();
+  if (!ids.length) return out;
+  const tree = openRuleTree(g.rules, { cache: RuleFileCache.fromEnv() });
+  const switches = parseSwitches(opts.option);
+  for (const id of ids) {
+    const compiled = compileJurisdiction(tree, id);
+    const options = Object.fromEntries(Object.entries(switches).filter(([k]) => compiled.merged.options.has(k)));
+    out.set(id, resolveEffective(compiled, { asOf, ...(opts.asKnownAt !== undefined && { knownAt: opts.asKnownAt }), options }).targets);
+  }
+  return out;
+}
+
 function percent(rate: number | null): string {
   return rate === null ? '—' : `${(Math.round(rate * 1000) / 10).toFixed(1)}%`;
 }
 
 const num = (n: number | null): string => (n === null ? '—' : String(n));
+
+const KIND_ZH: Record<TargetKind, string> = { binding: '约束性', expected: '预期性' };
+
+/** A target as the plan's table writes it: `≥100% 约束性`, `>97% binding`. */
+export function targetText(t: Pick<CoverageTarget, 'value' | 'comparison' | 'kind'>, lang: Lang): string {
+  return `${t.comparison === '>' ? '>' : '≥'}${Number((t.value * 100).toFixed(2))}% ${lang === 'zh' ? KIND_ZH[t.kind] : t.kind}`;
+}
 
 /** The summary: a head table, the figures per program and region, and what follows from them. */
 export function renderCoverage(r: CoverageReport, lang: Lang, io: Io, listsFile?: string): string {
@@ -397,8 +468,9 @@ export function renderCoverage(r: CoverageReport, lang: Lang, io: Io, listsFile?
   });
   const noColumn = zh ? '无此列' : 'no column';
   const all = zh ? '合计' : 'all';
+  const name = (p: ProgramId) => (zh ? PROGRAM_ZH[p] : p);
   const row = (p: ProgramId, region: string, f: CoverageFigures, hasColumn: boolean) => [
-    zh ? PROGRAM_ZH[p] : p,
+    name(p),
     region === '' ? '—' : region,
     String(f.eligible),
     hasColumn ? num(f.receiving) : noColumn,
@@ -407,7 +479,7 @@ export function renderCoverage(r: CoverageReport, lang: Lang, io: Io, listsFile?
     num(f.receiving_not_eligible),
     String(f.unknown),
     percent(f.rate),
-    COVERAGE_TARGETS[p] === null ? '—' : `${Math.round(COVERAGE_TARGETS[p]! * 100)}%`,
+    f.target === null ? '—' : targetText(f.target, lang),
   ];
   for (const p of PROGRAM_IDS) {
     const prog = r.programs[p];
@@ -427,25 +499,60 @@ export function renderCoverage(r: CoverageReport, lang: Lang, io: Io, listsFile?
   if (r.invalid_rows) {
     notes.push(zh ? `${r.invalid_rows} 行有错误，未计入（用 bencalc batch --errors 查看）。` : `${r.invalid_rows} row(s) with errors were left out (bencalc batch --errors lists them).`);
   }
-  const missed = PROGRAM_IDS.filter((p) => r.programs[p].total.target_met === false);
-  const unchecked = PROGRAM_IDS.filter((p) => r.programs[p].target !== null && r.programs[p].receiving_column === null);
-  const rne = PROGRAM_IDS.filter((p) => (r.programs[p].total.receiving_not_eligible ?? 0) > 0);
-  if (missed.length) {
+  // Each region against its own rule set's target (the "all" row follows from them).
+  const held = PROGRAM_IDS.flatMap((p) => r.regions.map((region) => ({ p, region, f: r.programs[p].regions[region]! })));
+  const label = (p: ProgramId, region: string) => (r.regions.length > 1 ? `${name(p)} ${region}` : name(p));
+  const missText = ({ p, region, f }: (typeof held)[number]) =>
+    zh ? `${label(p, region)}（${percent(f.rate)}，目标 ${targetText(f.target!, lang)}）` : `${label(p, region)} (${percent(f.rate)}; target ${targetText(f.target!, lang)})`;
+  const missed = (kind: TargetKind) => held.filter(({ f }) => f.target?.kind === kind && f.target_met === false);
+  const bindingMissed = missed('binding');
+  const expectedMissed = missed('expected');
+  // Targets of programs the roster has no receiving column for: stated, but not checked.
+  const unchecked = PROGRAM_IDS.flatMap((p) => {
+    const texts = [...new Set(r.regions.flatMap((region) => {
+      const target = r.programs[p].regions[region]!.target;
+      return target && r.programs[p].receiving_column === null ? [targetText(target, lang)] : [];
+    }))];
+    return texts.length ? [zh ? `${PROGRAM_ZH[p]}（${texts.join('；')}）` : `${p} (${texts.join('; ')})`] : [];
+  });
+  const anyTarget = held.some(({ f }) => f.target !== null);
+  const bindingMeasured = held.some(({ f }) => f.target?.kind === 'binding' && f.target_met !== null);
+  const uncheckedBinding = held.some(({ p, f }) => f.target?.kind === 'binding' && r.programs[p].receiving_column === null);
+  if (!anyTarget) {
+    notes.push(zh ? '所用规则集均未规定覆盖率目标。' : 'No coverage target: the rule sets in play state none.');
+  }
+  if (bindingMissed.length) {
+    notes.push(zh ? `未达到约束性目标：${bindingMissed.map(missText).join('、')}` : `Binding target missed: ${bindingMissed.map(missText).join(', ')}`);
+  } else if (bindingMeasured) {
+    // Said only of what was checked: a target without its receiving column is listed below.
+    notes.push(uncheckedBinding ? (zh ? '已核对的约束性目标均已达到。' : 'Every binding target checked is met.') : zh ? '约束性目标均已达到。' : 'Every binding target is met.');
+  }
+  if (expectedMissed.length) {
     notes.push(
       zh
-        ? `未达到 100% 目标：${missed.map((p) => `${PROGRAM_ZH[p]}（${percent(r.programs[p].total.rate)}）`).join('、')}`
-        : `Binding 100% target missed: ${missed.map((p) => `${p} (${percent(r.programs[p].total.rate)})`).join(', ')}`,
+        ? `未达到预期性目标（仅报告，不影响退出码）：${expectedMissed.map(missText).join('、')}`
+        : `Expected target not reached (reported; it does not fail the run): ${expectedMissed.map(missText).join(', ')}`,
     );
-  } else if (!unchecked.length) {
-    notes.push(zh ? '约束性 100% 目标均已达到。' : 'Every binding 100% target is met.');
   }
   if (unchecked.length) {
+    notes.push(zh ? `未能核对的目标（无“享受”列）：${unchecked.join('、')}` : `Target not checked (no receiving column): ${unchecked.join(', ')}`);
+  }
+  const differ = PROGRAM_IDS.filter((p) => r.programs[p].targets_differ);
+  if (differ.length) {
+    const each = (p: ProgramId) =>
+      r.regions
+        .map((region) => {
+          const target = r.programs[p].regions[region]!.target;
+          return zh ? `${region}：${target ? targetText(target, lang) : '无'}` : `${region}: ${target ? targetText(target, lang) : 'none'}`;
+        })
+        .join(zh ? '；' : '; ');
     notes.push(
       zh
-        ? `未能核对的 100% 目标（无“享受”列）：${unchecked.map((p) => PROGRAM_ZH[p]).join('、')}`
-        : `Binding 100% target not checked (no receiving column): ${unchecked.join(', ')}`,
+        ? `各地区规则集的目标不同，合计行不设目标，各地区按本地目标核对：${differ.map((p) => `${PROGRAM_ZH[p]}（${each(p)}）`).join('、')}`
+        : `The regions' rule sets state different targets, so the all row has none and each region is held to its own: ${differ.map((p) => `${p} (${each(p)})`).join(', ')}`,
     );
   }
+  const rne = PROGRAM_IDS.filter((p) => (r.programs[p].total.receiving_not_eligible ?? 0) > 0);
   if (rne.length) {
     notes.push(zh ? `有人享受但不符合条件：${rne.map((p) => PROGRAM_ZH[p]).join('、')}` : `Receiving without being eligible: ${rne.join(', ')}`);
   }

@@ -240,6 +240,7 @@ function buildSchemas(z: typeof Zod.z) {
     })
     .strict()
     .refine((t) => !(t.comparison === '>' && t.value >= 1), {
+      path: ['comparison'],
       message: 'a target that can be met: a rate is never more than 100 %, so write comparison ">=" with value 1',
     });
 

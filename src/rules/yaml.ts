@@ -107,7 +107,8 @@ export function zodIssuesToErrors(
   for (const issue of issues) {
     const path = issue.path.filter((k): k is string | number => typeof k !== 'symbol');
     if (issue.code === 'unrecognized_keys') {
-      const programs = path.length === 1 && path[0] === 'programs';
+      // Programs and targets are keyed by program id.
+      const programs = path.length === 1 && (path[0] === 'programs' || path[0] === 'targets');
       const allowed = programs ? ['dibao', 'living_subsidy', 'care_subsidy', 'care_service', 'rehab'] : allowedAt(path);
       for (const key of issue.keys) {
         const pos = positionAt(source, path, key);
@@ -130,7 +131,7 @@ export function zodIssuesToErrors(
     const found = describeFound(valueAt(data, path));
     const isDate = /YYYY-MM-DD/.test(issue.message);
     const isKey = issue.code === 'invalid_key';
-    const programKey = isKey && path[0] === 'programs';
+    const programKey = isKey && (path[0] === 'programs' || path[0] === 'targets');
     const lastKey = path[path.length - 1];
     const suggestion = programKey && typeof lastKey === 'string'
       ? didYouMean(lastKey, ['dibao', 'living_subsidy', 'care_subsidy', 'care_service', 'rehab'])

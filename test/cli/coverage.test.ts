@@ -1,8 +1,13 @@
 /**
  * `bencalc coverage` end to end, on a roster built so that the answer is known: the fixture
- * city 990100 (dibao 735 urban / 560 rural; living subsidy 90; care subsidy 110 / 100) and
- * two rows of the fixture province 990000, whose rule set has no dibao standard (so dibao and
- * the living subsidy are unknown there, while the care subsidy is decided).
+ * city 990100 (dibao 735 urban / 560 rural; living subsidy 90; care subsidy 110 / 100;
+ * targets dibao ≥100 % binding, living subsidy >97 % expected, care subsidy >98 % binding —
+ * docs/rules.md section 5) and two rows of the fixture province 990000, whose rule set has no
+ * dibao standard (so dibao and the living subsidy are unknown there, while the care subsidy is
+ * decided) and no targets.
+ *
+ * The targets of the shipped rule sets (ruling R13) are tested on rosters of their own,
+ * each expectation with the seed line of the plan's indicator table it comes from.
  */
 import { describe, it, expect, beforeAll } from 'vitest';
 import { writeFileSync, readFileSync, existsSync, readdirSync } from 'node:fs';
@@ -10,7 +15,8 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { cli, fixtureRulesDir, tempDir } from '../helpers.js';
 import { parseCsvString } from '../../src/io/csv-read.js';
-import type { CoverageReport } from '../../src/cli/coverage.js';
+import { meets, type CoverageReport } from '../../src/cli/coverage.js';
+import { PROGRAM_IDS } from '../../src/rules/schema.js';
 
 let rules: string;
 let dir: string;
@@ -92,17 +98,19 @@ describe('bencalc coverage', () => {
     expect(report.regions).toEqual(['990000', '990100']);
     const p = report.programs;
     //                                            E  R  cov 未保 RNE ?  rate  met
-    // P10 (特困) is not in the dibao unit (R4): eligible 6, covered 4, receiving-not-eligible 2
+    // P10 (特困) is not in the dibao unit (R4): eligible 6, covered 4, receiving-not-eligible 2.
+    // 990100 is held to its own targets; 990000 states none, so neither its rows nor the "all"
+    // rows (the two rule sets disagree) have one: target_met is null there.
     expect(fig(p.dibao.regions['990100']!)).toEqual([6, 6, 4, 2, 2, 1, 4 / 6, false]);
-    expect(fig(p.dibao.regions['990000']!)).toEqual([0, 1, 0, 0, 0, 2, null, true]);
-    expect(fig(p.dibao.total)).toEqual([6, 7, 4, 2, 2, 3, 4 / 6, false]);
+    expect(fig(p.dibao.regions['990000']!)).toEqual([0, 1, 0, 0, 0, 2, null, null]);
+    expect(fig(p.dibao.total)).toEqual([6, 7, 4, 2, 2, 3, 4 / 6, null]);
     expect(fig(p.living_subsidy.regions['990100']!)).toEqual([3, 3, 2, 1, 1, 1, 2 / 3, false]);
-    expect(fig(p.living_subsidy.regions['990000']!)).toEqual([0, 1, 0, 0, 0, 2, null, true]);
-    expect(fig(p.living_subsidy.total)).toEqual([3, 4, 2, 1, 1, 3, 2 / 3, false]);
+    expect(fig(p.living_subsidy.regions['990000']!)).toEqual([0, 1, 0, 0, 0, 2, null, null]);
+    expect(fig(p.living_subsidy.total)).toEqual([3, 4, 2, 1, 1, 3, 2 / 3, null]);
     expect(fig(p.care_subsidy.regions['990100']!)).toEqual([3, 3, 3, 0, 0, 0, 1, true]);
-    expect(fig(p.care_subsidy.regions['990000']!)).toEqual([2, 1, 1, 1, 0, 0, 0.5, false]);
-    expect(fig(p.care_subsidy.total)).toEqual([5, 4, 4, 1, 0, 0, 0.8, false]);
-    // No binding target: target_met is null.
+    expect(fig(p.care_subsidy.regions['990000']!)).toEqual([2, 1, 1, 1, 0, 0, 0.5, null]);
+    expect(fig(p.care_subsidy.total)).toEqual([5, 4, 4, 1, 0, 0, 0.8, null]);
+    // No target for care service in either rule set: target_met is null.
     expect(fig(p.care_service.regions['990100']!)).toEqual([5, 3, 2, 2, 1, 1, 0.4, null]);
     expect(fig(p.care_service.regions['990000']!)).toEqual([2, 1, 1, 1, 0, 0, 0.5, null]);
     expect(fig(p.care_service.total)).toEqual([7, 4, 3, 3, 1, 1, 3 / 7, null]);
@@ -112,7 +120,14 @@ describe('bencalc coverage', () => {
     expect(p.rehab.receiving_column).toBeNull();
     expect(p.living_subsidy.receiving_column).toBe('享受生活补贴');
     expect(p.dibao.receiving_column).toBe('receiving_dibao');
-    expect([p.dibao.target, p.living_subsidy.target, p.care_subsidy.target, p.care_service.target, p.rehab.target]).toEqual([1, 1, 1, null, null]);
+    // The fixture city's targets, as its rules.yaml states them (docs/rules.md section 5).
+    const target = (f: CoverageReport['programs']['dibao']['total']) => (f.target ? [f.target.value, f.target.comparison, f.target.kind] : null);
+    expect(PROGRAM_IDS.map((id) => target(p[id].regions['990100']!))).toEqual([[1, '>=', 'binding'], [0.97, '>', 'expected'], [0.98, '>', 'binding'], null, null]);
+    expect(PROGRAM_IDS.map((id) => target(p[id].regions['990000']!))).toEqual([null, null, null, null, null]);
+    expect(PROGRAM_IDS.map((id) => target(p[id].total))).toEqual([null, null, null, null, null]);
+    expect(PROGRAM_IDS.map((id) => p[id].targets_differ)).toEqual([true, true, true, false, false]);
+    expect(p.dibao.regions['990100']!.target!.cited).toEqual([{ layer: '990100', source: 'ec_plan', clause: '专栏1 3.' }]);
+    // The dibao miss is binding (exit 1); the living subsidy's is expected (预期性): reported only.
   });
 
   it('-o writes the lists: who is eligible and not receiving, who receives without being eligible, who is to check', async () => {
@@ -160,20 +175,32 @@ describe('bencalc coverage', () => {
     expect(en.code).toBe(1);
     const line = (out: string, ...first: string[]) => out.split('\n').find((l) => first.every((f, i) => l.split('│')[i + 1]?.trim() === f));
     const cols = (l: string | undefined) => l!.split('│').slice(1, -1).map((c) => c.trim());
-    expect(cols(line(en.stdout, 'dibao', '990100'))).toEqual(['dibao', '990100', '6', '6', '4', '2', '2', '1', '66.7%', '100%']);
-    expect(cols(line(en.stdout, 'dibao', '990000'))).toEqual(['dibao', '990000', '0', '1', '0', '0', '0', '2', '—', '100%']);
-    expect(cols(line(en.stdout, 'care_subsidy', 'all'))).toEqual(['care_subsidy', 'all', '5', '4', '4', '1', '0', '0', '80.0%', '100%']);
+    expect(cols(line(en.stdout, 'dibao', '990100'))).toEqual(['dibao', '990100', '6', '6', '4', '2', '2', '1', '66.7%', '≥100% binding']);
+    expect(cols(line(en.stdout, 'dibao', '990000'))).toEqual(['dibao', '990000', '0', '1', '0', '0', '0', '2', '—', '—']);
+    expect(cols(line(en.stdout, 'living_subsidy', '990100'))).toEqual(['living_subsidy', '990100', '3', '3', '2', '1', '1', '1', '66.7%', '>97% expected']);
+    expect(cols(line(en.stdout, 'care_subsidy', '990100'))).toEqual(['care_subsidy', '990100', '3', '3', '3', '0', '0', '0', '100.0%', '>98% binding']);
+    // 990000 states no target, 990100 does: the all row has none.
+    expect(cols(line(en.stdout, 'care_subsidy', 'all'))).toEqual(['care_subsidy', 'all', '5', '4', '4', '1', '0', '0', '80.0%', '—']);
     expect(cols(line(en.stdout, 'care_service', 'all'))).toEqual(['care_service', 'all', '7', '4', '3', '3', '1', '1', '42.9%', '—']);
     expect(cols(line(en.stdout, 'rehab', '990100'))).toEqual(['rehab', '990100', '1', 'no column', '—', '—', '—', '0', '—', '—']);
     expect(en.stdout).toContain('应保未保');
     expect(en.stdout).toContain('no receiving column for rehab');
-    expect(en.stdout).toContain('Binding 100% target missed: dibao (66.7%), living_subsidy (66.7%), care_subsidy (80.0%)');
+    expect(en.stdout).toContain('Binding target missed: dibao 990100 (66.7%; target ≥100% binding)\n');
+    expect(en.stdout).toContain('Expected target not reached (reported; it does not fail the run): living_subsidy 990100 (66.7%; target >97% expected)\n');
+    expect(en.stdout).toContain(
+      'each region is held to its own: dibao (990000: none; 990100: ≥100% binding), living_subsidy (990000: none; 990100: >97% expected), care_subsidy (990000: none; 990100: >98% binding)',
+    );
+    expect(en.stdout).not.toContain('100% target');
     expect(en.stderr).toBe('');
     const zh = await coverage(input, '--lang', 'zh');
     expect(zh.stdout).toContain('覆盖率');
-    expect(cols(line(zh.stdout, '低保', '合计'))).toEqual(['低保', '合计', '6', '7', '4', '2', '2', '3', '66.7%', '100%']);
+    expect(cols(line(zh.stdout, '低保', '990100'))).toEqual(['低保', '990100', '6', '6', '4', '2', '2', '1', '66.7%', '≥100% 约束性']);
+    expect(cols(line(zh.stdout, '生活补贴', '990100'))).toEqual(['生活补贴', '990100', '3', '3', '2', '1', '1', '1', '66.7%', '>97% 预期性']);
+    expect(cols(line(zh.stdout, '低保', '合计'))).toEqual(['低保', '合计', '6', '7', '4', '2', '2', '3', '66.7%', '—']);
     expect(cols(line(zh.stdout, '康复救助', '990000'))).toEqual(['康复救助', '990000', '0', '无此列', '—', '—', '—', '0', '—', '—']);
-    expect(zh.stdout).toContain('未达到 100% 目标');
+    expect(zh.stdout).toContain('未达到约束性目标：低保 990100（66.7%，目标 ≥100% 约束性）');
+    expect(zh.stdout).toContain('未达到预期性目标（仅报告，不影响退出码）：生活补贴 990100（66.7%，目标 >97% 预期性）');
+    expect(zh.stdout).toContain('合计行不设目标');
   });
 
   it('a roster with Chinese headers throughout (享受低保 …) gives the same figures', async () => {
@@ -188,7 +215,7 @@ describe('bencalc coverage', () => {
     expect(zh.report.programs.dibao.total.eligible_not_receiving).toBe(2);
   });
 
-  it('exits 0 when every binding target is met, even with care service not taken up (no binding target)', async () => {
+  it('exits 0 when every binding target is met, even with care service not taken up (no target)', async () => {
     // Household H1 and P5 of the roster, everyone eligible receiving; P2's care service not received.
     const rows = [
       'H1,P1,张一,1970-05-01,户主,urban,990100,800,,,N,N,N,N,Y,N,N,N',
@@ -204,7 +231,7 @@ describe('bencalc coverage', () => {
     expect(fig(r.report.programs.care_service.total)).toEqual([2, 1, 1, 1, 0, 0, 0.5, null]);
     const table = await coverage(write('met-table.csv', [HEADER, ...rows]));
     expect(table.code).toBe(0);
-    expect(table.stdout).toContain('Every binding 100% target is met.');
+    expect(table.stdout).toContain('Every binding target is met.');
     expect(table.stdout).not.toMatch(/│ all /); // one region: no total row
   });
 
@@ -230,7 +257,29 @@ describe('bencalc coverage', () => {
     expect(r.report.programs.living_subsidy.receiving_column).toBeNull();
     expect(r.code).toBe(1);
     const table = await coverage(join(dir, 'noregion.csv'), '-j', '990100');
-    expect(table.stdout).toContain('Binding 100% target not checked (no receiving column): living_subsidy, care_subsidy');
+    expect(table.stdout).toContain('Target not checked (no receiving column): living_subsidy (>97% expected), care_subsidy (>98% binding)');
+  });
+
+  it('a bad target in a rule file is a rules error (exit 2), placed at its line', async () => {
+    const bad = fixtureRulesDir();
+    const file = join(bad, '990100-example-city', 'rules.yaml');
+    const text = readFileSync(file, 'utf8');
+    // 97 % written as a percentage rather than a ratio.
+    writeFileSync(file, text.replace('    value: 0.97 ', '    value: 97   '));
+    const r = await cli('--rules', bad, 'coverage', write('bad-target.csv', [HEADER, ...ROWS]), '--as-of', '2024-08-01');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('RULES_INVALID_VALUE');
+    expect(r.stderr).toContain('targets.living_subsidy.value');
+    expect(r.stderr).toContain('a ratio from 0 to 1');
+    const line = text.split('\n').findIndex((l) => l.startsWith('    value: 0.97 ')) + 1;
+    expect(r.stderr).toContain(`rules.yaml:${line}:`);
+    expect(r.stdout).toBe('');
+    // An unknown source in a target's citation.
+    writeFileSync(file, text.replace('cite: { source: ec_plan, clause: 专栏1 5. }', 'cite: { source: ec_plna, clause: 专栏1 5. }'));
+    const unknown = await cli('--rules', bad, 'coverage', join(dir, 'bad-target.csv'), '--as-of', '2024-08-01');
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('RULES_UNKNOWN_SOURCE');
+    expect(unknown.stderr).toContain('ec_plna');
   });
 
   it('a roster with no receiving column at all is a usage error (exit 2)', async () => {
@@ -284,3 +333,116 @@ async function usageErrors(tmp: string) {
   expect((await coverage(input)).code).toBe(1);
   expect(coverageTempDirs(tmp)).toEqual([]);
 }
+
+/**
+ * The shipped rule sets' targets (ruling R13), on rosters of single-person dibao households —
+ * a grade-2 physically disabled head with no income, eligible for dibao and the living
+ * subsidy and, without long-term care needs, not for the care subsidy.
+ */
+describe('bencalc coverage against the plans\' own targets (R13)', () => {
+  const HEAD = 'household_id,person_id,name,birth_date,relation,hukou,region,monthly_income,disability_category,disability_grade,needs_long_term_care,special_hardship,work_injury_care,orphan,receiving_dibao,receiving_living_subsidy';
+  /** `n` single-person households in `region`; the first `dibao` receive dibao, the first `living` the living subsidy. */
+  const households = (region: string, n: number, dibao: number, living: number, from = 1) =>
+    Array.from({ length: n }, (_, i) => `H${region}-${from + i},P${region}-${from + i},甲${from + i},1970-05-01,户主,urban,${region},0,肢体,二级,N,N,N,N,${i < dibao ? 'Y' : 'N'},${i < living ? 'Y' : 'N'}`);
+  const run = async (name: string, rows: string[], ...args: string[]) => {
+    const r = await cli('coverage', write(name, [HEAD, ...rows]), '--as-of', '2025-08-01', '--json', ...args);
+    return { ...r, report: JSON.parse(r.stdout) as CoverageReport };
+  };
+  const table = (name: string) => cli('coverage', join(dir, name), '--as-of', '2025-08-01');
+
+  it("'>' at the boundary: Jining's living subsidy >97 % binding is missed at exactly 97 % (exit 1) and met at 98 %", async () => {
+    // seed 004 lines 75–78: 4.困难残疾人生活补贴覆盖率(%) | 2025年 ＞97% | 约束性
+    const miss = await run('jn-97.csv', households('370800', 100, 100, 97));
+    expect(miss.stderr).toBe('');
+    const f = miss.report.programs.living_subsidy.regions['370800']!;
+    expect([f.eligible, f.covered, f.rate]).toEqual([100, 97, 0.97]);
+    expect(f.target).toMatchObject({ value: 0.97, comparison: '>', kind: 'binding', cited: [{ layer: '370800', source: 'jn_plan' }] });
+    expect(f.target!.cited[0]!.clause).toContain('第75–78行');
+    expect(f.target_met).toBe(false);
+    expect(miss.report.ok).toBe(false);
+    expect(miss.code).toBe(1);
+    const missTable = await table('jn-97.csv');
+    expect(missTable.code).toBe(1);
+    expect(missTable.stdout).toMatch(/│ living_subsidy │ 370800 │ 100 +│ 97 +│ 97 +│ 3 +│ 0 +│ 0 +│ 97\.0% +│ >97% binding +│/);
+    expect(missTable.stdout).toContain('Binding target missed: living_subsidy (97.0%; target >97% binding)');
+    const met = await run('jn-98.csv', households('370800', 100, 100, 98));
+    expect(met.report.programs.living_subsidy.regions['370800']!.target_met).toBe(true);
+    expect(met.code).toBe(0);
+    // The care subsidy's >98 % (lines 80–83) has no receiving column here: not checked, and said so.
+    const metTable = await table('jn-98.csv');
+    expect(metTable.stdout).toContain('Every binding target checked is met.');
+    expect(metTable.stdout).toContain('Target not checked (no receiving column): care_subsidy (>98% binding)');
+  });
+
+  it("'>=' at the boundary: Kunming's living subsidy 100 % binding is met at exactly 100 % (exit 0), missed at 99 %", async () => {
+    // seed 000 lines 75–81: 4.困难残疾人生活补贴覆盖率 | 至2025年 100% | 约束性 — a plain figure, reached at it
+    const met = await run('km-100.csv', households('530100', 100, 100, 100));
+    const f = met.report.programs.living_subsidy.total;
+    expect(f.target).toMatchObject({ value: 1, comparison: '>=', kind: 'binding' });
+    expect([f.rate, f.target_met]).toEqual([1, true]);
+    expect(met.code).toBe(0);
+    const miss = await run('km-99.csv', households('530100', 100, 100, 99));
+    expect(miss.report.programs.living_subsidy.total.target_met).toBe(false);
+    expect(miss.code).toBe(1);
+    // The comparison alone decides at the boundary (Jining's >97 %, seed 004 line 77).
+    expect(meets(97, 100, { value: 0.97, comparison: '>' })).toBe(false);
+    expect(meets(97, 100, { value: 0.97, comparison: '>=' })).toBe(true);
+    expect(meets(98, 100, { value: 0.97, comparison: '>' })).toBe(true);
+    // No floating-point edge: 29 of 100 is exactly 29 % (0.29 × 100 is 28.999… in doubles).
+    expect(meets(29, 100, { value: 0.29, comparison: '>=' })).toBe(true);
+  });
+
+  it("an expected (预期性) target missed is reported and does not fail the run: Jining's dibao 100 %", async () => {
+    // seed 004 lines 70–73: 3.符合条件的残疾人纳入最低生活保障比例(%) | 2025年 100% | 预期性;
+    // the living subsidy's >97 % (lines 75–78) is met by all 100 receiving.
+    const r = await run('jn-dibao.csv', households('370800', 100, 99, 100));
+    const f = r.report.programs.dibao.regions['370800']!;
+    expect(f.target).toMatchObject({ value: 1, comparison: '>=', kind: 'expected' });
+    expect([f.eligible, f.covered, f.target_met]).toEqual([100, 99, false]);
+    expect(r.report.programs.living_subsidy.regions['370800']!.target_met).toBe(true);
+    expect(r.report.ok).toBe(true);
+    expect(r.code).toBe(0);
+    const t = await table('jn-dibao.csv');
+    expect(t.code).toBe(0);
+    expect(t.stdout).toMatch(/│ dibao +│ 370800 │ 100 +│ 99 +│ 99 +│ 1 +│ 0 +│ 0 +│ 99\.0% +│ ≥100% expected │/);
+    expect(t.stdout).toContain('Expected target not reached (reported; it does not fail the run): dibao (99.0%; target ≥100% expected)');
+    expect(t.stdout).toContain('Every binding target checked is met.');
+    const zh = await cli('coverage', join(dir, 'jn-dibao.csv'), '--as-of', '2025-08-01', '--lang', 'zh');
+    expect(zh.stdout).toContain('≥100% 预期性');
+    expect(zh.stdout).toContain('未达到预期性目标（仅报告，不影响退出码）：低保（99.0%，目标 ≥100% 预期性）');
+  });
+
+  it('the all row takes a target only when every region\'s rule set states the same one', async () => {
+    // Kunming (seed 000 lines 67–73, 75–81) and Yongji (seed 001 lines 78, 79): dibao and the
+    // living subsidy 100 % 约束性 in both plans — they agree.
+    const agree = await run('km-yj.csv', [...households('530100', 2, 2, 2), ...households('140881', 2, 2, 2)]);
+    const dibao = agree.report.programs.dibao;
+    expect(dibao.targets_differ).toBe(false);
+    expect(dibao.total.target).toMatchObject({ value: 1, comparison: '>=', kind: 'binding' });
+    expect(dibao.total.target!.cited.map((c) => c.source)).toEqual(['yongji_plan', 'km_plan']);
+    expect(dibao.total.target_met).toBe(true);
+    expect(agree.code).toBe(0);
+    expect((await table('km-yj.csv')).stdout).toMatch(/│ dibao +│ all +│ 4 +│ 4 +│ 4 +│ 0 +│ 0 +│ 0 +│ 100\.0% +│ ≥100% binding │/);
+    // Kunming's dibao target is binding, Jining's expected (seed 004 line 73); the living
+    // subsidy is ≥100 % in Kunming and >97 % in Jining (line 77): they differ.
+    const differ = await run('km-jn.csv', [...households('530100', 2, 2, 2), ...households('370800', 2, 1, 2)]);
+    const p = differ.report.programs;
+    expect([p.dibao.targets_differ, p.living_subsidy.targets_differ, p.care_subsidy.targets_differ]).toEqual([true, true, true]);
+    expect([p.dibao.total.target, p.dibao.total.target_met]).toEqual([null, null]);
+    // Jining's dibao miss (1 of 2) is expected only: the run passes.
+    expect(p.dibao.regions['370800']!.target_met).toBe(false);
+    expect(differ.code).toBe(0);
+    const t = await table('km-jn.csv');
+    expect(t.stdout).toMatch(/│ dibao +│ all +│ 4 +│ 3 +│ 3 +│ 1 +│ 0 +│ 0 +│ 75\.0% +│ — +│/);
+    expect(t.stdout).toContain(
+      "The regions' rule sets state different targets, so the all row has none and each region is held to its own: dibao (370800: ≥100% expected; 530100: ≥100% binding), living_subsidy (370800: >97% binding; 530100: ≥100% binding), care_subsidy (370800: >98% binding; 530100: ≥100% binding)",
+    );
+  });
+
+  it('a rule set that states no target has none, whatever the program (Beilin: no indicator table in seed 002)', async () => {
+    const r = await run('bl.csv', households('610103', 2, 1, 1));
+    expect(PROGRAM_IDS.map((id) => r.report.programs[id].regions['610103']!.target)).toEqual([null, null, null, null, null]);
+    expect(r.code).toBe(0);
+    expect((await table('bl.csv')).stdout).toContain('No coverage target: the rule sets in play state none.');
+  });
+});
