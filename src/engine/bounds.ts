@@ -43,6 +43,60 @@ function boundedInputsRead(compiled: CompiledRules): readonly string[] {
   return names;
 }
 
+/** Per program, the bounded inputs its answer can turn on, per rule set. */
+const reachableInputs = new WeakMap<CompiledRules, Map<ProgramId, ReadonlySet<string>>>();
+
+/**
+ * The bounded input fields a program's answer can turn on: those its expressions, the facts
+ * they read (income and unit membership included) and the programs it depends on read, as
+ * far as the expressions' references tell (an over-estimate, never an under-estimate).
+ */
+export function boundedInputsOf(compiled: CompiledRules, program: ProgramId): ReadonlySet<string> {
+  let byProgram = reachableInputs.get(compiled);
+  if (byProgram === undefined) reachableInputs.set(compiled, (byProgram = new Map()));
+  const known = byProgram.get(program);
+  if (known !== undefined) return known;
+  const inputs = new Set(boundedInputsRead(compiled));
+  const personFacts = new Map(compiled.personFacts.map((f) => [f.name, f.expr.references]));
+  const householdFacts = new Map(compiled.householdFacts.map((f) => [f.name, f.expr.references]));
+  const programs = new Map(compiled.programs.map((p) => [p.id, p]));
+  const income = [...(personFacts.get('counted_income') ?? []), ...compiled.programs.flatMap((p) => p.notInUnit.flatMap((r) => r.expr.references))];
+  const seen = new Set<string>();
+  const seenPrograms = new Set<ProgramId>();
+  const work: string[] = [];
+  const addProgram = (id: ProgramId) => {
+    const p = programs.get(id);
+    if (!p || seenPrograms.has(id)) return;
+    seenPrograms.add(id);
+    for (const c of [...p.eligibility, ...p.exclusions]) {
+      if (c.expr) work.push(...c.expr.references);
+      c.anyOf?.forEach((a) => work.push(...a.expr.references));
+    }
+    [...p.routes, ...p.notInUnit].forEach((r) => work.push(...r.expr.references));
+    if (p.amount) work.push(...p.amount.expr.references, ...(p.amount.memberSupplement?.references ?? []));
+    p.outputs.forEach((o) => work.push(...o.expr.references));
+    p.dependsOn.forEach(addProgram);
+  };
+  addProgram(program);
+  const out = new Set<string>();
+  while (work.length) {
+    const ref = work.pop()!;
+    if (seen.has(ref)) continue;
+    seen.add(ref);
+    const [root, field] = ref.split('.') as [string, string | undefined];
+    if (field === undefined) continue;
+    if (root === 'person') {
+      if (inputs.has(field)) out.add(field);
+      work.push(...(personFacts.get(field) ?? []));
+    } else if (root === 'household' || root === 'unit') {
+      work.push(...(householdFacts.get(field) ?? []), ...(personFacts.get(field) ?? []));
+      if (['income_total', 'per_capita_income', 'size'].includes(field)) work.push(...income);
+    }
+  }
+  byProgram.set(program, out);
+  return out;
+}
+
 /** The bounded inputs left blank in a household: each member's and field's, as `person[P].field`. */
 export function blankBoundedInputs(compiled: CompiledRules, household: HouseholdInput): BlankInput[] {
   const fields = boundedInputsRead(compiled);

@@ -27,7 +27,7 @@ import { personRecord, headIndex } from './derive.js';
 import type { ParamUse } from './param-use.js';
 import { EngineMemo, FAILED, PASSED, UNDECIDED, ALTERNATIVE, keep, type ProgramPlan, type Verdict } from './memo.js';
 import { MissExplainer } from './nearest-miss.js';
-import { blankBoundedInputs, mergeReadings, readingsDiffer, sameAnswer, withBlanks, type BlankInput } from './bounds.js';
+import { blankBoundedInputs, boundedInputsOf, mergeReadings, readingsDiffer, sameAnswer, withBlanks, type BlankInput } from './bounds.js';
 import type { ConditionOutcome, Eligibility, HouseholdOutcome, PersonOutcome, ProgramOutcome } from './types.js';
 
 type Rec = Record<string, unknown>;
@@ -75,32 +75,52 @@ export function evaluateHousehold(eff: EffectiveRules, household: HouseholdInput
   if (readings === undefined && blanks.length === 0) return evaluateReading(eff, household, opts);
   const leastRules = readings?.least ?? eff;
   const leastHousehold = blanks.length ? withBlanks(household, blanks, () => false) : household;
-  const least = evaluateReading(leastRules, leastHousehold, opts);
-  const most = evaluateReading(readings?.most ?? eff, blanks.length ? withBlanks(household, blanks, () => true) : household, opts);
-  if (!readingsDiffer(least, most)) return least;
-  // What each open outcome turns on: every bounded thing moved back to its least generous end
-  // alone, the others left at their most (a few more evaluations, only for a household whose
-  // answer the bounds leave open), so that the answer names only what would settle it. A
-  // blank input is tried field by field (every member's blank at once), which keeps the
-  // number of evaluations to the number of bounded things a rule set has.
-  const mostHousehold = blanks.length ? withBlanks(household, blanks, () => true) : household;
-  const fields = [...new Set(blanks.map((b) => b.field))];
   const mostRules = readings?.most ?? eff;
+  const mostHousehold = blanks.length ? withBlanks(household, blanks, () => true) : household;
+  const least = evaluateReading(leastRules, leastHousehold, opts);
+  const most = evaluateReading(mostRules, mostHousehold, opts);
+  if (!readingsDiffer(least, most)) return least;
+  const open = openBounded(eff);
+  const bounded = readings?.bounded ?? new Set<string>();
+  // What each open outcome can turn on: the bounded figures it read, and the blank columns its
+  // program can read. One such thing is the cause; with more, each is moved back to its least
+  // generous end alone, the others left at their most (an evaluation each, only for such a
+  // household), so that the answer names only what would settle it. A blank column that
+  // matters is then tried member by member.
+  const causes = new Map<string, string[]>();
+  const params = new Set<string>();
+  const fields = new Set<string>();
+  least.persons.forEach((p, i) => {
+    for (const id of Object.keys(p.programs) as ProgramId[]) {
+      const a = p.programs[id]!;
+      const b = most.persons[i]!.programs[id]!;
+      if (sameAnswer(a, b)) continue;
+      const read = sortedUnique([...a.provisional, ...b.provisional].filter((name) => bounded.has(name)));
+      const reachable = boundedInputsOf(eff.compiled, id);
+      const blank = blanks.filter((x) => reachable.has(x.field));
+      const key = `${i}:${id}`;
+      if (read.length + blank.length === 1) {
+        causes.set(key, read.length ? [`param.${read[0]!}`] : [blank[0]!.name]);
+        continue;
+      }
+      read.forEach((name) => params.add(name));
+      blank.forEach((x) => fields.add(x.field));
+    }
+  });
   const moveBack = (which: (b: BlankInput) => boolean) => () => evaluateReading(mostRules, withBlanks(household, blanks, (b) => !which(b)), opts);
   const tries: Try[] = [
-    ...[...(readings?.bounded ?? [])].sort().map((name) => ({ names: [`param.${name}`], run: () => evaluateReading(readings!.oneAtLeast(name), mostHousehold, opts) })),
-    ...fields.map((field) => {
+    ...[...params].sort().map((name) => ({ names: [`param.${name}`], run: () => evaluateReading(readings!.oneAtLeast(name), mostHousehold, opts) })),
+    ...[...fields].sort().map((field) => {
       const ofField = blanks.filter((b) => b.field === field);
-      // A field that matters is then tried member by member, to name only the members it matters for.
       return { names: ofField.map((b) => b.name), run: moveBack((b) => b.field === field), ...(ofField.length > 1 && { each: ofField.map((one) => ({ names: [one.name], run: moveBack((b) => b === one) })) }) };
     }),
   ];
-  const all = tries.flatMap((t) => t.names);
-  const open = openBounded(eff);
-  const named = tries.length <= MAX_BOUNDS_TRIED ? namesThatMatter(tries, most) : undefined;
+  const all = [...[...bounded].sort().map((name) => `param.${name}`), ...blanks.map((b) => b.name)];
+  const named = tries.length === 0 ? undefined : tries.length <= MAX_BOUNDS_TRIED ? namesThatMatter(tries, most) : undefined;
   return mergeReadings(least, most, (i, program) => {
+    const key = `${i}:${program}`;
     // Several bounds of which any one would do (or too many to try): name them all.
-    const because = named?.get(`${i}:${program}`) ?? all;
+    const because = causes.get(key) ?? named?.get(key) ?? all;
     return { because, open: because.some((n) => open.has(n)) };
   });
 }
