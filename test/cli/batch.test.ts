@@ -3,7 +3,7 @@
  * from 2024-07-01; living subsidy 90; care subsidy 110 / 100).
  */
 import { describe, it, expect, beforeAll } from 'vitest';
-import { writeFileSync, readFileSync, existsSync, readdirSync } from 'node:fs';
+import { writeFileSync, readFileSync, existsSync, readdirSync, mkdirSync, linkSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import iconv from 'iconv-lite';
@@ -247,6 +247,27 @@ describe('bencalc batch', () => {
     const rows = parseCsvString(readFileSync(errors, 'utf8')).map((x) => x.cells);
     expect(rows[0]).toEqual(['line', 'household_id', 'person_id', 'field', 'error_code', 'error']);
     expect(rows[1]!.slice(0, 5)).toEqual(['3', 'H1', 'P2', 'birth_date', 'INPUT_BAD_DATE']);
+  });
+
+  it('--errors naming the same file as -o is refused, whatever the spelling, and writes nothing (issue 13)', async () => {
+    const input = write('errs-same.csv', [HEADER, GOOD[0]!]);
+    for (const [out, errs] of [
+      ['same.csv', 'same.csv'],
+      ['same.csv', './sub/../same.csv'],
+    ] as const) {
+      mkdirSync(join(dir, 'sub'), { recursive: true });
+      const r = await cli('--rules', rules, 'batch', input, '--as-of', '2024-08-01', '--quiet', '-o', join(dir, out), '--errors', join(dir, errs));
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain('--errors');
+      expect(existsSync(join(dir, out))).toBe(false);
+    }
+    // An existing output reached through a hard link is the same file too.
+    const target = join(dir, 'results-existing.csv');
+    writeFileSync(target, 'keep me\n');
+    linkSync(target, join(dir, 'results-link.csv'));
+    const r = await cli('--rules', rules, 'batch', input, '--as-of', '2024-08-01', '--quiet', '-o', target, '--errors', join(dir, 'results-link.csv'));
+    expect(r.code).toBe(2);
+    expect(readFileSync(target, 'utf8')).toBe('keep me\n');
   });
 
   it('an option switch changes the result and is recorded in the options column', async () => {
