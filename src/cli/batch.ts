@@ -23,7 +23,7 @@ import type { WorkerMessage, WorkerReply } from './batch-worker.js';
 import type { CompiledRules } from '../rules/compile.js';
 import { PROGRAM_IDS } from '../rules/schema.js';
 import { parseEncodingChoice, type EncodingChoice } from '../io/encoding.js';
-import { AtomicFileWriter, serializeRow, UTF8_BOM, assertNotSameFile } from '../io/csv-write.js';
+import { AtomicFileWriter, serializeRow, UTF8_BOM, assertNotSameFile, assertDistinctOutputs } from '../io/csv-write.js';
 import { scanRoster, headerLayout } from '../io/roster-passes.js';
 import { readRosterHead, rosterPieces, type RosterHead, type RosterPiece } from '../io/roster-pieces.js';
 import { RosterKeyLog } from '../io/roster-keys.js';
@@ -123,6 +123,7 @@ async function batchWith(
   }
   if (opts.output) await assertNotSameFile(opts.output, [roster]);
   if (opts.errors) await assertNotSameFile(opts.errors, [roster]);
+  if (opts.output && opts.errors) await assertDistinctOutputs(opts.output, opts.errors, ['-o', '--errors']);
 
   const head = await readRosterHead(roster, encoding, (h) => headerLayout(h, roster));
   const { header, layout } = head;

@@ -133,6 +133,22 @@ export async function resolveOutputPath(target: string): Promise<{ path: string;
 }
 
 /**
+ * Usage error when two output flags name one file (by real path, or through a hard link):
+ * the second would overwrite the first. `names` are the flags, for the message.
+ */
+export async function assertDistinctOutputs(a: string, b: string, names: readonly [string, string]): Promise<void> {
+  const [x, y] = await Promise.all([resolveOutputPath(a), resolveOutputPath(b)]);
+  const same = x.path === y.path || (x.exists && y.exists && x.dev === y.dev && x.ino === y.ino);
+  if (!same) return;
+  throw new BencalcError({
+    code: 'USAGE',
+    file: b,
+    en: `${names[0]} and ${names[1]} name the same file (${a}); the one would overwrite the other — choose two paths`,
+    zh: `${names[0]} 与 ${names[1]} 指向同一个文件（${a}），后写的会覆盖先写的；请分别指定`,
+  });
+}
+
+/**
  * IO error when writing `target` would overwrite one of `inputs` (same real path, or the
  * same file through a hard link). Inputs that do not exist (or are `-`, stdin) are skipped.
  */

@@ -252,8 +252,8 @@ describe('bencalc batch', () => {
   it('--errors naming the same file as -o is refused, whatever the spelling, and writes nothing (issue 13)', async () => {
     const input = write('errs-same.csv', [HEADER, GOOD[0]!]);
     for (const [out, errs] of [
-      ['same.csv', 'same.csv'],
-      ['same.csv', './sub/../same.csv'],
+      ['results-twice.csv', 'results-twice.csv'],
+      ['results-twice.csv', './sub/../results-twice.csv'],
     ] as const) {
       mkdirSync(join(dir, 'sub'), { recursive: true });
       const r = await cli('--rules', rules, 'batch', input, '--as-of', '2024-08-01', '--quiet', '-o', join(dir, out), '--errors', join(dir, errs));
