@@ -32,6 +32,7 @@ export const ERROR_CODES = {
   INPUT_MISSING_FIELD: 'a required field is empty',
   INPUT_BAD_ID_NUMBER: 'an ID number with a wrong length, date or check character',
   INPUT_BAD_DATE: 'a date that is not a real YYYY-MM-DD date',
+  INPUT_IMPLAUSIBLE_DATE: 'a birth date after the day of the run, or before 1880',
   INPUT_ID_MISMATCH: 'birth date or sex disagrees with the ID number',
   INPUT_BAD_CERTIFICATE: 'a disability certificate number that is malformed or disagrees with category or grade',
   INPUT_BAD_CATEGORY: 'an unknown disability category',

@@ -77,6 +77,8 @@ export const PERSON_FIELDS: RecordSchema = {
   hukou: 'string',
   region: 'string',
   age: 'int',
+  /** Born on or before the as-of date (a later-born person is not yet a member then). */
+  born: 'bool',
   disabled: 'bool',
   disability_category: 'string',
   disability_grade: 'int',

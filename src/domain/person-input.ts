@@ -121,6 +121,20 @@ export function parsePerson(fields: Readonly<Record<string, string>>, where: { f
   if (out.person_id === undefined) {
     errors.push(new BencalcError({ code: 'INPUT_MISSING_FIELD', ...where, field: 'person_id', en: 'person_id is empty; every person needs an id unique in the roster', zh: '人员编号为空；每人都需要唯一编号', exitCode: 1 }));
   }
+  if (typeof out.birth_date === 'string' && !isPlausibleBirthDate(out.birth_date)) {
+    const birth = out.birth_date;
+    errors.push(
+      new BencalcError({
+        code: 'INPUT_IMPLAUSIBLE_DATE',
+        ...where,
+        field: 'birth_date',
+        en: `birth_date ${birth} is ${birth < EARLIEST_BIRTH ? `before ${EARLIEST_BIRTH}` : `after today (${runDate()})`}; a birth date lies between ${EARLIEST_BIRTH} and the day of the run`,
+        zh: `出生日期 ${birth} ${birth < EARLIEST_BIRTH ? `早于 ${EARLIEST_BIRTH}` : `晚于今天（${runDate()}）`}；出生日期应在 ${EARLIEST_BIRTH} 与运行当天之间`,
+        exitCode: 1,
+      }),
+    );
+    delete out.birth_date;
+  }
   // The ID number: valid, and agreeing with birth date and sex where those are given.
   if (typeof out.id_number === 'string') {
     const id = parseIdNumber(out.id_number);
@@ -128,6 +142,9 @@ export function parsePerson(fields: Readonly<Record<string, string>>, where: { f
       errors.push(new BencalcError({ code: 'INPUT_BAD_ID_NUMBER', ...where, field: 'id_number', en: `id_number: ${id.en}`, zh: `身份证号：${id.zh}`, exitCode: 1 }));
     } else {
       out.id_number = id.value.id;
+      if (out.birth_date === undefined && !isPlausibleBirthDate(id.value.birthDate)) {
+        errors.push(new BencalcError({ code: 'INPUT_IMPLAUSIBLE_DATE', ...where, field: 'id_number', en: `id_number ${maskIdNumber(id.value.id)} gives the birth date ${id.value.birthDate}, which is not between ${EARLIEST_BIRTH} and today (${runDate()})`, zh: `身份证号 ${maskIdNumber(id.value.id)} 的出生日期 ${id.value.birthDate} 不在 ${EARLIEST_BIRTH} 与今天（${runDate()}）之间`, exitCode: 1 }));
+      }
       const disagree = checkIdAgainst(id.value, {
         ...(out.birth_date !== undefined && { birthDate: out.birth_date as string }),
         ...(out.sex !== undefined && { sex: out.sex as 'M' | 'F' }),
@@ -316,12 +333,15 @@ export class PersonReader {
       receiving_rehab: v[31],
     } as PersonInput;
     if (out.person_id === undefined) return undefined;
+    // A birth date that cannot be: parsePerson names it.
+    if (out.birth_date !== undefined && !isPlausibleBirthDate(out.birth_date)) return undefined;
     // The ID number, valid and agreeing with birth date and sex (what parsePerson checks).
     const id = out.id_number;
     if (id !== undefined) {
       if (id.length !== 18 || !isPlainIdAt(id, 0)) return undefined;
       const birth = out.birth_date;
       if (birth !== undefined && !isBirthDateOf(id, birth)) return undefined;
+      if (birth === undefined && !isPlausibleBirthDate(`${id.slice(6, 10)}-${id.slice(10, 12)}-${id.slice(12, 14)}`)) return undefined;
       if (out.sex !== undefined && out.sex !== ((id.charCodeAt(16) - 48) % 2 === 1 ? 'M' : 'F')) return undefined;
     }
     // The certificate number: valid, the same person's, agreeing with category and grade.
@@ -333,6 +353,20 @@ export class PersonReader {
     }
     return out;
   }
+}
+
+/** The earliest birth date accepted: no one alive was born before it. */
+const EARLIEST_BIRTH = '1880-01-01';
+
+/** The day of the run, YYYY-MM-DD (local time): no one is born after it. */
+function runDate(): string {
+  const d = new Date();
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+}
+
+/** Whether a canonical birth date can be a living person's (issue 13: not 2031, 1850 or 0001). */
+function isPlausibleBirthDate(date: string): boolean {
+  return date >= EARLIEST_BIRTH && date <= runDate();
 }
 
 /** Whether a canonical YYYY-MM-DD date is the birth date in a plain ID number (characters 7–14). */

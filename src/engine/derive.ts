@@ -56,6 +56,7 @@ export function personRecord(p: PersonInput, asOf: string, isHead: boolean): Rec
     hukou: p.hukou,
     region: p.region,
     age,
+    born: birthDate !== undefined ? birthDate <= asOf : undefined,
     disabled,
     disability_category: category,
     disability_grade: grade,

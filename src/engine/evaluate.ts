@@ -35,6 +35,8 @@ type Outputs = Record<string, string | number | boolean | null>;
 
 
 const NO_NAMES: readonly string[] = Object.freeze([]);
+/** Why a person born after the as-of date gets nothing (and is in no unit) on that date. */
+const NOT_YET_BORN = 'not_yet_born';
 /** The facts of a lean evaluation: none (frozen, shared). */
 const NO_FACTS: Record<string, string | number | boolean | null> = Object.freeze({});
 
@@ -227,6 +229,11 @@ function evaluateReading(eff: EffectiveRules, household: HouseholdInput, opts: E
   let total: unknown = 0;
   for (let i = 0; i < n; i++) {
     const p = persons[i]!;
+    if (p.born === false) {
+      // Born after the as-of date: not yet a member of the household on that date (issue 13).
+      outOfUnit[i] = NOT_YET_BORN;
+      continue;
+    }
     ctx.person = p;
     const membership = leftOutBy(compiled.programs, ctx);
     if (typeof membership === 'string') {
@@ -285,6 +292,10 @@ function evaluateReading(eff: EffectiveRules, household: HouseholdInput, opts: E
     }
     for (let i = 0; i < persons.length; i++) {
       const used = scratch.clear();
+      if (outOfUnit[i] === NOT_YET_BORN) {
+        settle(program, programPlan.fixedNo(NOT_YET_BORN), NO_NAMES, 0, true, undefined, undefined, undefined, used, eff, memo, outcomes[i]!, results[i]!);
+        continue;
+      }
       aim(ctx, persons[i]!, undefined, results[i]!, used);
       const known = cache?.find(ctx, i);
       if (known !== undefined) {

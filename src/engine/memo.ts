@@ -227,7 +227,11 @@ export class ProgramPlan {
 
   /** The verdict of a member who belongs to no unit (`not_in_unit:<id>`, ruling R4). */
   notInUnit(id: string): Verdict {
-    const label = `not_in_unit:${id}`;
+    return this.fixedNo(`not_in_unit:${id}`);
+  }
+
+  /** A `no` that no condition of the program decided: `label` is the reason. */
+  fixedNo(label: string): Verdict {
     const known = this.outOfUnit.get(label);
     if (known !== undefined) return known;
     const failed = this.lists.intern([label], 1);

@@ -218,6 +218,8 @@ function fieldReader(field: string): FieldReader {
       return (r) => r.in_rehab;
     case 'old_age_allowance':
       return (r) => r.old_age_allowance;
+    case 'born':
+      return (r) => r.born;
     case 'elderly_care_allowance':
       return (r) => r.elderly_care_allowance;
     case 'hardship_after_dibao':
