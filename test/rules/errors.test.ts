@@ -168,3 +168,34 @@ describe('the error table', () => {
     expect(new BencalcErrors([]).errors).toEqual([]);
   });
 });
+
+describe('amounts that cannot be money (issue 13)', () => {
+  it.each([
+    ['9223372036854775807', 'more than'],
+    ['1000000001', 'more than'],
+  ])('a value of %s yuan is a load error at its line', async (value) => {
+    const root = mkdtempSync(join(tmpdir(), 'bencalc-huge-'));
+    try {
+      mkdirSync(join(root, '000000-test'));
+      writeFileSync(join(root, '000000-test', 'rules.yaml'), BASE.replace('value: 700,', `value: ${value},`));
+      const r = await cli('--rules', root, 'rules', 'validate');
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain('RULES_INVALID_VALUE');
+      expect(r.stderr).toContain('rules.yaml:10');
+      expect(r.stderr).toContain('1,000,000,000');
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('a billion yuan is still accepted', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'bencalc-huge-'));
+    try {
+      mkdirSync(join(root, '000000-test'));
+      writeFileSync(join(root, '000000-test', 'rules.yaml'), BASE.replace('value: 700,', 'value: 1000000000,'));
+      expect((await cli('--rules', root, 'rules', 'validate')).code).toBe(0);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
