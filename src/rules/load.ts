@@ -131,6 +131,9 @@ function checkOptions(rules: RuleFile, source: YamlSource): BencalcError[] {
   return errors;
 }
 
+/** The largest money value a rule file may state, in yuan: far above any benefit, far below 2⁵³ fen. */
+const MAX_YUAN = 1_000_000_000;
+
 /** Checks the schema cannot express: periods, units, provisional labels, citations. */
 function checkParameterValues(rules: RuleFile, source: YamlSource): BencalcError[] {
   const errors: BencalcError[] = [];
@@ -156,8 +159,21 @@ function checkParameterValues(rules: RuleFile, source: YamlSource): BencalcError
       if (v.published && v.published < '1949-10-01') {
         errors.push(new BencalcError({ code: 'RULES_BAD_DATE', ...at([...path, 'published']), en: `published date ${v.published} is not plausible`, zh: `发布日期 ${v.published} 不合理` }));
       }
-      const cells = v.value === null ? [] : typeof v.value === 'number' ? [v.value] : Object.values(v.value);
+      const cellsOf = (x: number | Record<string, number> | null | undefined): number[] => (x == null ? [] : typeof x === 'number' ? [x] : Object.values(x));
+      // The figure, and the ends of a figure known only within bounds.
+      const cells = [...cellsOf(v.value), ...cellsOf(v.bounds?.least_generous), ...cellsOf(v.bounds?.most_generous)];
       for (const cell of cells) {
+        if (p.unit.startsWith('cny') && cell > MAX_YUAN) {
+          errors.push(
+            new BencalcError({
+              code: 'RULES_INVALID_VALUE',
+              ...at([...path, 'value']),
+              en: `value ${cell} is more than ${MAX_YUAN.toLocaleString('en')} yuan: not a sum of social assistance (and beyond exact arithmetic in fen); check the figure`,
+              zh: `数值 ${cell} 超过 ${MAX_YUAN.toLocaleString('en')} 元，不是社会救助的金额（按分计算也会失去精度）；请核对`,
+            }),
+          );
+          continue;
+        }
         const integral = ['years', 'months', 'count'].includes(p.unit);
         const moneyCents = p.unit.startsWith('cny') && Math.abs(cell * 100 - Math.round(cell * 100)) > 1e-6;
         if ((integral && !Number.isInteger(cell)) || moneyCents) {
