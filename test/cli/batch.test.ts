@@ -389,6 +389,28 @@ describe('bencalc batch interrupted (the built CLI)', () => {
   }, 20_000);
 });
 
+describe('bencalc batch whose reader stops (the built CLI, issue 13)', () => {
+  it('| head: ends quietly with exit 3 and no stack trace, leaving no temporary file', async () => {
+    const { spawn } = await import('node:child_process');
+    const { fileURLToPath } = await import('node:url');
+    const bin = fileURLToPath(new URL('../../bin/bencalc.js', import.meta.url));
+    const rows = [HEADER];
+    for (let h = 0; h < 20_000; h++) rows.push(`E${h},E${h}a,甲,,1970-05-01,户主,urban,990100,${h % 2000},,,N,N,N,N,`);
+    const input = write('epipe.csv', rows);
+    const keysBefore = new Set(readdirSync(tmpdir()).filter((f) => f.startsWith('bencalc-')));
+    const child = spawn('node', [bin, '--rules', rules, 'batch', input, '--as-of', '2024-08-01', '--quiet'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
+    // Read the first chunk, then stop reading, as `head -1` does.
+    await new Promise<void>((done) => child.stdout.once('data', () => done()));
+    child.stdout.destroy();
+    expect(await exited).toBe(3);
+    expect(stderr).toBe('');
+    expect(readdirSync(tmpdir()).filter((f) => f.startsWith('bencalc-') && !keysBefore.has(f))).toEqual([]);
+  }, 20_000);
+});
+
 describe('bencalc batch through the real entry point', () => {
   it('restarts with a bounded heap and passes the exit code and output through', async () => {
     const { spawnSync } = await import('node:child_process');
