@@ -81,7 +81,7 @@ export interface BencalcErrorInit extends ErrorLocation {
 export type Lang = 'zh' | 'en';
 
 /** Exit codes of the CLI; documented in the README and tested. */
-export const EXIT = { OK: 0, INVALID_ROWS: 1, TEST_FAILURES: 1, USAGE_OR_RULES: 2 } as const;
+export const EXIT = { OK: 0, INVALID_ROWS: 1, TEST_FAILURES: 1, USAGE_OR_RULES: 2, OUTPUT_CLOSED: 3 } as const;
 
 export class BencalcError extends Error {
   readonly code: ErrorCode;

@@ -18,6 +18,7 @@ import { stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import Table from 'cli-table3';
 import { BencalcError, EXIT, type Lang } from '../errors.js';
+import { onAbort } from './abort.js';
 import { openRuleTree, compileJurisdiction, resolveEffective, resolveJurisdictionId, layerData, RuleFileCache, type LayerData, type RuleTree } from '../rules/index.js';
 import type { WorkerMessage, WorkerReply } from './batch-worker.js';
 import type { CompiledRules } from '../rules/compile.js';
@@ -223,13 +224,20 @@ async function batchWith(
  */
 function removeOnSignal(paths: () => string[]): () => void {
   const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
-  const handler = (signal: NodeJS.Signals): void => {
+  const remove = (): void => {
     for (const p of paths()) rmSync(p, { force: true, recursive: true });
+  };
+  // Also when stdout's reader goes away (main.ts).
+  const forget = onAbort(remove);
+  const handler = (signal: NodeJS.Signals): void => {
+    remove();
+    forget();
     for (const s of signals) process.removeListener(s, handler);
     process.kill(process.pid, signal);
   };
   for (const s of signals) process.on(s, handler);
   return () => {
+    forget();
     for (const s of signals) process.removeListener(s, handler);
   };
 }

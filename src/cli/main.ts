@@ -10,6 +10,7 @@ import { setFlagsFromString } from 'node:v8';
 import { BencalcError, BencalcErrors, EXIT, type Lang } from '../errors.js';
 import type { CommandState } from './rules-commands.js';
 import { VERSION } from '../version.js';
+import { runAbortCleanups } from './abort.js';
 
 /** The rule files shipped with bencalc. */
 export const DEFAULT_RULES_DIR = fileURLToPath(new URL('../../rules', import.meta.url));
@@ -172,6 +173,12 @@ function restartWithBoundedHeap(argv: readonly string[]): boolean {
 export function main(argv: readonly string[]): void {
   boundWorkerHeaps(argv);
   if (restartWithBoundedHeap(argv)) return;
+  // Whoever read stdout stopped (`| head`): stop quietly, removing temporary files, with a code of its own.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+    runAbortCleanups();
+    process.exit(EXIT.OUTPUT_CLOSED);
+  });
   const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
   let rl: import('node:readline/promises').Interface | undefined;
   const io: Io = {
