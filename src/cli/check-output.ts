@@ -132,7 +132,8 @@ function why(o: ProgramOutcome, conds: ConditionOutcome[], eff: EffectiveRules, 
     const ask = o.missing.map((m) => questionFor(m, lang)?.prompt ?? settles(m, eff, lang));
     if (ask.length) lines.push(`${zh ? '需询问' : 'ask'}: ${[...new Set(ask)].join('; ')}`);
   }
-  if (o.failed.some((f) => f.startsWith('not_in_unit:'))) lines.push(zh ? '✖ 特困供养人员不纳入低保，也不计入低保家庭的人数和收入' : '✖ supported as 特困: not in the dibao unit (neither its size nor its income)');
+  if (o.failed.includes('not_in_unit:special_hardship')) lines.push(zh ? '✖ 特困供养人员不纳入低保，也不计入低保家庭的人数和收入' : '✖ supported as 特困: not in the dibao unit (neither its size nor its income)');
+  if (o.failed.includes('not_in_unit:not_yet_born') || o.failed.includes('not_yet_born')) lines.push(zh ? '✖ 计算日期之后出生，在该日期尚不是家庭成员' : '✖ born after the as-of date: not yet a member of the household on that date');
   if (o.atLeast && o.eligible === 'yes') {
     const upTo = o.atLeast.upToFen === null ? '' : zh ? `，最多 ${formatFen(o.atLeast.upToFen)}` : `, up to ${formatFen(o.atLeast.upToFen)}`;
     lines.push(`${zh ? '金额为下限（至少）' : 'the amount is a lower bound (at least)'}${upTo}: ${o.atLeast.because.map((m) => questionFor(m, lang)?.prompt ?? settles(m, eff, lang)).join('; ')}`);

@@ -360,9 +360,14 @@ const EARLIEST_BIRTH = '1880-01-01';
 
 /** The day of the run, YYYY-MM-DD (local time): no one is born after it. */
 function runDate(): string {
-  const d = new Date();
-  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+  return (RUN_DATE ??= (() => {
+    const d = new Date();
+    return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+  })());
 }
+
+/** Taken once: a run that goes past midnight judges every row by the same day. */
+let RUN_DATE: string | undefined;
 
 /** Whether a canonical birth date can be a living person's (issue 13: not 2031, 1850 or 0001). */
 function isPlausibleBirthDate(date: string): boolean {

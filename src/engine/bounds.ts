@@ -186,7 +186,8 @@ function mergeOutcome(a: ProgramOutcome, b: ProgramOutcome, { because, open }: {
   }
   // The readings disagree: what fails at the least generous end holds at the most.
   const settledByBounds = a.failed.filter((id) => !b.failed.includes(id));
-  const undecided = settledByBounds.length ? settledByBounds : a.failed;
+  // What fails at the least generous end; where that end is itself undecided, what left it so.
+  const undecided = settledByBounds.length ? settledByBounds : a.failed.length ? a.failed : a.undecided;
   const unit = b.unit ?? a.unit;
   return {
     program: a.program,

@@ -118,7 +118,17 @@ export function evaluateHousehold(eff: EffectiveRules, household: HouseholdInput
     }),
   ];
   const all = [...[...bounded].sort().map((name) => `param.${name}`), ...blanks.map((b) => b.name)];
-  const named = tries.length === 0 ? undefined : tries.length <= MAX_BOUNDS_TRIED ? namesThatMatter(tries, most) : undefined;
+  // Where the readings disagree on eligibility (or unit), only what moves that is a cause: a
+  // figure that changes the amount alone cannot settle an unknown answer.
+  const eligibilityOpen = new Set<string>();
+  least.persons.forEach((p, i) => {
+    for (const id of Object.keys(p.programs) as ProgramId[]) {
+      const a = p.programs[id]!;
+      const b = most.persons[i]!.programs[id]!;
+      if (a.eligible !== b.eligible || a.unit !== b.unit) eligibilityOpen.add(`${i}:${id}`);
+    }
+  });
+  const named = tries.length === 0 ? undefined : tries.length <= MAX_BOUNDS_TRIED ? namesThatMatter(tries, most, eligibilityOpen) : undefined;
   return mergeReadings(least, most, (i, program) => {
     const key = `${i}:${program}`;
     // Several bounds of which any one would do (or too many to try): name them all.
@@ -145,12 +155,18 @@ interface Try {
 }
 
 /** Per `person index:program`, the names whose try alone changes that outcome from the most generous reading. */
-function namesThatMatter(tries: readonly Try[], most: HouseholdOutcome): Map<string, string[]> {
+function namesThatMatter(tries: readonly Try[], most: HouseholdOutcome, eligibilityOpen: ReadonlySet<string>): Map<string, string[]> {
   const out = new Map<string, string[]>();
   const changed = (moved: HouseholdOutcome): string[] => {
     const keys: string[] = [];
     most.persons.forEach((p, i) => {
-      for (const id of Object.keys(p.programs) as ProgramId[]) if (!sameAnswer(p.programs[id]!, moved.persons[i]!.programs[id]!)) keys.push(`${i}:${id}`);
+      for (const id of Object.keys(p.programs) as ProgramId[]) {
+        const key = `${i}:${id}`;
+        const a = p.programs[id]!;
+        const b = moved.persons[i]!.programs[id]!;
+        const same = eligibilityOpen.has(key) ? a.eligible === b.eligible && a.unit === b.unit : sameAnswer(a, b);
+        if (!same) keys.push(key);
+      }
     });
     return keys;
   };

@@ -236,7 +236,7 @@ export class ProgramPlan {
     if (known !== undefined) return known;
     const failed = this.lists.intern([label], 1);
     const v: Verdict = { eligible: 'no', passed: this.lists.empty, failed, undecided: this.lists.empty, kept: this.lists.interning ? [] : undefined };
-    // Bounded by the program's not_in_unit conditions.
+    // Bounded by the labels: the program's not_in_unit conditions and not_yet_born.
     this.outOfUnit.set(label, v);
     return v;
   }

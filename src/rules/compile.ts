@@ -138,6 +138,7 @@ export function compileRules(merged: MergedRules): { compiled?: CompiledRules; e
   for (const o of merged.options.values()) {
     option[o.name] = 'bool';
     citeCheck(o.cite, o.origin, ['cite']);
+    if (o.adopted_by) citeCheck(o.adopted_by, o.origin, ['adopted_by']);
   }
   const personFields: Record<string, ExprType> = { ...PERSON_FIELDS };
   const householdFields: Record<string, ExprType> = { ...HOUSEHOLD_FIELDS };

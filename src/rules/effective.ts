@@ -109,7 +109,7 @@ export interface EffectiveRules {
   params: Map<string, ParamInEffect>;
   /** Declared parameters with no value in force, with the reason. */
   gaps: Map<string, string>;
-  /** Options as expressions see them: an unconfirmed one is absent, so it reads as unknown. */
+  /** Options as expressions see them: an unconfirmed one is undefined, which reads as unknown. */
   optionValues: Record<string, boolean | undefined>;
   options: OptionInEffect[];
   /** Canonical text of the switches, e.g. `kunming_rehab_7_16=on` (empty when none). */

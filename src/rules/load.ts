@@ -159,15 +159,31 @@ function checkParameterValues(rules: RuleFile, source: YamlSource): BencalcError
       if (v.published && v.published < '1949-10-01') {
         errors.push(new BencalcError({ code: 'RULES_BAD_DATE', ...at([...path, 'published']), en: `published date ${v.published} is not plausible`, zh: `发布日期 ${v.published} 不合理` }));
       }
-      const cellsOf = (x: number | Record<string, number> | null | undefined): number[] => (x == null ? [] : typeof x === 'number' ? [x] : Object.values(x));
-      // The figure, and the ends of a figure known only within bounds.
-      const cells = [...cellsOf(v.value), ...cellsOf(v.bounds?.least_generous), ...cellsOf(v.bounds?.most_generous)];
-      for (const cell of cells) {
+      const cellsOf = (x: number | Record<string, number> | null | undefined, key: KeyPath): [number, KeyPath][] =>
+        x == null ? [] : typeof x === 'number' ? [[x, key]] : Object.values(x).map((y) => [y, key] as [number, KeyPath]);
+      // The figure, and the ends of a figure known only within bounds (each placed at its own key).
+      const cells = [...cellsOf(v.value, [...path, 'value']), ...cellsOf(v.bounds?.least_generous, [...path, 'bounds', 'least_generous']), ...cellsOf(v.bounds?.most_generous, [...path, 'bounds', 'most_generous'])];
+      const least = v.bounds?.least_generous;
+      const most = v.bounds?.most_generous;
+      if (least !== undefined && most !== undefined) {
+        const pairs: [number, number][] = typeof least === 'number' && typeof most === 'number' ? [[least, most]] : typeof least === 'object' && typeof most === 'object' ? Object.keys(least).map((k) => [least[k]!, most[k] ?? Infinity]) : [];
+        if (pairs.some(([l, m]) => l > m) || typeof least !== typeof most) {
+          errors.push(
+            new BencalcError({
+              code: 'RULES_INVALID_VALUE',
+              ...at([...path, 'bounds']),
+              en: `bounds of ${name}: least_generous must be a figure of the same shape as most_generous and not above it (found ${JSON.stringify(least)} and ${JSON.stringify(most)})`,
+              zh: `${name} 的 bounds：least_generous 须与 most_generous 形式相同且不大于它`,
+            }),
+          );
+        }
+      }
+      for (const [cell, cellPath] of cells) {
         if (p.unit.startsWith('cny') && cell > MAX_YUAN) {
           errors.push(
             new BencalcError({
               code: 'RULES_INVALID_VALUE',
-              ...at([...path, 'value']),
+              ...at(cellPath),
               en: `value ${cell} is more than ${MAX_YUAN.toLocaleString('en')} yuan: not a sum of social assistance (and beyond exact arithmetic in fen); check the figure`,
               zh: `数值 ${cell} 超过 ${MAX_YUAN.toLocaleString('en')} 元，不是社会救助的金额（按分计算也会失去精度）；请核对`,
             }),
@@ -180,7 +196,7 @@ function checkParameterValues(rules: RuleFile, source: YamlSource): BencalcError
           errors.push(
             new BencalcError({
               code: 'RULES_UNIT_MISMATCH',
-              ...at([...path, 'value']),
+              ...at(cellPath),
               en: `value ${cell} does not fit unit ${p.unit}: ${integral ? 'a whole number is required' : 'money has at most two decimals (fen)'}`,
               zh: `数值 ${cell} 不符合单位 ${p.unit}：${integral ? '须为整数' : '金额最多两位小数（分）'}`,
               example: integral ? 'value: 3' : 'value: 735.5',

@@ -199,3 +199,36 @@ describe('amounts that cannot be money (issue 13)', () => {
     }
   });
 });
+
+describe('bounds and adoptions that cannot be right', () => {
+  const validate = async (text: string) => {
+    const root = mkdtempSync(join(tmpdir(), 'bencalc-bounds-'));
+    try {
+      mkdirSync(join(root, '000000-test'));
+      writeFileSync(join(root, '000000-test', 'rules.yaml'), text);
+      return await cli('--rules', root, 'rules', 'validate');
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  };
+
+  it('a least generous end above the most generous one is an error at the bounds', async () => {
+    const r = await validate(BASE.replace('value: 700, source: doc', 'value: null, bounds: { least_generous: 800, most_generous: 700 }, source: doc'));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('RULES_INVALID_VALUE');
+    expect(r.stderr).toContain('least_generous');
+  });
+
+  it('a bound beyond a billion yuan is placed at that bound', async () => {
+    const r = await validate(BASE.replace('value: 700, source: doc', 'value: null, bounds: { least_generous: 700, most_generous: 5000000000 }, source: doc'));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('bounds.most_generous');
+  });
+
+  it('adopted_by must name a defined source', async () => {
+    const r = await validate(BASE.replace('extend: { zh: 扩面, en: extend, cite: { source: doc }, adopted: false }', 'extend: { zh: 扩面, en: extend, cite: { source: doc }, adopted: 2024-01-01, adopted_by: { source: no_such_source } }'));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('RULES_UNKNOWN_SOURCE');
+    expect(r.stderr).toContain('no_such_source');
+  });
+});
