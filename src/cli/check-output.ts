@@ -201,7 +201,15 @@ export function renderCheck(outcome: HouseholdOutcome, eff: EffectiveRules, pers
 }
 
 function paramLine(p: ParamInEffect, zh: boolean): string {
-  const value = p.value === null ? (zh ? '缺口' : 'gap') : typeof p.value === 'number' ? String(p.value) : Object.entries(p.value).map(([k, v]) => `${k} ${v}`).join(', ');
+  const show = (v: number | Record<string, number>) => (typeof v === 'number' ? String(v) : Object.entries(v).map(([k, x]) => `${k} ${x}`).join(', '));
+  // A figure known only within bounds shows its range, not a gap.
+  const value = p.bounds
+    ? `${show(p.bounds.leastGenerous)} … ${p.bounds.mostGenerous === undefined ? (zh ? '无上限' : 'no upper bound') : show(p.bounds.mostGenerous)}`
+    : p.value === null
+      ? zh
+        ? '缺口'
+        : 'gap'
+      : show(p.value);
   const confirmed = p.lastConfirmed ? (zh ? `，最后确认 ${p.lastConfirmed}` : `, last confirmed ${p.lastConfirmed}`) : '';
   return `${p.name} = ${value} (${p.unit}) ${zh ? '自' : 'from'} ${p.from} — ${p.source}${p.label ? ` [${p.label}]` : ''}${confirmed}${p.note ? ` — ${p.note}` : ''}`;
 }

@@ -154,7 +154,14 @@ export function mergeReadings(least: HouseholdOutcome, most: HouseholdOutcome, b
     return changed ? { ...p, programs } : p;
   });
   const provisional = sortedUnique([...least.provisional, ...most.provisional]);
-  return { ...least, persons, provisional };
+  // A household fact the readings disagree on (the tier, say) is not known: shown as such.
+  let facts = least.facts;
+  for (const [name, value] of Object.entries(least.facts)) {
+    if (most.facts[name] === value) continue;
+    if (facts === least.facts) facts = { ...least.facts };
+    facts[name] = null;
+  }
+  return { ...least, persons, provisional, facts };
 }
 
 /** `open`: a bound with no known upper end is among the causes, so there is no "up to" figure. */
