@@ -270,6 +270,25 @@ describe('bencalc batch', () => {
     expect(readFileSync(target, 'utf8')).toBe('keep me\n');
   });
 
+  it('a bare CR ends a line: CR-only files (old Mac/Excel) lose no row, and a stray CR merges no households (issue 13)', async () => {
+    const rows = [HEADER, 'H1,P1,张三,,1970-05-01,户主,urban,990100,100,,,N,N,N,N,', 'H2,P2,李四,,1970-05-01,户主,urban,990100,200,,,N,N,N,N,', 'H3,P3,王五,,1970-05-01,户主,urban,990100,300,,,N,N,N,N,'];
+    for (const [name, text] of [
+      ['cr-only.csv', `${rows.join('\r')}\r`],
+      ['stray-cr.csv', `${rows[0]}\n${rows[1]}\r${rows[2]}\n${rows[3]}\n`],
+    ] as const) {
+      const input = join(dir, name);
+      writeFileSync(input, text);
+      const out = join(dir, `${name}.out.csv`);
+      const r = await cli('--rules', rules, 'batch', input, '--as-of', '2024-08-01', '--quiet', '-o', out);
+      expect(r.code, name).toBe(0);
+      const recs = parseCsvString(readFileSync(out, 'utf8')).map((x) => x.cells);
+      expect(recs.slice(1).map((c) => c[1]), name).toEqual(['P1', 'P2', 'P3']);
+      expect(recs.slice(1).every((c) => c.includes('Y')), name).toBe(true); // each a dibao household of its own
+      // No copy of the roster is left behind.
+      expect(readdirSync(dir).filter((f) => f.includes('.bencalc-')), name).toEqual([]);
+    }
+  });
+
   it('an option switch changes the result and is recorded in the options column', async () => {
     const path = write('opt.csv', [HEADER, 'H1,P1,张三,,1970-05-01,户主,urban,990100,3000,,,N,N,N,N,', 'H1,P2,李四,,1999-05-01,子女,urban,990100,0,肢体,四级,N,N,N,N,']);
     const on = await batch(path);
