@@ -15,10 +15,12 @@ import { Option } from 'commander';
 import { Worker } from 'node:worker_threads';
 import { rmSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
 import Table from 'cli-table3';
 import { BencalcError, EXIT, type Lang } from '../errors.js';
 import { onAbort } from './abort.js';
+import { hasBareCr, copyWithBareCrAsLf } from '../io/line-ends.js';
 import { openRuleTree, compileJurisdiction, resolveEffective, resolveJurisdictionId, layerData, RuleFileCache, type LayerData, type RuleTree } from '../rules/index.js';
 import type { WorkerMessage, WorkerReply } from './batch-worker.js';
 import type { CompiledRules } from '../rules/compile.js';
@@ -92,13 +94,31 @@ export async function runBatch(roster: string, opts: BatchOptions, g: GlobalOpti
   const asOf = opts.asOf ? parseAsOf(opts.asOf, '--as-of') : todayIso();
   const knownAt = opts.asKnownAt ? parseAsOf(opts.asKnownAt, '--as-known-at') : undefined;
   const switches = parseSwitches(opts.option);
-  // Worker threads start now, loading their code while the rules are compiled here.
-  const pool = await startWorkers(roster, opts.workers);
+  // A roster whose lines end in a bare CR is read from a copy with LF line ends (issue 13),
+  // beside the output (or in the temporary folder), removed on every way out.
+  const copy = await lfCopyIfBareCr(roster, opts.output);
+  const source = copy ?? roster;
+  const forget = copy ? onAbort(() => rmSync(copy, { force: true })) : undefined;
   try {
-    return await batchWith(pool, roster, opts, g, io, { lang, encoding, asOf, knownAt, switches });
+    // Worker threads start now, loading their code while the rules are compiled here.
+    const pool = await startWorkers(source, opts.workers);
+    try {
+      return await batchWith(pool, source, opts, g, io, { lang, encoding, asOf, knownAt, switches, ...(copy !== undefined && { copy }) });
+    } finally {
+      await pool?.close();
+    }
   } finally {
-    await pool?.close();
+    forget?.();
+    if (copy) rmSync(copy, { force: true });
   }
+}
+
+/** A copy of `roster` with LF for every bare CR, or undefined when it has none. */
+async function lfCopyIfBareCr(roster: string, output: string | undefined): Promise<string | undefined> {
+  if (roster === '-' || !(await hasBareCr(roster))) return undefined;
+  const copy = join(output ? dirname(resolve(output)) : tmpdir(), `.bencalc-lf-${process.pid}-${basename(roster)}`);
+  await copyWithBareCrAsLf(roster, copy);
+  return copy;
 }
 
 async function batchWith(
@@ -107,7 +127,7 @@ async function batchWith(
   opts: BatchOptions,
   g: GlobalOptions,
   io: Io,
-  { lang, encoding, asOf, knownAt, switches }: { lang: Lang; encoding: EncodingChoice; asOf: string; knownAt: string | undefined; switches: Record<string, boolean> },
+  { lang, encoding, asOf, knownAt, switches, copy }: { lang: Lang; encoding: EncodingChoice; asOf: string; knownAt: string | undefined; switches: Record<string, boolean>; copy?: string },
 ): Promise<number> {
   const tree = openRuleTree(g.rules, { cache: RuleFileCache.fromEnv() });
   const fallback = opts.jurisdiction ? resolveJurisdictionId(tree, opts.jurisdiction) : undefined;
@@ -161,6 +181,8 @@ async function batchWith(
   const workers: Workers = pool ? { pool, layers } : { tree };
   // On Ctrl-C or a kill, the temporary files go too.
   const temporary = new Set<() => string | undefined>();
+  // The LF copy of the roster, if any, goes on an interrupt too.
+  if (copy) temporary.add(() => copy);
   const stopWatching = removeOnSignal(() => [...temporary].map((f) => f()).filter((p): p is string => p !== undefined));
   const openSinks = async (): Promise<Sinks> => {
     const writer = opts.output ? await AtomicFileWriter.open(opts.output, { inputs: [roster], bom: opts.bom ?? false }) : undefined;
