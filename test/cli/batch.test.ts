@@ -430,6 +430,30 @@ describe('bencalc batch whose reader stops (the built CLI, issue 13)', () => {
   }, 20_000);
 });
 
+describe('bencalc batch reading a pipe or stdin (the built CLI, issue 13)', () => {
+  it('reads - (stdin) and a process substitution, to -o and to stdout, row for row', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const { fileURLToPath } = await import('node:url');
+    const bin = fileURLToPath(new URL('../../bin/bencalc.js', import.meta.url));
+    const text = `${[HEADER, ...GOOD].join('\n')}\n`;
+    const file = write('piped.csv', [HEADER, ...GOOD]);
+    const expected = parseCsvString(spawnSync('node', [bin, '--rules', rules, 'batch', file, '--as-of', '2024-08-01', '--quiet'], { encoding: 'utf8' }).stdout).map((r) => r.cells.slice(0, 12));
+    expect(expected.length).toBe(GOOD.length + 1);
+    const out = join(dir, 'piped.out.csv');
+    const runs = [
+      spawnSync('node', [bin, '--rules', rules, 'batch', '-', '--as-of', '2024-08-01', '--quiet'], { input: text, encoding: 'utf8' }),
+      spawnSync('node', [bin, '--rules', rules, 'batch', '-', '--as-of', '2024-08-01', '--quiet', '-o', out], { input: text, encoding: 'utf8' }),
+      spawnSync('bash', ['-c', `node '${bin}' --rules '${rules}' batch <(cat '${file}') --as-of 2024-08-01 --quiet`], { encoding: 'utf8' }),
+    ];
+    for (const [k, r] of runs.entries()) {
+      expect(r.status, `run ${k}: ${r.stderr}`).toBe(0);
+      const csv = k === 1 ? readFileSync(out, 'utf8') : r.stdout;
+      expect(parseCsvString(csv).map((row) => row.cells.slice(0, 12)), `run ${k}`).toEqual(expected);
+    }
+    expect(readdirSync(dir).filter((f) => f.includes('.bencalc-'))).toEqual([]);
+  }, 30_000);
+});
+
 describe('bencalc batch through the real entry point', () => {
   it('restarts with a bounded heap and passes the exit code and output through', async () => {
     const { spawnSync } = await import('node:child_process');
