@@ -94,9 +94,10 @@ export async function runBatch(roster: string, opts: BatchOptions, g: GlobalOpti
   const asOf = opts.asOf ? parseAsOf(opts.asOf, '--as-of') : todayIso();
   const knownAt = opts.asKnownAt ? parseAsOf(opts.asKnownAt, '--as-known-at') : undefined;
   const switches = parseSwitches(opts.option);
-  // A roster whose lines end in a bare CR is read from a copy with LF line ends (issue 13),
-  // beside the output (or in the temporary folder), removed on every way out.
-  const copy = await lfCopyIfBareCr(roster, opts.output);
+  // A roster that can be read only once (stdin, a pipe) or whose lines end in a bare CR is
+  // read from a copy — with LF line ends — beside the output (or in the temporary folder),
+  // removed on every way out (issue 13).
+  const copy = await rosterCopyIfNeeded(roster, opts.output);
   const source = copy ?? roster;
   const forget = copy ? onAbort(() => rmSync(copy, { force: true })) : undefined;
   try {
@@ -113,11 +114,29 @@ export async function runBatch(roster: string, opts: BatchOptions, g: GlobalOpti
   }
 }
 
-/** A copy of `roster` with LF for every bare CR, or undefined when it has none. */
-async function lfCopyIfBareCr(roster: string, output: string | undefined): Promise<string | undefined> {
-  if (roster === '-' || !(await hasBareCr(roster))) return undefined;
-  const copy = join(output ? dirname(resolve(output)) : tmpdir(), `.bencalc-lf-${process.pid}-${basename(roster)}`);
-  await copyWithBareCrAsLf(roster, copy);
+/**
+ * A copy of `roster` with LF for every bare CR, when it is stdin (`-`), not a regular file (a
+ * pipe, a process substitution: batch reads a roster more than once), or has a bare CR;
+ * otherwise undefined.
+ */
+async function rosterCopyIfNeeded(roster: string, output: string | undefined): Promise<string | undefined> {
+  const stdin = roster === '-';
+  let regular = false;
+  if (!stdin) {
+    try {
+      regular = (await stat(roster)).isFile();
+    } catch {
+      return undefined; // reading it reports the error with its path
+    }
+  }
+  if (regular && !(await hasBareCr(roster))) return undefined;
+  const copy = join(output ? dirname(resolve(output)) : tmpdir(), `.bencalc-in-${process.pid}-${stdin ? 'stdin.csv' : basename(roster)}`);
+  try {
+    await copyWithBareCrAsLf(stdin ? process.stdin : roster, copy);
+  } catch (e) {
+    rmSync(copy, { force: true });
+    throw e;
+  }
   return copy;
 }
 

@@ -28,8 +28,11 @@ export async function hasBareCr(path: string): Promise<boolean> {
   return pendingCr;
 }
 
-/** Copy `source` to `target` with every bare CR made an LF (CRLF is left as it is). */
-export async function copyWithBareCrAsLf(source: string, target: string): Promise<void> {
+/**
+ * Copy `source` (a path, or a stream such as stdin) to `target` with every bare CR made an LF
+ * (CRLF is left as it is).
+ */
+export async function copyWithBareCrAsLf(source: string | NodeJS.ReadableStream, target: string): Promise<void> {
   let pendingCr = false;
   const convert = new Transform({
     transform(chunk: Buffer, _encoding, done) {
@@ -52,5 +55,5 @@ export async function copyWithBareCrAsLf(source: string, target: string): Promis
       done(null, pendingCr ? Buffer.from([LF]) : undefined);
     },
   });
-  await pipeline(createReadStream(source), convert, createWriteStream(target, { flags: 'wx', mode: 0o600 }));
+  await pipeline(typeof source === 'string' ? createReadStream(source) : source, convert, createWriteStream(target, { flags: 'wx', mode: 0o600 }));
 }
