@@ -289,6 +289,19 @@ describe('bencalc batch', () => {
     }
   });
 
+  it('-o naming a device or a pipe is refused, not replaced by a regular file (issue 13)', async () => {
+    const { statSync } = await import('node:fs');
+    const { execFileSync } = await import('node:child_process');
+    const input = write('dev.csv', [HEADER, GOOD[0]!]);
+    // A named pipe of the test's own (never a real device: without the fix it would be replaced).
+    const fifo = join(dir, 'results.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const r = await cli('--rules', rules, 'batch', input, '--as-of', '2024-08-01', '--quiet', '-o', fifo);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('not a regular file');
+    expect(statSync(fifo).isFIFO()).toBe(true);
+  });
+
   it('an option switch changes the result and is recorded in the options column', async () => {
     const path = write('opt.csv', [HEADER, 'H1,P1,张三,,1970-05-01,户主,urban,990100,3000,,,N,N,N,N,', 'H1,P2,李四,,1999-05-01,子女,urban,990100,0,肢体,四级,N,N,N,N,']);
     const on = await batch(path);
