@@ -119,6 +119,8 @@ export async function resolveOutputPath(target: string): Promise<{ path: string;
     const real = await realpath(target);
     const st = await stat(real);
     if (st.isDirectory()) throw ioError(target, 'is a directory; give a file name for the output', '是目录；请给出输出文件名');
+    // Writing goes to a temporary file renamed over the target: that would replace a device or a pipe.
+    if (!st.isFile()) throw ioError(target, 'is not a regular file (a device or a pipe); to send the results there, leave out -o and redirect stdout', '不是普通文件（设备或管道）；如需输出到那里，请去掉 -o 并重定向标准输出');
     return { path: real, exists: true, dev: st.dev, ino: st.ino, mode: st.mode };
   } catch (e) {
     if (e instanceof BencalcError) throw e;
