@@ -302,6 +302,23 @@ describe('bencalc batch', () => {
     expect(statSync(fifo).isFIFO()).toBe(true);
   });
 
+  it('temporary files that a killed run left (by a pid no longer alive) are removed at the start, and it says so (issue 13)', async () => {
+    const { mkdtempSync } = await import('node:fs');
+    const outDir = mkdtempSync(join(dir, 'stale-'));
+    // A pid that no process has: the highest the kernel hands out is below 2²².
+    const dead = 4_194_304 + 17;
+    const stale = join(outDir, `.bencalc-tmp-${dead}-0a1b2c`);
+    const live = join(outDir, `.bencalc-tmp-${process.pid}-3d4e5f`);
+    writeFileSync(stale, '110105194912310021,personal data\n');
+    writeFileSync(live, 'a run still going\n');
+    const input = write('stale.csv', [HEADER, GOOD[0]!]);
+    const r = await cli('--rules', rules, 'batch', input, '--as-of', '2024-08-01', '-o', join(outDir, 'out.csv'));
+    expect(r.code).toBe(0);
+    expect(existsSync(stale)).toBe(false);
+    expect(existsSync(live)).toBe(true);
+    expect(r.stderr).toContain('removed 1 temporary file');
+  });
+
   it('an option switch changes the result and is recorded in the options column', async () => {
     const path = write('opt.csv', [HEADER, 'H1,P1,张三,,1970-05-01,户主,urban,990100,3000,,,N,N,N,N,', 'H1,P2,李四,,1999-05-01,子女,urban,990100,0,肢体,四级,N,N,N,N,']);
     const on = await batch(path);
