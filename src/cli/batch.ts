@@ -26,7 +26,7 @@ import type { WorkerMessage, WorkerReply } from './batch-worker.js';
 import type { CompiledRules } from '../rules/compile.js';
 import { PROGRAM_IDS } from '../rules/schema.js';
 import { parseEncodingChoice, type EncodingChoice } from '../io/encoding.js';
-import { AtomicFileWriter, serializeRow, UTF8_BOM, assertNotSameFile, assertDistinctOutputs } from '../io/csv-write.js';
+import { AtomicFileWriter, serializeRow, UTF8_BOM, assertNotSameFile, assertDistinctOutputs, removeStaleTemporaries } from '../io/csv-write.js';
 import { scanRoster, headerLayout } from '../io/roster-passes.js';
 import { readRosterHead, rosterPieces, type RosterHead, type RosterPiece } from '../io/roster-pieces.js';
 import { RosterKeyLog } from '../io/roster-keys.js';
@@ -94,6 +94,15 @@ export async function runBatch(roster: string, opts: BatchOptions, g: GlobalOpti
   const asOf = opts.asOf ? parseAsOf(opts.asOf, '--as-of') : todayIso();
   const knownAt = opts.asKnownAt ? parseAsOf(opts.asKnownAt, '--as-known-at') : undefined;
   const switches = parseSwitches(opts.option);
+  // Temporary files that earlier runs could not remove (killed): beside the output, and ours in the temporary folder.
+  const stale = (opts.output ? removeStaleTemporaries(dirname(resolve(opts.output))) : 0) + removeStaleTemporaries(tmpdir());
+  if (stale > 0) {
+    io.err(
+      lang === 'zh'
+        ? `注意：已删除 ${stale} 个此前被中止的运行遗留的临时文件（可能含个人信息）。\n`
+        : `note: removed ${stale} temporary file${stale === 1 ? '' : 's'} left by earlier runs that were killed (they may hold personal data).\n`,
+    );
+  }
   // A roster that can be read only once (stdin, a pipe) or whose lines end in a bare CR is
   // read from a copy — with LF line ends — beside the output (or in the temporary folder),
   // removed on every way out (issue 13).

@@ -15,6 +15,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { open, realpath, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { readdirSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { BencalcError } from '../errors.js';
 import { iconv, type Encoding } from './encoding.js';
@@ -380,5 +381,43 @@ export class AtomicFileWriter {
     this.fh = undefined;
     if (fh !== undefined) await fh.close().catch(() => undefined);
     await unlink(this.tempPath).catch(() => undefined);
+  }
+}
+
+/** The names of bencalc's temporary files, with the pid of the run that made them. */
+const TEMPORARY_NAME = /^\.?bencalc-(?:tmp|in|keys)-(\d+)-/;
+
+/**
+ * Remove the temporary files and folders in `dir` that a run no longer alive left behind (a
+ * run killed with SIGKILL cannot clean up): those named with a pid that no process has. A
+ * pid in use, even by another program, is left alone. Returns how many were removed.
+ */
+export function removeStaleTemporaries(dir: string): number {
+  let removed = 0;
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return 0;
+  }
+  for (const name of names) {
+    const pid = Number(TEMPORARY_NAME.exec(name)?.[1]);
+    if (!pid || pid === process.pid || isAlive(pid)) continue;
+    try {
+      rmSync(join(dir, name), { force: true, recursive: true });
+      removed++;
+    } catch {
+      // Not ours to remove after all (permissions): leave it.
+    }
+  }
+  return removed;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

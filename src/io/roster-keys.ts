@@ -222,7 +222,7 @@ export class RosterKeyLog {
   /** `bufferValues`: values a partition holds before they go to its file (tests make it small). */
   constructor(bufferValues = PARTITION_BUFFER) {
     const dir = (): Promise<string> =>
-      (this.tmp ??= mkdtemp(join(tmpdir(), 'bencalc-keys-')).then((path) => {
+      (this.tmp ??= mkdtemp(join(tmpdir(), `bencalc-keys-${process.pid}-`)).then((path) => {
         this.path = path;
         return path;
       }));
