@@ -232,3 +232,20 @@ describe('bounds and adoptions that cannot be right', () => {
     expect(r.stderr).toContain('no_such_source');
   });
 });
+
+describe('division by zero (issue 13)', () => {
+  it('a literal zero divisor in an amount is a load error at its line, not "eligible, blank"', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'bencalc-div0-'));
+    try {
+      mkdirSync(join(root, '000000-test'));
+      writeFileSync(join(root, '000000-test', 'rules.yaml'), BASE.replace('expr: (param.standard - unit.per_capita_income) * unit.size', 'expr: (param.standard - unit.per_capita_income) * unit.size / 0'));
+      const r = await cli('--rules', root, 'rules', 'validate');
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain('RULES_EXPRESSION_TYPE');
+      expect(r.stderr).toContain('division by zero');
+      expect(r.stderr).toContain('rules.yaml:23');
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
