@@ -503,6 +503,10 @@ function numericResultType(op: string, l: string, r: string): string {
 function compileBinary(node: ASTNode, implied: Readonly<Record<string, readonly string[]>>, op: string, [ln, rn]: [ASTNode, ASTNode], schema: ExprSchema, refs: References): Node {
   const l = compileNode(ln, schema, refs, implied);
   const r = compileNode(rn, schema, refs, implied);
+  // A divisor that is the literal 0 can only ever fail: say so when the rules load.
+  if ((op === '/' || op === '%') && r.constant !== undefined && r.constant.value === 0) {
+    throw new UnsupportedError({ kind: 'type', message: `division by zero: the divisor of "${op}" is 0`, start: rn.start, end: rn.end });
+  }
   if (COMPARISONS.has(op)) {
     // A record field compared with a bound (either way round): see `CompiledExpression.bounds`.
     const left = recordFieldName(ln);
