@@ -11,30 +11,8 @@ import { validateTree, loadRuleTree, compileJurisdiction, resolveEffective } fro
 import { BencalcError, BencalcErrors, ERROR_CODES } from '../../src/errors.js';
 import { cli } from '../helpers.js';
 
-export const BASE = `jurisdiction: { id: "000000", zh: 测试, en: Test, level: national, parent: null }
-sources:
-  doc: { title: 测试文件 }
-parameters:
-  standard:
-    zh: 标准
-    en: standard
-    unit: cny_per_month
-    values:
-      - { from: 2024-01-01, value: 700, source: doc, confidence: official }
-options:
-  extend: { zh: 扩面, en: extend, cite: { source: doc }, adopted: false }
-programs:
-  dibao:
-    level: household
-    eligibility:
-      - id: below
-        zh: 低于标准
-        en: below the standard
-        cite: { source: doc }
-        when: unit.per_capita_income < param.standard
-    amount:
-      expr: (param.standard - unit.per_capita_income) * unit.size
-`;
+export { BASE } from './base-rules.js';
+import { BASE } from './base-rules.js';
 
 interface Fixture {
   code: keyof typeof ERROR_CODES;
@@ -169,48 +147,38 @@ describe('the error table', () => {
   });
 });
 
+
+/** `rules validate` over a scratch rules directory holding `text` as the national layer. */
+async function validateText(text: string) {
+  const root = mkdtempSync(join(tmpdir(), 'bencalc-validate-'));
+  try {
+    mkdirSync(join(root, '000000-test'));
+    writeFileSync(join(root, '000000-test', 'rules.yaml'), text);
+    return await cli('--rules', root, 'rules', 'validate');
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
 describe('amounts that cannot be money (issue 13)', () => {
   it.each([
     ['9223372036854775807', 'more than'],
     ['1000000001', 'more than'],
   ])('a value of %s yuan is a load error at its line', async (value) => {
-    const root = mkdtempSync(join(tmpdir(), 'bencalc-huge-'));
-    try {
-      mkdirSync(join(root, '000000-test'));
-      writeFileSync(join(root, '000000-test', 'rules.yaml'), BASE.replace('value: 700,', `value: ${value},`));
-      const r = await cli('--rules', root, 'rules', 'validate');
-      expect(r.code).toBe(2);
-      expect(r.stderr).toContain('RULES_INVALID_VALUE');
-      expect(r.stderr).toContain('rules.yaml:10');
-      expect(r.stderr).toContain('1,000,000,000');
-    } finally {
-      rmSync(root, { recursive: true, force: true });
-    }
+    const r = await validateText(BASE.replace('value: 700,', `value: ${value},`));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('RULES_INVALID_VALUE');
+    expect(r.stderr).toContain('rules.yaml:10');
+    expect(r.stderr).toContain('1,000,000,000');
   });
 
   it('a billion yuan is still accepted', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'bencalc-huge-'));
-    try {
-      mkdirSync(join(root, '000000-test'));
-      writeFileSync(join(root, '000000-test', 'rules.yaml'), BASE.replace('value: 700,', 'value: 1000000000,'));
-      expect((await cli('--rules', root, 'rules', 'validate')).code).toBe(0);
-    } finally {
-      rmSync(root, { recursive: true, force: true });
-    }
+    expect((await validateText(BASE.replace('value: 700,', 'value: 1000000000,'))).code).toBe(0);
   });
 });
 
 describe('bounds and adoptions that cannot be right', () => {
-  const validate = async (text: string) => {
-    const root = mkdtempSync(join(tmpdir(), 'bencalc-bounds-'));
-    try {
-      mkdirSync(join(root, '000000-test'));
-      writeFileSync(join(root, '000000-test', 'rules.yaml'), text);
-      return await cli('--rules', root, 'rules', 'validate');
-    } finally {
-      rmSync(root, { recursive: true, force: true });
-    }
-  };
+  const validate = validateText;
 
   it('a least generous end above the most generous one is an error at the bounds', async () => {
     const r = await validate(BASE.replace('value: 700, source: doc', 'value: null, bounds: { least_generous: 800, most_generous: 700 }, source: doc'));
@@ -235,17 +203,10 @@ describe('bounds and adoptions that cannot be right', () => {
 
 describe('division by zero (issue 13)', () => {
   it('a literal zero divisor in an amount is a load error at its line, not "eligible, blank"', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'bencalc-div0-'));
-    try {
-      mkdirSync(join(root, '000000-test'));
-      writeFileSync(join(root, '000000-test', 'rules.yaml'), BASE.replace('expr: (param.standard - unit.per_capita_income) * unit.size', 'expr: (param.standard - unit.per_capita_income) * unit.size / 0'));
-      const r = await cli('--rules', root, 'rules', 'validate');
-      expect(r.code).toBe(2);
-      expect(r.stderr).toContain('RULES_EXPRESSION_TYPE');
-      expect(r.stderr).toContain('division by zero');
-      expect(r.stderr).toContain('rules.yaml:23');
-    } finally {
-      rmSync(root, { recursive: true, force: true });
-    }
+    const r = await validateText(BASE.replace('expr: (param.standard - unit.per_capita_income) * unit.size', 'expr: (param.standard - unit.per_capita_income) * unit.size / 0'));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('RULES_EXPRESSION_TYPE');
+    expect(r.stderr).toContain('division by zero');
+    expect(r.stderr).toContain('rules.yaml:23');
   });
 });
