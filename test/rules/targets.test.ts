@@ -9,30 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { validateTree, loadRuleTree, compileJurisdiction, resolveEffective } from '../../src/rules/index.js';
 import { RULES_DIR } from '../helpers.js';
+import { BASE as SHARED_BASE } from './base-rules.js';
 
-/** A national rule set with one program (dibao), as in errors.test.ts. */
-const BASE = `jurisdiction: { id: "000000", zh: 测试, en: Test, level: national, parent: null }
-sources:
-  doc: { title: 测试文件 }
-parameters:
-  standard:
-    zh: 标准
-    en: standard
-    unit: cny_per_month
-    values:
-      - { from: 2024-01-01, value: 700, source: doc, confidence: official }
-programs:
-  dibao:
-    level: household
-    eligibility:
-      - id: below
-        zh: 低于标准
-        en: below the standard
-        cite: { source: doc }
-        when: unit.per_capita_income < param.standard
-    amount:
-      expr: (param.standard - unit.per_capita_income) * unit.size
-`;
+/** The national rule set of errors.test.ts without its option (the line numbers below count on it). */
+const BASE = SHARED_BASE.replace(/^options:\n(?:  .*\n)+/m, '');
 
 const AS_OF = '2025-08-01';
 
