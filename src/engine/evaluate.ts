@@ -79,8 +79,13 @@ export function evaluateHousehold(eff: EffectiveRules, household: HouseholdInput
   const leastHousehold = blanks.length ? withBlanks(household, blanks, () => false) : household;
   const mostRules = readings?.most ?? eff;
   const mostHousehold = blanks.length ? withBlanks(household, blanks, () => true) : household;
-  const least = evaluateReading(leastRules, leastHousehold, opts);
-  const most = evaluateReading(mostRules, mostHousehold, opts);
+  const memo = opts.memo ?? new EngineMemo(false);
+  const least = evaluateReading(leastRules, leastHousehold, { ...opts, memo }, true);
+  // The two readings differ only in the bounded figures and the blank bounded inputs: an
+  // evaluation that read none of them (`person.<field>` is how a bounded input's read is
+  // recorded, rules/compile.ts) takes the same path in the other reading, to the same answer.
+  if (!readAnyBound(memo.tally.householdReads, readings?.bounded, blanks)) return least;
+  const most = evaluateReading(mostRules, mostHousehold, { ...opts, memo });
   if (!readingsDiffer(least, most)) return least;
   const open = openBounded(eff);
   const bounded = readings?.bounded ?? new Set<string>();
@@ -135,6 +140,16 @@ export function evaluateHousehold(eff: EffectiveRules, household: HouseholdInput
     const because = causes.get(key) ?? named?.get(key) ?? all;
     return { because, open: because.some((n) => open.has(n)) };
   });
+}
+
+/** Whether `reads` has a bounded parameter, or a bounded input that is blank somewhere in the household. */
+function readAnyBound(reads: ParamUse, bounded: ReadonlySet<string> | undefined, blanks: readonly BlankInput[]): boolean {
+  for (let i = 0; i < reads.size; i++) {
+    const name = reads.names[i]!;
+    if (bounded?.has(name)) return true;
+    if (name.startsWith('person.') && blanks.some((b) => name === `person.${b.field}`)) return true;
+  }
+  return false;
 }
 
 /** Most bounded things tried one at a time; past it, every one is named. */
@@ -201,7 +216,7 @@ export interface EvaluateOptions {
 
 
 /** One reading of the rule set: every value as it stands. */
-function evaluateReading(eff: EffectiveRules, household: HouseholdInput, opts: EvaluateOptions): HouseholdOutcome {
+function evaluateReading(eff: EffectiveRules, household: HouseholdInput, opts: EvaluateOptions, readsComplete = false): HouseholdOutcome {
   const compiled = eff.compiled;
   const lean = opts.lean ?? false;
   const memo = opts.memo ?? new EngineMemo(false);
@@ -319,7 +334,8 @@ function evaluateReading(eff: EffectiveRules, household: HouseholdInput, opts: E
         put(outcomes[i]!, program.id, known.outcome);
         put(results[i]!, program.id, known.view);
         // The household's reads are for its parameters in effect, which a lean evaluation leaves out.
-        if (!lean) memo.resettleReads(known, eff);
+        // `readsComplete`: the caller reads them to see whether a bound was read.
+        if (!lean || readsComplete) memo.resettleReads(known, eff);
         continue;
       }
       const verdict = decide(programPlan, ctx, conditions, who[i]!, memo);

@@ -164,8 +164,12 @@ export function compileRules(merged: MergedRules): { compiled?: CompiledRules; e
   const envPersonFacts = buildEnvironment({ ...schema, household: HOUSEHOLD_FIELDS_FOR_PERSON_FACTS, unit: {}, result: [] });
   const envHouseholdFacts = buildEnvironment({ ...schema, unit: {}, result: [] });
 
+  // A read of a bounded yes/no input (ruling R8) is recorded with the parameter reads, under
+  // its own name (`person.student`), so that the engine sees whether a household's answer
+  // could turn on a blank one (engine/bounds.ts); no parameter has a dotted name.
+  const boundedReads: Record<string, string[]> = Object.fromEntries([...merged.boundedInputs.keys()].map((name) => [`person.${name}`, [`person.${name}`]]));
   const compile = (env: Environment, source: string, origin: Origin, sub: KeyPath, expected: 'bool' | 'int' | 'double' | 'string' | 'any'): CompiledExpression | undefined => {
-    const out = compileExpression(env, schema, source, expected);
+    const out = compileExpression(env, schema, source, expected, boundedReads);
     if (out.ok) return out.value;
     errors.push(expressionError(out.problem, source, origin, [...origin.path, ...sub]));
     return undefined;
@@ -194,7 +198,7 @@ export function compileRules(merged: MergedRules): { compiled?: CompiledRules; e
     });
   }
 
-  const implied = impliedParams(personFacts, householdFacts);
+  const implied = { ...impliedParams(personFacts, householdFacts), ...boundedReads };
   const compileProgramExpr: CompileFn = (env, source, origin, sub, expected) => {
     const out = compileExpression(env, schema, source, expected, implied);
     if (out.ok) return out.value;

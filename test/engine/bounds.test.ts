@@ -103,4 +103,35 @@ describe('bounds, as a property of the shipped rule sets', () => {
       { numRuns: 300 },
     );
   });
+  it('an answer firm with blank bounded inputs (R8) is the same with each of them answered yes and answered no', () => {
+    // Guards the engine's short cut: a household whose least generous reading read no bounded
+    // figure and no blank bounded input is answered from that reading alone.
+    const fields = ['hardship_after_dibao', 'student', 'poverty_exit'] as const;
+    const ids = ['530100', '140881', '370800', '500105', '610103'] as const;
+    fc.assert(
+      // Incomes low enough for dibao, where most bounded inputs are read.
+      fc.property(fc.constantFrom(...ids), arbHousehold, fc.boolean(), fc.nat({ max: 60_000 }), (id, members, answer, income) => {
+        const eff = resolveEffective(compileJurisdiction(tree, id), { asOf: '2025-08-01' });
+        const blank = members.map((m, i) => {
+          const copy: Record<string, unknown> = { ...m, monthly_income: i === 0 ? income : 0, employment_income: 0 };
+          for (const f of fields) delete copy[f];
+          return copy as unknown as typeof m;
+        });
+        const answered = blank.map((m) => ({ ...m, ...Object.fromEntries(fields.map((f) => [f, answer])) }));
+        const merged = evaluateHousehold(eff, { household_id: 'H', members: blank });
+        const filled = evaluateHousehold(eff, { household_id: 'H', members: answered });
+        merged.persons.forEach((p, i) => {
+          for (const [program, o] of Object.entries(p.programs)) {
+            const other = filled.persons[i]!.programs[program as keyof typeof p.programs]!;
+            // Firm: not unknown, no "at least", and no open amount; then no answer to a blank changes it.
+            if (o.eligible === 'unknown' || o.atLeast || (o.eligible === 'yes' && o.amountFen === null)) continue;
+            if (other.eligible === 'unknown') continue; // unknown for another reason the answers do not settle
+            expect(other.eligible, `${id} ${program} person ${i}`).toBe(o.eligible);
+            if (o.eligible === 'yes' && other.amountFen !== null) expect(other.amountFen, `${id} ${program} person ${i}`).toBe(o.amountFen);
+          }
+        });
+      }),
+      { numRuns: 300 },
+    );
+  });
 });
