@@ -11,10 +11,10 @@
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { openRuleTree, compileJurisdiction } from '../dist/rules/index.js';
-import { headerLayout } from '../dist/io/roster-passes.js';
-import { readRosterHead, rosterPieces } from '../dist/io/roster-pieces.js';
-import { resultLayout } from '../dist/io/result-columns.js';
-import { PieceProcessor } from '../dist/cli/batch-piece.js';
+import { headerLayout } from '../dist/batch/roster-passes.js';
+import { readRosterHead, rosterPieces } from '../dist/batch/roster-pieces.js';
+import { resultLayout } from '../dist/batch/result-columns.js';
+import { PieceProcessor } from '../dist/batch/piece.js';
 
 const args = process.argv.slice(2);
 const VALUE_FLAGS = ['--as-of', '--rounds'];

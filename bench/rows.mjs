@@ -11,9 +11,9 @@
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { openRuleTree, compileJurisdiction } from '../dist/rules/index.js';
-import { scanRoster, householdGroups } from '../dist/io/roster-passes.js';
-import { resultLayout } from '../dist/io/result-columns.js';
-import { ChunkProcessor } from '../dist/cli/batch-chunk.js';
+import { scanRoster, householdGroups } from '../dist/batch/roster-passes.js';
+import { resultLayout } from '../dist/batch/result-columns.js';
+import { ChunkProcessor } from '../dist/batch/chunk.js';
 
 const args = process.argv.slice(2);
 const VALUE_FLAGS = ['--as-of', '--chunk', '--rounds', '--lang', '--format', '-j'];

@@ -4,7 +4,7 @@
 // Usage: npm run bench -- [--persons N] [--seed S]
 import { loadRuleTree, compileJurisdiction, resolveEffective } from '../dist/rules/index.js';
 import { evaluateHousehold } from '../dist/engine/evaluate.js';
-import { EngineMemo } from '../dist/engine/memo.js';
+import { EngineMemo } from '../dist/batch/memo.js';
 import { fileURLToPath } from 'node:url';
 
 const args = process.argv.slice(2);

@@ -9,7 +9,7 @@ import { readdirSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { cli, tempDir, RULES_DIR } from './helpers.js';
-import { loadCases, type LoadedCase } from '../src/rules/cases.js';
+import { loadCases, type LoadedCase } from '../src/cases/run.js';
 import { rawToText } from '../src/domain/person-input.js';
 import { parseCsvString } from '../src/io/csv-read.js';
 

@@ -10,7 +10,7 @@ import { setFlagsFromString } from 'node:v8';
 import { BencalcError, BencalcErrors, EXIT, type Lang } from '../errors.js';
 import type { CommandState } from './rules-commands.js';
 import { VERSION } from '../version.js';
-import { runAbortCleanups } from './abort.js';
+import { runAbortCleanups } from '../util/abort.js';
 
 /** The rule files shipped with bencalc. */
 export const DEFAULT_RULES_DIR = fileURLToPath(new URL('../../rules', import.meta.url));

@@ -10,7 +10,7 @@ import chalk from 'chalk';
 import { BencalcError, BencalcErrors, EXIT, type Lang } from '../errors.js';
 import { loadRuleTree, openRuleTree, chainOf, compileJurisdiction, resolveEffective, resolveJurisdictionId, validateTree, type RuleTree } from '../rules/index.js';
 import { RULE_FILE_NAME } from '../rules/load.js';
-import { loadCases, runCase, coverage, mergeCoverage, circularCitations, type CaseResult, type CircularCitation, type CoverageEntry } from '../rules/cases.js';
+import { loadCases, runCase, coverage, mergeCoverage, circularCitations, type CaseResult, type CircularCitation, type CoverageEntry } from '../cases/run.js';
 import type { EffectiveRules, OptionInEffect } from '../rules/effective.js';
 import { diffEffective, diffVersions, type RuleChange } from '../rules/diff.js';
 import type { Io, GlobalOptions } from './main.js';

@@ -25,7 +25,7 @@ import type { EffectiveRules } from '../rules/effective.js';
 import type { ProgramId } from '../rules/schema.js';
 import { personRecord, headIndex } from './derive.js';
 import type { ParamUse } from './param-use.js';
-import { EngineMemo, FAILED, PASSED, UNDECIDED, ALTERNATIVE, keep, type ProgramPlan, type Verdict } from './memo.js';
+import { EngineMemo, FAILED, PASSED, UNDECIDED, ALTERNATIVE, keep, type ProgramPlan, type Verdict } from '../batch/memo.js';
 import { MissExplainer } from './nearest-miss.js';
 import { blankBoundedInputs, boundedInputsOf, mergeReadings, readingsDiffer, sameAnswer, withBlanks, type BlankInput } from './bounds.js';
 import type { ConditionOutcome, Eligibility, HouseholdOutcome, PersonOutcome, ProgramOutcome } from './types.js';

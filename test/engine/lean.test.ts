@@ -2,7 +2,7 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { evaluateHousehold } from '../../src/engine/evaluate.js';
-import { EngineMemo } from '../../src/engine/memo.js';
+import { EngineMemo } from '../../src/batch/memo.js';
 import { effs, arbHousehold } from './arbitraries.js';
 
 describe('evaluateHousehold lean', () => {

@@ -3,7 +3,7 @@ import { describe, it, expect } from 'vitest';
 import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { classifyCite, circularCitations, loadCases } from '../../src/rules/cases.js';
+import { classifyCite, circularCitations, loadCases } from '../../src/cases/run.js';
 
 describe('classifyCite: citations', () => {
   it.each([

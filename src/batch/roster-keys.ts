@@ -15,7 +15,7 @@ import { mkdtemp, open, rm, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { normaliseText } from '../domain/values.js';
-import type { RosterLayout } from '../engine/roster.js';
+import type { RosterLayout } from './roster-evaluator.js';
 import type { HouseholdGroup } from './roster-pieces.js';
 
 /**

@@ -4,9 +4,9 @@
  * the output as UTF-8 bytes, with the hashes that let the main thread check the run
  * afterwards (`roster-keys`).
  */
-import { ChunkProcessor, addTally, emptyTally, type BatchSettings, type Tally } from './batch-chunk.js';
-import { pieceHouseholds, type RosterPiece } from '../io/roster-pieces.js';
-import { keysOfGroups, type PieceKeys } from '../io/roster-keys.js';
+import { ChunkProcessor, addTally, emptyTally, type BatchSettings, type Tally } from './chunk.js';
+import { pieceHouseholds, type RosterPiece } from './roster-pieces.js';
+import { keysOfGroups, type PieceKeys } from './roster-keys.js';
 import { Utf8Sink } from '../io/utf8-sink.js';
 import type { EncodingChoice } from '../io/encoding.js';
 import type { RuleTree } from '../rules/index.js';

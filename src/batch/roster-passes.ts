@@ -9,11 +9,11 @@
  * 3. `householdGroups`: consecutive rows of one household, in file order.
  */
 import { BencalcError } from '../errors.js';
-import { readCsvBatches, type CsvReadOptions, type CsvRecord } from './csv-read.js';
-import { mapHeaders } from './headers.js';
+import { readCsvBatches, type CsvReadOptions, type CsvRecord } from '../io/csv-read.js';
+import { mapHeaders } from '../io/headers.js';
 import { RosterScanner, detach } from './roster-scan.js';
 import { normaliseText } from '../domain/values.js';
-import type { RosterLayout, RosterRow } from '../engine/roster.js';
+import type { RosterLayout, RosterRow } from './roster-evaluator.js';
 
 export interface RosterScan {
   header: string[];

@@ -5,10 +5,10 @@
  */
 import { BencalcError, type Lang } from '../errors.js';
 import { openRuleTree, compileJurisdiction, resolveEffective, nearestRuleSet, type EffectiveRules, type RuleTree } from '../rules/index.js';
-import { RosterEvaluator, type RosterLayout, type RosterRow, type RowResult } from '../engine/roster.js';
-import { resultCells, resultHeader, inputCells, CsvRowWriter, type CellOptions, type ResultLayout } from '../io/result-columns.js';
+import { RosterEvaluator, type RosterLayout, type RosterRow, type RowResult } from './roster-evaluator.js';
+import { resultCells, resultHeader, inputCells, CsvRowWriter, type CellOptions, type ResultLayout } from './result-columns.js';
 import { serializeRow } from '../io/csv-write.js';
-import type { RawRosterRow } from '../io/roster-pieces.js';
+import type { RawRosterRow } from './roster-pieces.js';
 import type { Utf8Sink } from '../io/utf8-sink.js';
 import { normaliseText } from '../domain/values.js';
 import { maskIdNumber } from '../domain/identity.js';
@@ -48,8 +48,8 @@ export interface ChunkResult {
   tally: Tally;
 }
 
-export type { HouseholdGroup } from '../io/roster-passes.js';
-import type { HouseholdGroup } from '../io/roster-passes.js';
+export type { HouseholdGroup } from './roster-passes.js';
+import type { HouseholdGroup } from './roster-passes.js';
 
 export function emptyTally(): Tally {
   return { rows: 0, invalid: 0, eligible: {}, totalFen: {} };

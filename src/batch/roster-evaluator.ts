@@ -11,9 +11,9 @@ import { BencalcError, type ErrorCode, type Lang } from '../errors.js';
 import type { PersonInput } from '../domain/household.js';
 import { parsePerson, PersonReader, PERSON_FIELD_NAMES } from '../domain/person-input.js';
 import type { EffectiveRules } from '../rules/effective.js';
-import { evaluateHousehold } from './evaluate.js';
+import { evaluateHousehold } from '../engine/evaluate.js';
 import { EngineMemo } from './memo.js';
-import type { HouseholdOutcome, PersonOutcome } from './types.js';
+import type { HouseholdOutcome, PersonOutcome } from '../engine/types.js';
 
 export interface RosterRow {
   /** 1-based physical line where the record starts. */

@@ -3,14 +3,14 @@
  */
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
-import { plainRowJson, CsvRowWriter, inputCells, resultCells, type ResultLayout, type CellOptions } from '../../src/io/result-columns.js';
+import { plainRowJson, CsvRowWriter, inputCells, resultCells, type ResultLayout, type CellOptions } from '../../src/batch/result-columns.js';
 import { serializeRow } from '../../src/io/csv-write.js';
 import { Utf8Sink } from '../../src/io/utf8-sink.js';
 import { isWhitespaceCode } from '../../src/domain/values.js';
 import { PROGRAM_IDS, type ProgramId } from '../../src/rules/schema.js';
 import type { ProgramOutcome, PersonOutcome } from '../../src/engine/types.js';
 import type { EffectiveRules } from '../../src/rules/effective.js';
-import type { RowResult } from '../../src/engine/roster.js';
+import type { RowResult } from '../../src/batch/roster-evaluator.js';
 
 /**
  * The decision CsvRowWriter made from the cells as strings before it read the bytes (its

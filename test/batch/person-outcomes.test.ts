@@ -12,10 +12,10 @@ import { join } from 'node:path';
 import { loadRuleTree, compileJurisdiction, resolveEffective } from '../../src/rules/index.js';
 import type { EffectiveRules } from '../../src/rules/effective.js';
 import { evaluateHousehold } from '../../src/engine/evaluate.js';
-import { EngineMemo } from '../../src/engine/memo.js';
-import { readsOf } from '../../src/engine/person-outcomes.js';
+import { EngineMemo } from '../../src/batch/memo.js';
+import { readsOf } from '../../src/batch/person-outcomes.js';
 import type { PersonInput } from '../../src/domain/household.js';
-import { tree, effs, arbHousehold } from './arbitraries.js';
+import { tree, effs, arbHousehold } from '../engine/arbitraries.js';
 
 /** The shipped rule sets again with every option adopted (extensions that read `household.tier`, …). */
 const withOptions = [...tree.layers.keys()].map((id) => {

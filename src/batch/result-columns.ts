@@ -8,13 +8,13 @@ import type { Lang } from '../errors.js';
 import { PROGRAM_IDS, type ProgramId } from '../rules/schema.js';
 import type { CompiledRules } from '../rules/compile.js';
 import type { EffectiveRules } from '../rules/effective.js';
-import type { RowResult } from '../engine/roster.js';
+import type { RowResult } from './roster-evaluator.js';
 import type { ProgramOutcome, ConditionOutcome, PersonOutcome } from '../engine/types.js';
 import { maskIdNumber } from '../domain/identity.js';
 import { formatFen, isWhitespaceCode } from '../domain/values.js';
-import { escapeCell, neutraliseFormula } from './csv-write.js';
+import { escapeCell, neutraliseFormula } from '../io/csv-write.js';
 import { VERSION } from '../version.js';
-import type { Utf8Sink } from './utf8-sink.js';
+import type { Utf8Sink } from '../io/utf8-sink.js';
 
 export interface ResultLayout {
   /** Programs with a yearly amount somewhere in the rule sets in play. */

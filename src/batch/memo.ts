@@ -17,10 +17,10 @@
  * Every cache is bounded: past its limit, lists are built fresh, as they would be without it.
  */
 import type { CompiledCondition, CompiledProgram, CompiledRules } from '../rules/compile.js';
-import type { Eligibility, ProgramOutcome } from './types.js';
+import type { Eligibility, ProgramOutcome } from '../engine/types.js';
 import type { EffectiveRules, ParamInEffect } from '../rules/effective.js';
 import { Tally } from './collector.js';
-import type { ParamUse } from './param-use.js';
+import type { ParamUse } from '../engine/param-use.js';
 import { sortNames } from '../expr/unknown.js';
 import { PersonOutcomes, PersonValues, readsOf } from './person-outcomes.js';
 

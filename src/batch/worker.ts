@@ -12,8 +12,8 @@
  * the main thread's own work. Output that outgrows its room comes back in a buffer of its own.
  */
 import { parentPort } from 'node:worker_threads';
-import { PieceProcessor, transferables, type PieceResult, type PieceSettings } from './batch-piece.js';
-import type { RosterPiece } from '../io/roster-pieces.js';
+import { PieceProcessor, transferables, type PieceResult, type PieceSettings } from './piece.js';
+import type { RosterPiece } from './roster-pieces.js';
 import { openRuleTreeWith, type LayerData, type RuleTree } from '../rules/index.js';
 import { BencalcError } from '../errors.js';
 

@@ -21,8 +21,8 @@ import type { EvalContext } from '../expr/compile.js';
 import type { CompiledExpression } from '../expr/compile.js';
 import { isUnknown } from '../expr/unknown.js';
 import type { CompiledProgram } from '../rules/compile.js';
-import { ParamUse } from './param-use.js';
-import type { ProgramOutcome } from './types.js';
+import { ParamUse } from '../engine/param-use.js';
+import type { ProgramOutcome } from '../engine/types.js';
 import type { ReadsMark } from './memo.js';
 
 /** How many outcomes one program keeps (the combinations of values its persons meet; the first ones met are the common ones). */

@@ -9,10 +9,10 @@ import { writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RULES_DIR, tempDir } from '../helpers.js';
 import { openRuleTree, compileJurisdiction } from '../../src/rules/index.js';
-import { scanRoster, householdGroups } from '../../src/io/roster-passes.js';
-import { resultLayout, inputCells } from '../../src/io/result-columns.js';
+import { scanRoster, householdGroups } from '../../src/batch/roster-passes.js';
+import { resultLayout, inputCells } from '../../src/batch/result-columns.js';
 import { serializeRow } from '../../src/io/csv-write.js';
-import { ChunkProcessor, type BatchSettings, type HouseholdGroup } from '../../src/cli/batch-chunk.js';
+import { ChunkProcessor, type BatchSettings, type HouseholdGroup } from '../../src/batch/chunk.js';
 import type { Lang } from '../../src/errors.js';
 import { Utf8Sink } from '../../src/io/utf8-sink.js';
 

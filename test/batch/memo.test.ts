@@ -5,8 +5,8 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { evaluateHousehold } from '../../src/engine/evaluate.js';
-import { EngineMemo, NameLists } from '../../src/engine/memo.js';
-import { effs, arbHousehold } from './arbitraries.js';
+import { EngineMemo, NameLists } from '../../src/batch/memo.js';
+import { effs, arbHousehold } from '../engine/arbitraries.js';
 
 describe('NameLists', () => {
   it('gives the same frozen array for the same names, and a fresh one past its bound', () => {

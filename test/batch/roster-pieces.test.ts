@@ -4,9 +4,9 @@ import { writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import iconv from 'iconv-lite';
 import { tempDir } from '../helpers.js';
-import { readRosterHead, rosterPieces, pieceHouseholds, type RosterHead, type RawRosterRow } from '../../src/io/roster-pieces.js';
-import { RosterKeyLog, SeenSet, hash53, keysOfGroups } from '../../src/io/roster-keys.js';
-import { headerLayout, personKeyOf } from '../../src/io/roster-passes.js';
+import { readRosterHead, rosterPieces, pieceHouseholds, type RosterHead, type RawRosterRow } from '../../src/batch/roster-pieces.js';
+import { RosterKeyLog, SeenSet, hash53, keysOfGroups } from '../../src/batch/roster-keys.js';
+import { headerLayout, personKeyOf } from '../../src/batch/roster-passes.js';
 import { readCsvBatches } from '../../src/io/csv-read.js';
 import { BencalcError } from '../../src/errors.js';
 

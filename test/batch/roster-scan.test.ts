@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
-import { GrowingBloom, RosterScanner } from '../../src/io/roster-scan.js';
+import { GrowingBloom, RosterScanner } from '../../src/batch/roster-scan.js';
 
 describe('GrowingBloom', () => {
   it('never forgets a key it was given (no false negatives), across growth', () => {

@@ -17,13 +17,13 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { isAscii } from 'node:buffer';
 import { BencalcError } from '../errors.js';
 // `auto` detection looks at what `readCsvBatches`'s chunks (READ_CHUNK_BYTES) hold.
-import { CsvParser, READ_CHUNK_BYTES, raggedMsg, readCsvBatches, readError, type CsvRecord } from './csv-read.js';
-import { DETECT_BYTES, StreamDecoder, checkWhole, countNewlines, decodeWhole, detectEncoding, iconv, type Encoding, type EncodingChoice } from './encoding.js';
+import { CsvParser, READ_CHUNK_BYTES, raggedMsg, readCsvBatches, readError, type CsvRecord } from '../io/csv-read.js';
+import { DETECT_BYTES, StreamDecoder, checkWhole, countNewlines, decodeWhole, detectEncoding, iconv, type Encoding, type EncodingChoice } from '../io/encoding.js';
 import { normaliseText } from '../domain/values.js';
 import { HouseholdGrouper, type HouseholdGroup } from './roster-passes.js';
 
 export type { HouseholdGroup };
-import type { RosterLayout, RosterRow } from '../engine/roster.js';
+import type { RosterLayout, RosterRow } from './roster-evaluator.js';
 
 const LF = 10;
 const CR = 13;
