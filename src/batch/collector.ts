@@ -1,4 +1,4 @@
-import { ParamUse } from '../engine/param-use.js';
+import { ParamUse } from './param-use.js';
 
 /**
  * A reusable list for building the small string arrays of an outcome (parameter names).

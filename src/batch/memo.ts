@@ -1,3 +1,4 @@
+/* eslint-disable max-lines -- the memo's caches (interned lists, verdict trees, parameter-read tries) share one bounded-memory design and are read together */
 /**
  * What the evaluations of one run can share, household after household (batch keeps one
  * per roster evaluator; a lone `evaluateHousehold` call makes its own):
@@ -20,7 +21,7 @@ import type { CompiledCondition, CompiledProgram, CompiledRules } from '../rules
 import type { Eligibility, ProgramOutcome } from '../engine/types.js';
 import type { EffectiveRules, ParamInEffect } from '../rules/effective.js';
 import { Tally } from './collector.js';
-import type { ParamUse } from '../engine/param-use.js';
+import type { ParamUse } from './param-use.js';
 import { sortNames } from '../expr/unknown.js';
 import { PersonOutcomes, PersonValues, readsOf } from './person-outcomes.js';
 

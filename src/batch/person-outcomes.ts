@@ -1,3 +1,4 @@
+/* eslint-disable max-lines -- keeping person outcomes by the values a program reads needs the reads, their cuts and the numbering together */
 /**
  * Person-level outcomes kept by what decided them. A person-level program's outcome is a
  * function of the values its expressions can read: the person's fields, the household's,
@@ -21,7 +22,7 @@ import type { EvalContext } from '../expr/compile.js';
 import type { CompiledExpression } from '../expr/compile.js';
 import { isUnknown } from '../expr/unknown.js';
 import type { CompiledProgram } from '../rules/compile.js';
-import { ParamUse } from '../engine/param-use.js';
+import { ParamUse } from './param-use.js';
 import type { ProgramOutcome } from '../engine/types.js';
 import type { ReadsMark } from './memo.js';
 

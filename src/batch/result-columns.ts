@@ -1,3 +1,4 @@
+/* eslint-disable max-lines -- the result columns, their plain formatter and the fast CSV writer that a differential test holds equal to it */
 /**
  * The result columns batch appends to every row: per program eligibility, amount and the
  * deciding reasons, the programs' extra outputs, provenance, and the row's error.

@@ -9,9 +9,10 @@
  */
 import { BencalcError, type ErrorCode, type Lang } from '../errors.js';
 import type { PersonInput } from '../domain/household.js';
-import { parsePerson, PersonReader, PERSON_FIELD_NAMES } from '../domain/person-input.js';
+import { parsePerson, PERSON_FIELD_NAMES } from '../domain/person-input.js';
+import { PersonReader } from './person-reader.js';
 import type { EffectiveRules } from '../rules/effective.js';
-import { evaluateHousehold } from '../engine/evaluate.js';
+import { evaluateHouseholdFast } from './kernel.js';
 import { EngineMemo } from './memo.js';
 import type { HouseholdOutcome, PersonOutcome } from '../engine/types.js';
 
@@ -139,7 +140,7 @@ export class RosterEvaluator {
     }
     // Untraced, the callers (batch's and audit's result cells) read the programs' outcomes only: no facts, no parameters in effect.
     const trace = this.opts.trace ?? false;
-    const household = evaluateHousehold(eff, { household_id: householdId, members }, { trace, memo: this.memo, lean: !trace });
+    const household = evaluateHouseholdFast(eff, { household_id: householdId, members }, { trace, memo: this.memo, lean: !trace });
     const results: RowResult[] = new Array<RowResult>(n);
     for (let i = 0; i < n; i++) {
       const errs = errors[i]!;

@@ -1,3 +1,4 @@
+/* eslint-disable max-lines -- the coverage command and its table: targets, persons counted, and the two input kinds (roster, results) */
 /**
  * `bencalc coverage <roster.csv>`: who is eligible and who is receiving, per program and per
  * region — covered, eligible but not receiving (应保未保), receiving but not eligible — and

@@ -1,3 +1,4 @@
+/* eslint-disable max-lines -- every listed value's parser (dates, money, yes/no, sex, hukou, category, grade) with its Chinese spellings */
 /**
  * Parsers for the single values that arrive in household files and spreadsheets: yes/no,
  * disability category and grade, hukou, sex, money and dates.

@@ -15,6 +15,7 @@
  */
 import type { HouseholdInput } from '../domain/household.js';
 import type { CompiledRules } from '../rules/compile.js';
+import type { EffectiveRules } from '../rules/effective.js';
 import type { HouseholdOutcome, PersonOutcome, ProgramOutcome } from './types.js';
 import type { ProgramId } from '../rules/schema.js';
 import { sortedUnique } from '../expr/unknown.js';
@@ -213,3 +214,142 @@ function mergeOutcome(a: ProgramOutcome, b: ProgramOutcome, { because, open }: {
     provisional,
   };
 }
+
+/**
+ * One reading of a household — every value as it stands in `eff`, every input as it stands in
+ * `household` — and whether it read a name: a parameter, or a bounded input (recorded as
+ * `person.<field>`). `hasRead` answers for the latest reading made.
+ */
+export type ReadingEvaluator = (eff: EffectiveRules, household: HouseholdInput) => { outcome: HouseholdOutcome; hasRead: (name: string) => boolean };
+
+/**
+ * A household's outcome under a rule set whose figures may be bounded, from `reading` (the
+ * plain engine's, or batch's): one reading when nothing bounded is in play or read, otherwise
+ * the least and the most generous readings merged, with the causes of what they leave open.
+ */
+export function evaluateWithBounds(eff: EffectiveRules, household: HouseholdInput, reading: ReadingEvaluator): HouseholdOutcome {
+  const blanks = blankBoundedInputs(eff.compiled, household);
+  const readings = eff.readings;
+  if (readings === undefined && blanks.length === 0) return reading(eff, household).outcome;
+  const leastRules = readings?.least ?? eff;
+  const leastHousehold = blanks.length ? withBlanks(household, blanks, () => false) : household;
+  const mostRules = readings?.most ?? eff;
+  const mostHousehold = blanks.length ? withBlanks(household, blanks, () => true) : household;
+  const first = reading(leastRules, leastHousehold);
+  const least = first.outcome;
+  // The two readings differ only in the bounded figures and the blank bounded inputs: an
+  // evaluation that read none of them (`person.<field>` is how a bounded input's read is
+  // recorded, rules/compile.ts) takes the same path in the other reading, to the same answer.
+  if (![...(readings?.bounded ?? [])].some(first.hasRead) && !blanks.some((b) => first.hasRead(`person.${b.field}`))) return least;
+  const most = reading(mostRules, mostHousehold).outcome;
+  if (!readingsDiffer(least, most)) return least;
+  const open = openBounded(eff);
+  const bounded = readings?.bounded ?? new Set<string>();
+  // What each open outcome can turn on: the bounded figures it read, and the blank columns its
+  // program can read. One such thing is the cause; with more, each is moved back to its least
+  // generous end alone, the others left at their most (an evaluation each, only for such a
+  // household), so that the answer names only what would settle it. A blank column that
+  // matters is then tried member by member.
+  const causes = new Map<string, string[]>();
+  const params = new Set<string>();
+  const fields = new Set<string>();
+  least.persons.forEach((p, i) => {
+    for (const id of Object.keys(p.programs) as ProgramId[]) {
+      const a = p.programs[id]!;
+      const b = most.persons[i]!.programs[id]!;
+      if (sameAnswer(a, b)) continue;
+      const read = sortedUnique([...a.provisional, ...b.provisional].filter((name) => bounded.has(name)));
+      const reachable = boundedInputsOf(eff.compiled, id);
+      const blank = blanks.filter((x) => reachable.has(x.field));
+      const key = `${i}:${id}`;
+      if (read.length + blank.length === 1) {
+        causes.set(key, read.length ? [`param.${read[0]!}`] : [blank[0]!.name]);
+        continue;
+      }
+      read.forEach((name) => params.add(name));
+      blank.forEach((x) => fields.add(x.field));
+    }
+  });
+  const moveBack = (which: (b: BlankInput) => boolean) => () => reading(mostRules, withBlanks(household, blanks, (b) => !which(b))).outcome;
+  const tries: Try[] = [
+    ...[...params].sort().map((name) => ({ names: [`param.${name}`], run: () => reading(readings!.oneAtLeast(name), mostHousehold).outcome })),
+    ...[...fields].sort().map((field) => {
+      const ofField = blanks.filter((b) => b.field === field);
+      return { names: ofField.map((b) => b.name), run: moveBack((b) => b.field === field), ...(ofField.length > 1 && { each: ofField.map((one) => ({ names: [one.name], run: moveBack((b) => b === one) })) }) };
+    }),
+  ];
+  const all = [...[...bounded].sort().map((name) => `param.${name}`), ...blanks.map((b) => b.name)];
+  // Where the readings disagree on eligibility (or unit), only what moves that is a cause: a
+  // figure that changes the amount alone cannot settle an unknown answer.
+  const eligibilityOpen = new Set<string>();
+  least.persons.forEach((p, i) => {
+    for (const id of Object.keys(p.programs) as ProgramId[]) {
+      const a = p.programs[id]!;
+      const b = most.persons[i]!.programs[id]!;
+      if (a.eligible !== b.eligible || a.unit !== b.unit) eligibilityOpen.add(`${i}:${id}`);
+    }
+  });
+  const named = tries.length === 0 ? undefined : tries.length <= MAX_BOUNDS_TRIED ? namesThatMatter(tries, most, eligibilityOpen) : undefined;
+  return mergeReadings(least, most, (i, program) => {
+    const key = `${i}:${program}`;
+    // Several bounds of which any one would do (or too many to try): name them all.
+    const because = causes.get(key) ?? named?.get(key) ?? all;
+    return { because, open: because.some((n) => open.has(n)) };
+  });
+}
+
+/** Most bounded things tried one at a time; past it, every one is named. */
+const MAX_BOUNDS_TRIED = 8;
+
+/** The bounded parameters with no known upper bound, as `param.NAME`. */
+function openBounded(eff: EffectiveRules): Set<string> {
+  const out = new Set<string>();
+  for (const name of eff.readings?.bounded ?? []) if (eff.params.get(name)?.bounds?.mostGenerous === undefined) out.add(`param.${name}`);
+  return out;
+}
+
+/** A bounded thing moved back to its least generous end alone; `each`: the same, member by member. */
+interface Try {
+  names: string[];
+  run: () => HouseholdOutcome;
+  each?: Try[];
+}
+
+/** Per `person index:program`, the names whose try alone changes that outcome from the most generous reading. */
+function namesThatMatter(tries: readonly Try[], most: HouseholdOutcome, eligibilityOpen: ReadonlySet<string>): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  const changed = (moved: HouseholdOutcome): string[] => {
+    const keys: string[] = [];
+    most.persons.forEach((p, i) => {
+      for (const id of Object.keys(p.programs) as ProgramId[]) {
+        const key = `${i}:${id}`;
+        const a = p.programs[id]!;
+        const b = moved.persons[i]!.programs[id]!;
+        const same = eligibilityOpen.has(key) ? a.eligible === b.eligible && a.unit === b.unit : sameAnswer(a, b);
+        if (!same) keys.push(key);
+      }
+    });
+    return keys;
+  };
+  const add = (key: string, names: readonly string[]) => {
+    const list = out.get(key);
+    if (list) list.push(...names);
+    else out.set(key, [...names]);
+  };
+  for (const t of tries) {
+    const keys = changed(t.run());
+    if (keys.length === 0) continue;
+    if (t.each === undefined) {
+      for (const key of keys) add(key, t.names);
+      continue;
+    }
+    // Which members' blanks the changed outcomes turn on; all of them where none does alone.
+    const byMember = t.each.map((e) => ({ names: e.names, keys: new Set(changed(e.run())) }));
+    for (const key of keys) {
+      const members = byMember.filter((m) => m.keys.has(key)).flatMap((m) => m.names);
+      add(key, members.length ? members : t.names);
+    }
+  }
+  return out;
+}
+

@@ -1,292 +1,109 @@
 /**
- * Evaluating one household under an effective rule set. Pure: the same household, rules,
- * date and switches always give the same result, byte for byte.
+ * Evaluating one household under an effective rule set: the reference engine. Pure — the
+ * same household, rules, date and switches always give the same result — and plain: records
+ * in, records out, in the order the policy decides them. `check`, `audit`'s explanations and
+ * `rules test` use it; batch's row kernel (src/batch/kernel.ts) is proven equal to it by
+ * differential tests.
  *
- * Household-level programs (dibao) are decided per unit: the whole household first; when
- * it is not eligible, each member for whom a single-person route (单人户) holds is decided
- * as a unit of one, with only their own counted income. Person-level programs are decided
- * per person, in dependency order, so that `result.dibao.eligible` is that person's dibao.
+ * 1. Each member's facts: age, disability, counted income, the rule set's person facts.
+ * 2. Who belongs to the unit (ruling R4): a member a household program leaves out (特困)
+ *    counts in neither its size nor its income.
+ * 3. The household's facts: size, total and per-capita income, the rule set's household facts.
+ * 4. Each program, in dependency order. A household-level program (dibao) is decided for the
+ *    whole household first; when that is not eligible, each member for whom a single-person
+ *    route (单人户) holds is decided as a unit of one. A person-level program is decided per
+ *    person, so that `result.dibao.eligible` is that person's dibao.
  *
- * Performance: the batch command calls this once per household for millions of persons,
- * so the hot path avoids per-call garbage. One evaluation context per household is
- * re-pointed at each person and unit instead of spreading a new one for every
- * expression; parameter reads go into a small list (ParamUse) instead of a Set, kept by
- * the memo from household to household; and outcomes are built without object spreads.
- * With a shared memo (batch), a program's verdict comes from a tree of verdicts by how
- * its conditions came out, and an outcome alike to one made before from the same verdict
- * is that one, frozen; without one (check, audit), every outcome is a fresh object.
+ * A condition is true, false or unknown (Kleene logic); a missing input makes what reads it
+ * unknown and names it. Figures known only within bounds are decided at both ends (bounds.ts).
  */
 import type { HouseholdInput } from '../domain/household.js';
-import { Unknown, isUnknown, mergeUnknown, sortedUnique } from '../expr/unknown.js';
+import { Unknown, isUnknown, mergeUnknown } from '../expr/unknown.js';
 import type { EvalContext } from '../expr/compile.js';
-import { roundHalfUp } from '../expr/compile.js';
-import type { CompiledCondition, CompiledProgram, CompiledAlternative } from '../rules/compile.js';
+import type { CompiledProgram, CompiledAlternative } from '../rules/compile.js';
 import type { EffectiveRules } from '../rules/effective.js';
 import type { ProgramId } from '../rules/schema.js';
 import { personRecord, headIndex } from './derive.js';
-import type { ParamUse } from './param-use.js';
-import { EngineMemo, FAILED, PASSED, UNDECIDED, ALTERNATIVE, keep, type ProgramPlan, type Verdict } from '../batch/memo.js';
 import { MissExplainer } from './nearest-miss.js';
-import { blankBoundedInputs, boundedInputsOf, mergeReadings, readingsDiffer, sameAnswer, withBlanks, type BlankInput } from './bounds.js';
-import type { ConditionOutcome, Eligibility, HouseholdOutcome, PersonOutcome, ProgramOutcome } from './types.js';
+import { evaluateWithBounds } from './bounds.js';
+import { traceCondition, conditionTrace, toEligibility } from './trace.js';
+import { settle, resultView, paramsInEffect, plainFacts, type Verdict } from './outcome.js';
+import type { ConditionOutcome, HouseholdOutcome, PersonOutcome, ProgramOutcome } from './types.js';
 
 type Rec = Record<string, unknown>;
-type Outputs = Record<string, string | number | boolean | null>;
 
-
-const NO_NAMES: readonly string[] = Object.freeze([]);
 /** Why a person born after the as-of date gets nothing (and is in no unit) on that date. */
 const NOT_YET_BORN = 'not_yet_born';
-/** The facts of a lean evaluation: none (frozen, shared). */
-const NO_FACTS: Record<string, string | number | boolean | null> = Object.freeze({});
-
-/**
- * The one evaluation context of a household. Every key is present from the start (so the
- * object keeps one shape); a record that does not apply is undefined, which expressions
- * read exactly as an absent one.
- */
-function householdContext(eff: EffectiveRules, household: Rec, used: ParamUse, misses: boolean): EvalContext {
-  const ctx: EvalContext = { person: undefined, household, unit: undefined, param: eff.paramValues, option: eff.optionValues, result: undefined, usedParams: used, explainMiss: undefined };
-  if (misses) {
-    // Reads the context as it is aimed when a condition fails.
-    const explainer = new MissExplainer(eff.compiled);
-    ctx.explainMiss = (source) => explainer.explain(source, ctx);
-  }
-  return ctx;
-}
-
-/** Point the context at one person (and unit) for the program being decided. */
-function aim(ctx: EvalContext, person: Rec, unit: Rec | undefined, result: Rec, used: ParamUse): void {
-  ctx.person = person;
-  ctx.unit = unit;
-  ctx.result = result;
-  ctx.usedParams = used;
-}
-
-/**
- * Evaluate every program for every member of a household. `memo`: what evaluations may share
- * (batch passes one for the whole run); without it, this evaluation has its own. `lean`: for
- * callers that read the programs' outcomes only (batch's result columns): the facts are left
- * empty, and so are the household's parameters in effect and provisional names (each
- * outcome's own provisional names are there as always).
- */
-export function evaluateHousehold(eff: EffectiveRules, household: HouseholdInput, opts: EvaluateOptions = {}): HouseholdOutcome {
-  // Bounded figures or blank bounded facts: decide under the least and the most generous reading (bounds.ts).
-  const blanks = blankBoundedInputs(eff.compiled, household);
-  const readings = eff.readings;
-  if (readings === undefined && blanks.length === 0) return evaluateReading(eff, household, opts);
-  const leastRules = readings?.least ?? eff;
-  const leastHousehold = blanks.length ? withBlanks(household, blanks, () => false) : household;
-  const mostRules = readings?.most ?? eff;
-  const mostHousehold = blanks.length ? withBlanks(household, blanks, () => true) : household;
-  const memo = opts.memo ?? new EngineMemo(false);
-  const least = evaluateReading(leastRules, leastHousehold, { ...opts, memo }, true);
-  // The two readings differ only in the bounded figures and the blank bounded inputs: an
-  // evaluation that read none of them (`person.<field>` is how a bounded input's read is
-  // recorded, rules/compile.ts) takes the same path in the other reading, to the same answer.
-  if (!readAnyBound(memo.tally.householdReads, readings?.bounded, blanks)) return least;
-  const most = evaluateReading(mostRules, mostHousehold, { ...opts, memo });
-  if (!readingsDiffer(least, most)) return least;
-  const open = openBounded(eff);
-  const bounded = readings?.bounded ?? new Set<string>();
-  // What each open outcome can turn on: the bounded figures it read, and the blank columns its
-  // program can read. One such thing is the cause; with more, each is moved back to its least
-  // generous end alone, the others left at their most (an evaluation each, only for such a
-  // household), so that the answer names only what would settle it. A blank column that
-  // matters is then tried member by member.
-  const causes = new Map<string, string[]>();
-  const params = new Set<string>();
-  const fields = new Set<string>();
-  least.persons.forEach((p, i) => {
-    for (const id of Object.keys(p.programs) as ProgramId[]) {
-      const a = p.programs[id]!;
-      const b = most.persons[i]!.programs[id]!;
-      if (sameAnswer(a, b)) continue;
-      const read = sortedUnique([...a.provisional, ...b.provisional].filter((name) => bounded.has(name)));
-      const reachable = boundedInputsOf(eff.compiled, id);
-      const blank = blanks.filter((x) => reachable.has(x.field));
-      const key = `${i}:${id}`;
-      if (read.length + blank.length === 1) {
-        causes.set(key, read.length ? [`param.${read[0]!}`] : [blank[0]!.name]);
-        continue;
-      }
-      read.forEach((name) => params.add(name));
-      blank.forEach((x) => fields.add(x.field));
-    }
-  });
-  const moveBack = (which: (b: BlankInput) => boolean) => () => evaluateReading(mostRules, withBlanks(household, blanks, (b) => !which(b)), opts);
-  const tries: Try[] = [
-    ...[...params].sort().map((name) => ({ names: [`param.${name}`], run: () => evaluateReading(readings!.oneAtLeast(name), mostHousehold, opts) })),
-    ...[...fields].sort().map((field) => {
-      const ofField = blanks.filter((b) => b.field === field);
-      return { names: ofField.map((b) => b.name), run: moveBack((b) => b.field === field), ...(ofField.length > 1 && { each: ofField.map((one) => ({ names: [one.name], run: moveBack((b) => b === one) })) }) };
-    }),
-  ];
-  const all = [...[...bounded].sort().map((name) => `param.${name}`), ...blanks.map((b) => b.name)];
-  // Where the readings disagree on eligibility (or unit), only what moves that is a cause: a
-  // figure that changes the amount alone cannot settle an unknown answer.
-  const eligibilityOpen = new Set<string>();
-  least.persons.forEach((p, i) => {
-    for (const id of Object.keys(p.programs) as ProgramId[]) {
-      const a = p.programs[id]!;
-      const b = most.persons[i]!.programs[id]!;
-      if (a.eligible !== b.eligible || a.unit !== b.unit) eligibilityOpen.add(`${i}:${id}`);
-    }
-  });
-  const named = tries.length === 0 ? undefined : tries.length <= MAX_BOUNDS_TRIED ? namesThatMatter(tries, most, eligibilityOpen) : undefined;
-  return mergeReadings(least, most, (i, program) => {
-    const key = `${i}:${program}`;
-    // Several bounds of which any one would do (or too many to try): name them all.
-    const because = causes.get(key) ?? named?.get(key) ?? all;
-    return { because, open: because.some((n) => open.has(n)) };
-  });
-}
-
-/** Whether `reads` has a bounded parameter, or a bounded input that is blank somewhere in the household. */
-function readAnyBound(reads: ParamUse, bounded: ReadonlySet<string> | undefined, blanks: readonly BlankInput[]): boolean {
-  for (let i = 0; i < reads.size; i++) {
-    const name = reads.names[i]!;
-    if (bounded?.has(name)) return true;
-    if (name.startsWith('person.') && blanks.some((b) => name === `person.${b.field}`)) return true;
-  }
-  return false;
-}
-
-/** Most bounded things tried one at a time; past it, every one is named. */
-const MAX_BOUNDS_TRIED = 8;
-
-/** The bounded parameters with no known upper bound, as `param.NAME`. */
-function openBounded(eff: EffectiveRules): Set<string> {
-  const out = new Set<string>();
-  for (const name of eff.readings?.bounded ?? []) if (eff.params.get(name)?.bounds?.mostGenerous === undefined) out.add(`param.${name}`);
-  return out;
-}
-
-/** A bounded thing moved back to its least generous end alone; `each`: the same, member by member. */
-interface Try {
-  names: string[];
-  run: () => HouseholdOutcome;
-  each?: Try[];
-}
-
-/** Per `person index:program`, the names whose try alone changes that outcome from the most generous reading. */
-function namesThatMatter(tries: readonly Try[], most: HouseholdOutcome, eligibilityOpen: ReadonlySet<string>): Map<string, string[]> {
-  const out = new Map<string, string[]>();
-  const changed = (moved: HouseholdOutcome): string[] => {
-    const keys: string[] = [];
-    most.persons.forEach((p, i) => {
-      for (const id of Object.keys(p.programs) as ProgramId[]) {
-        const key = `${i}:${id}`;
-        const a = p.programs[id]!;
-        const b = moved.persons[i]!.programs[id]!;
-        const same = eligibilityOpen.has(key) ? a.eligible === b.eligible && a.unit === b.unit : sameAnswer(a, b);
-        if (!same) keys.push(key);
-      }
-    });
-    return keys;
-  };
-  const add = (key: string, names: readonly string[]) => {
-    const list = out.get(key);
-    if (list) list.push(...names);
-    else out.set(key, [...names]);
-  };
-  for (const t of tries) {
-    const keys = changed(t.run());
-    if (keys.length === 0) continue;
-    if (t.each === undefined) {
-      for (const key of keys) add(key, t.names);
-      continue;
-    }
-    // Which members' blanks the changed outcomes turn on; all of them where none does alone.
-    const byMember = t.each.map((e) => ({ names: e.names, keys: new Set(changed(e.run())) }));
-    for (const key of keys) {
-      const members = byMember.filter((m) => m.keys.has(key)).flatMap((m) => m.names);
-      add(key, members.length ? members : t.names);
-    }
-  }
-  return out;
-}
 
 export interface EvaluateOptions {
+  /** Record every condition's outcome (`conditions`). */
   trace?: boolean;
+  /** With `trace`: the nearest miss of each failed condition (check). */
   misses?: boolean;
-  memo?: EngineMemo;
-  lean?: boolean;
 }
 
+/** Evaluate every program for every member of a household. */
+export function evaluateHousehold(eff: EffectiveRules, household: HouseholdInput, opts: EvaluateOptions = {}): HouseholdOutcome {
+  return evaluateWithBounds(eff, household, (e, h) => {
+    const reads = new Set<string>();
+    return { outcome: evaluateReading(e, h, opts, reads), hasRead: (name) => reads.has(name) };
+  });
+}
 
-/** One reading of the rule set: every value as it stands. */
-function evaluateReading(eff: EffectiveRules, household: HouseholdInput, opts: EvaluateOptions, readsComplete = false): HouseholdOutcome {
+/** One reading of the rule set: every value as it stands. `reads`: every parameter read (and bounded input, as `person.<field>`). */
+function evaluateReading(eff: EffectiveRules, household: HouseholdInput, opts: EvaluateOptions, reads: Set<string>): HouseholdOutcome {
   const compiled = eff.compiled;
-  const lean = opts.lean ?? false;
-  const memo = opts.memo ?? new EngineMemo(false);
-  memo.startHousehold();
-  const usedParams = memo.tally.householdReads;
-  const conditions: ConditionOutcome[] | undefined = opts.trace ? [] : undefined;
+  const trace: ConditionOutcome[] | undefined = opts.trace ? [] : undefined;
   const members = household.members;
   const head = headIndex(members);
-  // Arrays made one way whatever the caller's: \`map\` gives packed or holey arrays after its
-  // input, and optimised code that met one kind is thrown away (and compiled again, ~25 ms)
-  // when the other comes.
-  const n = members.length;
-  const persons = new Array<Rec>(n);
-  const who = new Array<string>(n);
-  for (let i = 0; i < n; i++) {
-    const p = personRecord(members[i]!, eff.asOf, i === head);
-    persons[i] = p;
-    who[i] = String(p.person_id);
+  const persons = members.map((m, i) => personRecord(m, eff.asOf, i === head));
+  const who = persons.map((p) => String(p.person_id));
+  const hh: Rec = { household_id: household.household_id, size: members.length, hukou: persons[head]?.hukou, region: persons[head]?.region };
+  const ctx: EvalContext = { person: undefined, household: hh, unit: undefined, param: eff.paramValues, option: eff.optionValues, result: undefined, usedParams: reads, explainMiss: undefined };
+  if (trace && opts.misses) {
+    const explainer = new MissExplainer(compiled);
+    ctx.explainMiss = (source) => explainer.explain(source, ctx);
   }
-  const hh: Rec = {
-    household_id: household.household_id,
-    // The unit's size once membership is known (below); person facts see the whole household's.
-    size: members.length,
-    hukou: persons[head]?.hukou,
-    region: persons[head]?.region,
-  };
-  // Facts record their parameter reads on the household, not on any one outcome.
-  const ctx = householdContext(eff, hh, usedParams, (opts.trace ?? false) && (opts.misses ?? false));
-  const plan = memo.planOf(compiled);
 
-  // Person facts (e.g. counted_income after the jurisdiction's disregards).
+  // 1. Person facts (e.g. counted_income after the jurisdiction's disregards).
   for (const person of persons) {
     ctx.person = person;
     for (const f of compiled.personFacts) person[f.name] = f.expr.evaluate(ctx);
   }
-  // Who belongs to the unit (ruling R4): a member whom a household program leaves out (特困)
-  // counts in neither its size nor its income; one who may or may not be left out leaves both unknown.
-  const outOfUnit = new Array<string | undefined>(n);
+
+  // 2. Who belongs to the unit; the household's size and income are the unit's.
+  const outOfUnit: (string | undefined)[] = persons.map(() => undefined);
   let size: unknown = 0;
-  // Household income: the sum of the members' counted incomes; a missing one names that member.
   let total: unknown = 0;
-  for (let i = 0; i < n; i++) {
-    const p = persons[i]!;
+  persons.forEach((p, i) => {
     if (p.born === false) {
-      // Born after the as-of date: not yet a member of the household on that date (issue 13).
-      outOfUnit[i] = NOT_YET_BORN;
-      continue;
+      outOfUnit[i] = NOT_YET_BORN; // not yet a member of the household on the as-of date (issue 13)
+      return;
     }
     ctx.person = p;
     const membership = leftOutBy(compiled.programs, ctx);
     if (typeof membership === 'string') {
       outOfUnit[i] = membership;
-      continue;
+      return;
     }
+    // One who may or may not be left out leaves both size and income unknown, naming why.
     const v = membership === undefined ? incomeOf(p) : named(membership, p);
-    total = isUnknown(total) || isUnknown(v) ? mergeUnknown(total, v) : (total as number) + (v as number);
-    if (membership !== undefined) size = mergeUnknown(size, v);
-    else if (!isUnknown(size)) size = (size as number) + 1;
-  }
+    total = addAmounts(total, v);
+    size = membership !== undefined ? mergeUnknown(size, v) : addAmounts(size, 1);
+  });
+
+  // 3. Household facts.
   hh.size = size;
   // Person facts read as `household.<name>`: whether any member of the unit has them (Kleene or).
   for (const f of compiled.personFacts) {
     if (!f.householdAny) continue;
     let any: unknown = false;
-    for (let i = 0; i < n && any !== true; i++) {
-      if (outOfUnit[i] !== undefined) continue;
-      const v = persons[i]![f.name];
+    persons.forEach((p, i) => {
+      if (outOfUnit[i] !== undefined || any === true) return;
+      const v = p[f.name];
       if (v === true) any = true;
-      else if (v !== false) any = mergeUnknown(any, isUnknown(v) ? named(v, persons[i]!) : new Unknown([`person[${who[i]!}].${f.name}`]));
-    }
+      else if (v !== false) any = mergeUnknown(any, isUnknown(v) ? named(v, p) : new Unknown([`person[${who[i]!}].${f.name}`]));
+    });
     hh[f.name] = any;
   }
   hh.income_total = total;
@@ -294,70 +111,52 @@ function evaluateReading(eff: EffectiveRules, household: HouseholdInput, opts: E
   ctx.person = undefined;
   for (const f of compiled.householdFacts) hh[f.name] = f.expr.evaluate(ctx);
 
-  const results = new Array<Rec>(n);
-  const outcomes = new Array<Partial<Record<ProgramId, ProgramOutcome>>>(n);
-  for (let i = 0; i < n; i++) {
-    results[i] = {};
-    outcomes[i] = {};
-  }
+  // 4. Programs, in dependency order.
+  const results: Rec[] = persons.map(() => ({}));
+  const outcomes: Partial<Record<ProgramId, ProgramOutcome>>[] = persons.map(() => ({}));
   const householdUnit: Rec = { kind: 'household', size: hh.size, income_total: hh.income_total, per_capita_income: hh.per_capita_income };
-
-  // Person-level outcomes are decided one after another, so they can share one list of
-  // parameter reads, cleared for each.
-  const scratch = memo.tally.outcomeReads;
-  // Outcomes kept by what decided them (shared memo, untraced: a trace lists every condition).
-  const kept = conditions === undefined ? memo.personOutcomesOf(eff, plan) : undefined;
-  let loaded = false;
-  for (let p = 0; p < plan.programs.length; p++) {
-    const programPlan = plan.programs[p]!;
-    const program = programPlan.program;
+  const record = (i: number, o: ProgramOutcome, used: ReadonlySet<string>): void => {
+    outcomes[i]![o.program] = o;
+    results[i]![o.program] = resultView(o);
+    for (const name of used) reads.add(name);
+  };
+  for (const program of compiled.programs) {
     if (program.level === 'household') {
-      decideHouseholdProgram(eff, programPlan, persons, who, head, outOfUnit, ctx, householdUnit, results, outcomes, memo, conditions);
+      decideHouseholdProgram(eff, program, { persons, who, head, outOfUnit, ctx, householdUnit, results, trace }, record);
       continue;
     }
-    const cache = kept?.[p];
-    if (cache !== undefined && !loaded) {
-      // The persons' values, numbered once for all the person-level programs.
-      cache.values.load(persons, hh);
-      loaded = true;
-    }
-    for (let i = 0; i < persons.length; i++) {
-      const used = scratch.clear();
+    persons.forEach((person, i) => {
+      const used = new Set<string>();
       if (outOfUnit[i] === NOT_YET_BORN) {
-        settle(program, programPlan.fixedNo(NOT_YET_BORN), NO_NAMES, 0, true, undefined, undefined, undefined, used, eff, memo, outcomes[i]!, results[i]!);
-        continue;
+        record(i, settle(program, fixedNo(NOT_YET_BORN), [], 0, true, undefined, undefined, undefined, used, eff), used);
+        return;
       }
-      aim(ctx, persons[i]!, undefined, results[i]!, used);
-      const known = cache?.find(ctx, i);
-      if (known !== undefined) {
-        // A person alike in everything the program reads: the same outcome, the same parameters read.
-        put(outcomes[i]!, program.id, known.outcome);
-        put(results[i]!, program.id, known.view);
-        // The household's reads are for its parameters in effect, which a lean evaluation leaves out.
-        // `readsComplete`: the caller reads them to see whether a bound was read.
-        if (!lean || readsComplete) memo.resettleReads(known, eff);
-        continue;
-      }
-      const verdict = decide(programPlan, ctx, conditions, who[i]!, memo);
+      aim(ctx, person, undefined, results[i]!, used);
+      const { verdict, missing } = decide(program, ctx, trace, who[i]!);
       const amount = verdict.eligible === 'yes' && program.amount ? program.amount.expr.evaluate(ctx) : 0;
-      settle(program, verdict, memo.tally.missing, amount, true, undefined, undefined, ctx, used, eff, memo, outcomes[i]!, results[i]!);
-      cache?.keep(outcomes[i]![program.id], results[i]![program.id], used);
-    }
+      record(i, settle(program, verdict, missing, amount, true, undefined, undefined, ctx, used, eff), used);
+    });
   }
 
-  const personOutcomes = new Array<PersonOutcome>(n);
-  for (let i = 0; i < n; i++) personOutcomes[i] = { personId: who[i]!, facts: lean ? NO_FACTS : plainFacts(persons[i]!, plan.personFactNames), programs: outcomes[i]! };
-  const { params, provisional } = lean ? { params: [], provisional: [] } : memo.householdParams(usedParams, eff);
+  const { params, provisional } = paramsInEffect(reads, eff);
   return {
     householdId: household.household_id,
     rulesId: compiled.merged.id,
     asOf: eff.asOf,
-    facts: lean ? NO_FACTS : plainFacts(hh, plan.householdFactNames),
-    persons: personOutcomes,
-    conditions: conditions ?? [],
+    facts: plainFacts(hh, ['size', 'income_total', 'per_capita_income', ...compiled.householdFacts.map((f) => f.name)]),
+    persons: persons.map((p, i): PersonOutcome => ({ personId: who[i]!, facts: plainFacts(p, ['age', 'severe', 'disabled', ...compiled.personFacts.map((f) => f.name)]), programs: outcomes[i]! })),
+    conditions: trace ?? [],
     params,
     provisional,
   };
+}
+
+/** Point the context at one person (and unit) for the program being decided. */
+function aim(ctx: EvalContext, person: Rec, unit: Rec | undefined, result: Rec, used: Set<string>): void {
+  ctx.person = person;
+  ctx.unit = unit;
+  ctx.result = result;
+  ctx.usedParams = used;
 }
 
 /** A person's counted income for the household sum; a missing one names the person. */
@@ -394,23 +193,22 @@ function addAmounts(a: unknown, b: unknown): unknown {
   return isUnknown(a) || isUnknown(b) ? mergeUnknown(a, b) : (a as number) + (b as number);
 }
 
-function decideHouseholdProgram(
-  eff: EffectiveRules,
-  plan: ProgramPlan,
-  persons: Rec[],
-  who: string[],
-  head: number,
+/** A household's members and where a household program's outcomes go. */
+interface HouseholdScope {
+  persons: Rec[];
+  who: string[];
+  head: number;
   /** Per member: the id of the `not_in_unit` condition that leaves them out, if any. */
-  outOfUnit: readonly (string | undefined)[],
-  ctx: EvalContext,
-  householdUnit: Rec,
-  results: Rec[],
-  outcomes: Partial<Record<ProgramId, ProgramOutcome>>[],
-  memo: EngineMemo,
-  trace: ConditionOutcome[] | undefined,
-): void {
-  const program = plan.program;
-  const used = memo.tally.unitReads.clear();
+  outOfUnit: readonly (string | undefined)[];
+  ctx: EvalContext;
+  householdUnit: Rec;
+  results: Rec[];
+  trace: ConditionOutcome[] | undefined;
+}
+
+function decideHouseholdProgram(eff: EffectiveRules, program: CompiledProgram, h: HouseholdScope, record: (i: number, o: ProgramOutcome, used: ReadonlySet<string>) => void): void {
+  const { persons, who, head, outOfUnit, ctx, householdUnit, results, trace } = h;
+  const used = new Set<string>();
   // The unit's amount stands on the head's row, or on the first member's in the unit when the head is not.
   let payee = head;
   if (outOfUnit[head] !== undefined) {
@@ -418,72 +216,65 @@ function decideHouseholdProgram(
     if (first >= 0) payee = first;
   }
   aim(ctx, persons[payee]!, householdUnit, results[payee]!, used);
-  const unitVerdict = decide(plan, ctx, trace, 'household', memo);
-  const unitMissing = memo.tally.missing;
-  if (unitVerdict.eligible !== 'no') {
+  const unit = decide(program, ctx, trace, 'household');
+  if (unit.verdict.eligible !== 'no') {
     // The whole household is the unit: amount = the unit's amount + each member's supplement.
-    let amount: unknown = unitVerdict.eligible === 'yes' && program.amount ? program.amount.expr.evaluate(ctx) : 0;
-    if (unitVerdict.eligible === 'yes' && program.amount?.memberSupplement) {
-      for (let i = 0; i < persons.length; i++) {
-        if (outOfUnit[i] !== undefined) continue;
-        aim(ctx, persons[i]!, householdUnit, results[i]!, used);
-        amount = addAmounts(amount, program.amount.memberSupplement.evaluate(ctx));
-      }
+    let amount: unknown = unit.verdict.eligible === 'yes' && program.amount ? program.amount.expr.evaluate(ctx) : 0;
+    if (unit.verdict.eligible === 'yes' && program.amount?.memberSupplement) {
+      persons.forEach((person, i) => {
+        if (outOfUnit[i] !== undefined) return;
+        aim(ctx, person, householdUnit, results[i]!, used);
+        amount = addAmounts(amount, program.amount!.memberSupplement!.evaluate(ctx));
+      });
     }
-    for (let i = 0; i < persons.length; i++) {
+    persons.forEach((person, i) => {
       const leftOut = outOfUnit[i];
       if (leftOut !== undefined) {
-        settle(program, plan.notInUnit(leftOut), NO_NAMES, 0, true, undefined, undefined, undefined, used, eff, memo, outcomes[i]!, results[i]!);
-        continue;
+        record(i, settle(program, fixedNo(`not_in_unit:${leftOut}`), [], 0, true, undefined, undefined, undefined, used, eff), used);
+        return;
       }
-      aim(ctx, persons[i]!, householdUnit, results[i]!, used);
+      aim(ctx, person, householdUnit, results[i]!, used);
       // Each row's outputs may read more parameters; the row's provisional flag counts
       // everything read for the unit so far, as the trace does.
-      settle(program, unitVerdict, unitMissing, amount, i === payee, 'household', undefined, ctx, used, eff, memo, outcomes[i]!, results[i]!);
-    }
+      record(i, settle(program, unit.verdict, unit.missing, amount, i === payee, 'household', undefined, ctx, used, eff), used);
+    });
     return;
   }
   // The household is not eligible: single-person units (单人户), member by member.
-  for (let i = 0; i < persons.length; i++) {
-    const person = persons[i]!;
-    const usedHere = memo.tally.memberReads.copyOf(used);
+  persons.forEach((person, i) => {
+    const usedHere = new Set(used);
     const leftOut = outOfUnit[i];
     if (leftOut !== undefined) {
-      settle(program, plan.notInUnit(leftOut), NO_NAMES, 0, true, undefined, undefined, undefined, usedHere, eff, memo, outcomes[i]!, results[i]!);
-      continue;
+      record(i, settle(program, fixedNo(`not_in_unit:${leftOut}`), [], 0, true, undefined, undefined, undefined, usedHere, eff), usedHere);
+      return;
     }
     aim(ctx, person, householdUnit, results[i]!, usedHere);
     const route = anyRoute(program.routes, ctx, trace, program.id, who[i]!);
     if (route.value === false) {
-      // The verdict of a member with no single-person route: the same for every such member (no outputs).
-      settle(program, plan.noRoute(unitVerdict), NO_NAMES, 0, i === payee, undefined, undefined, undefined, usedHere, eff, memo, outcomes[i]!, results[i]!);
-    } else {
-      const own = incomeOf(person);
-      ctx.unit = { kind: 'single', size: 1, income_total: own, per_capita_income: own };
-      const decided = decide(plan, ctx, trace, who[i]!, memo);
-      let missing = memo.tally.missing;
-      let combined = decided;
-      if (route.value !== true) {
-        // Route unknown: the person is eligible only if the route would hold.
-        const undecided = [...decided.undecided, 'single_person_route'];
-        combined = { eligible: decided.eligible === 'no' ? 'no' : 'unknown', passed: decided.passed, failed: decided.failed, undecided: memo.lists.intern(undecided, undecided.length), kept: undefined };
-        missing = [...missing, ...route.value.missing];
-      }
-      if (route.id) {
-        // A new list with the route in front (interned, as it may be the reasons); the verdict's may be shared.
-        const passed = [`single_person:${route.id}`, ...combined.passed];
-        combined = { ...combined, passed: memo.lists.intern(passed, passed.length), kept: undefined };
-      }
-      let amount: unknown = 0;
-      if (combined.eligible === 'yes' && program.amount) {
-        amount = program.amount.expr.evaluate(ctx);
-        if (program.amount.memberSupplement) amount = addAmounts(amount, program.amount.memberSupplement.evaluate(ctx));
-      }
-      // A member who is not eligible alone shows the (zero) amount on the head's row only.
-      const no = combined.eligible === 'no';
-      settle(program, combined, missing, amount, true, no ? undefined : 'single', no ? i === payee : undefined, ctx, usedHere, eff, memo, outcomes[i]!, results[i]!);
+      const noRoute: Verdict = { ...unit.verdict, failed: [...unit.verdict.failed, 'no_single_person_route'] };
+      record(i, settle(program, noRoute, [], 0, i === payee, undefined, undefined, undefined, usedHere, eff), usedHere);
+      return;
     }
-  }
+    const own = incomeOf(person);
+    ctx.unit = { kind: 'single', size: 1, income_total: own, per_capita_income: own };
+    const alone = decide(program, ctx, trace, who[i]!);
+    let verdict = alone.verdict;
+    let missing = alone.missing;
+    if (route.value !== true) {
+      // Route unknown: the person is eligible only if the route would hold.
+      verdict = { ...verdict, eligible: verdict.eligible === 'no' ? 'no' : 'unknown', undecided: [...verdict.undecided, 'single_person_route'] };
+      missing = [...missing, ...route.value.missing];
+    }
+    if (route.id) verdict = { ...verdict, passed: [`single_person:${route.id}`, ...verdict.passed] };
+    let amount: unknown = 0;
+    if (verdict.eligible === 'yes' && program.amount) {
+      amount = program.amount.expr.evaluate(ctx);
+      if (program.amount.memberSupplement) amount = addAmounts(amount, program.amount.memberSupplement.evaluate(ctx));
+    }
+    // A member who is not eligible alone shows the (zero) amount on the head's row only.
+    const no = verdict.eligible === 'no';
+    record(i, settle(program, verdict, missing, amount, true, no ? undefined : 'single', no ? i === payee : undefined, ctx, usedHere, eff), usedHere);
+  });
 }
 
 function anyRoute(routes: CompiledAlternative[], ctx: EvalContext, trace: ConditionOutcome[] | undefined, program: ProgramId, who: string): { value: boolean | Unknown; id?: string } {
@@ -501,23 +292,22 @@ function anyRoute(routes: CompiledAlternative[], ctx: EvalContext, trace: Condit
   return { value: acc };
 }
 
-function toEligibility(v: unknown): Eligibility {
-  return v === true ? 'yes' : v === false ? 'no' : 'unknown';
+/** A `no` that no condition of the program decided: `label` is the reason. */
+function fixedNo(label: string): Verdict {
+  return { eligible: 'no', passed: [], failed: [label], undecided: [] };
 }
 
 /**
- * Evaluate a program's conditions and exclusions with Kleene logic (an `any_of` stops at
- * the first alternative that holds). The verdict comes from the plan, by how each condition
- * came out; the names that left conditions undecided are left in `memo.tally.missing`.
+ * Evaluate a program's conditions, then its exclusions, with Kleene logic (an `any_of` stops
+ * at the first alternative that holds). Labels: an eligibility condition is its id (or
+ * `<id>/<alternative>` for the alternative that held); an exclusion is `excluded:<id>` when it
+ * applies and `not:<id>` when it does not or is undecided. `missing`: what left conditions undecided.
  */
-function decide(plan: ProgramPlan, ctx: EvalContext, trace: ConditionOutcome[] | undefined, who: string, memo: EngineMemo): Verdict {
-  const conditions = plan.conditions;
-  const codes = plan.codes;
-  let missing: readonly string[] = NO_NAMES;
-  /** The path of the outcomes so far in the plan's tree of verdicts. */
-  let node = plan.root;
-  for (let i = 0; i < conditions.length; i++) {
-    const { condition: c, kind } = conditions[i]!;
+function decide(program: CompiledProgram, ctx: EvalContext, trace: ConditionOutcome[] | undefined, who: string): { verdict: Verdict; missing: string[] } {
+  const verdict: Verdict = { eligible: 'yes', passed: [], failed: [], undecided: [] };
+  const missing: string[] = [];
+  const conditions = [...program.eligibility.map((c) => ({ c, kind: 'eligibility' as const })), ...program.exclusions.map((c) => ({ c, kind: 'exclusion' as const }))];
+  for (const { c, kind } of conditions) {
     let value: unknown = false;
     /** The index of the alternative that held. */
     let held = -1;
@@ -533,225 +323,20 @@ function decide(plan: ProgramPlan, ctx: EvalContext, trace: ConditionOutcome[] |
         if (isUnknown(v)) value = mergeUnknown(value, v);
       }
     }
-    if (trace) traceCondition(trace, plan.program, c, kind, value, held, ctx, who);
-    let code: number;
+    if (trace) traceCondition(trace, program, c, kind, value, held, ctx, who);
     if (isUnknown(value)) {
-      code = UNDECIDED;
-      missing = missing.length ? [...missing, ...value.missing] : value.missing;
-    } else if (kind === 'exclusion') code = value === true ? FAILED : PASSED;
-    else code = value !== true ? FAILED : held >= 0 ? ALTERNATIVE + held : PASSED;
-    codes[i] = code;
-    if (node !== undefined) node = plan.next(node, code);
-  }
-  memo.tally.missing = missing;
-  return plan.verdict(node);
-}
-
-/** Record how a condition came out (traced runs: check, audit). */
-function traceCondition(trace: ConditionOutcome[], program: CompiledProgram, c: CompiledCondition, kind: 'eligibility' | 'exclusion', value: unknown, held: number, ctx: EvalContext, who: string): void {
-  const alternative = held >= 0 ? c.anyOf![held]!.id : undefined;
-  // A failed eligibility condition gets its nearest miss when asked for (check).
-  const explain = kind === 'eligibility' && value === false ? ctx.explainMiss : undefined;
-  // Listing every alternative evaluates some the decision did not need: those reads are
-  // not the outcome's, so they are not recorded (a traced run flags what an untraced does).
-  const used = ctx.usedParams;
-  ctx.usedParams = undefined;
-  const alternatives = c.anyOf?.map((a) => {
-    const result = toEligibility(a.expr.evaluate(ctx));
-    return { id: a.id, result, source: a.cite.source, ...(a.cite.clause !== undefined && { clause: a.cite.clause }), layer: a.layer, ...(explain && result === 'no' && { miss: explain(a.expr.source) }) };
-  });
-  const entry: ConditionOutcome = { ...conditionTrace(program.id, c, kind, toEligibility(value), c.expr?.source, value, who), ...(alternative !== undefined && { alternative }), ...(alternatives && { alternatives }) };
-  if (explain && c.expr) entry.miss = explain(c.expr.source);
-  ctx.usedParams = used;
-  trace.push(entry);
-}
-
-function conditionTrace(program: ProgramId, c: { id: string; zh: string; en: string; cite: { source: string; clause?: string | undefined }; layer: string }, kind: ConditionOutcome['kind'], result: Eligibility, expr: string | undefined, value: unknown, who: string): ConditionOutcome {
-  return {
-    program,
-    id: kind === 'route' ? `single_person:${c.id}` : c.id,
-    result,
-    kind,
-    zh: c.zh,
-    en: c.en,
-    ...(who !== 'household' && { person: who }),
-    source: c.cite.source,
-    ...(c.cite.clause !== undefined && { clause: c.cite.clause }),
-    layer: c.layer,
-    ...(expr !== undefined && { expr }),
-    ...(isUnknown(value) && { missing: [...value.missing] }),
-  };
-}
-
-/**
- * The outcome of a program for one row, and what expressions read as `result.<program>`,
- * stored into the row's outcomes and results. `ctx`: where the program's outputs are
- * evaluated (undefined: the outcome has none); `amountHere`: overrides where the amount
- * stands. An outcome alike to one already made for the same verdict (a shared memo keeps a
- * few per verdict) is that one, frozen, rather than a new copy.
- */
-function settle(
-  program: CompiledProgram,
-  v: Verdict,
-  /** Names that left undecided conditions undecided. */
-  undecidedBy: readonly string[],
-  amount: unknown,
-  here: boolean,
-  unit: 'household' | 'single' | undefined,
-  amountHere: boolean | undefined,
-  ctx: EvalContext | undefined,
-  used: ParamUse,
-  eff: EffectiveRules,
-  memo: EngineMemo,
-  outcomes: Partial<Record<ProgramId, ProgramOutcome>>,
-  results: Rec,
-): void {
-  // Outputs first: they may read parameters, which the provisional flag counts.
-  const values = memo.tally.outputValues;
-  const outputCount = ctx ? program.outputs.length : 0;
-  for (let j = 0; j < outputCount; j++) {
-    const x = program.outputs[j]!.expr.evaluate(ctx!);
-    values[j] = isUnknown(x) ? null : (x as string | number | boolean);
-  }
-  // Counts the reads into the household's too.
-  const provisional = memo.settleReads(used, eff);
-  // Missing data is named only where it leaves something unknown.
-  let missing: readonly string[] = v.eligible === 'unknown' ? undecidedBy : NO_NAMES;
-  let amountFen: number | null;
-  let yearlyFen: number | null | undefined;
-  let amountNote: string | undefined;
-  if (v.eligible === 'no') {
-    amountFen = 0;
-    if (program.amount?.yearly) yearlyFen = 0;
-  } else if (v.eligible === 'unknown') {
-    amountFen = null;
-    if (program.amount?.yearly) yearlyFen = null;
-  } else if (!program.amount) {
-    amountFen = null;
-    amountNote = 'the rules state no cash amount for this program (assistance in services or kind)';
-  } else if (isUnknown(amount)) {
-    amountFen = null;
-    if (program.amount?.yearly) yearlyFen = null;
-    missing = amount.missing;
-    amountNote = `amount unknown: ${amount.missing.join(', ')}`;
-  } else {
-    // Amounts are never negative: a formula that would go below zero pays nothing.
-    let fen = Math.max(0, Math.round(amount as number));
-    if (program.amount?.rounding === 'yuan_half_up') fen = roundHalfUp(fen / 100) * 100;
-    if (program.amount?.rounding === 'yuan_floor') fen = Math.floor(fen / 100) * 100;
-    if (program.amount?.yearly) {
-      yearlyFen = fen;
-      amountFen = roundHalfUp(fen / 12);
-    } else amountFen = fen;
-  }
-  const showAmount = here || v.eligible !== 'yes';
-  if (!showAmount) {
-    amountFen = 0;
-    if (yearlyFen !== undefined) yearlyFen = 0;
-  }
-  const missingList = missing.length === 0 ? memo.lists.empty : internSorted(missing, memo);
-  const shownHere = amountHere ?? showAmount;
-
-  const kept = v.kept;
-  if (kept !== undefined) {
-    for (let k = 0; k < kept.length; k++) {
-      const o = kept[k]!.outcome;
-      if (
-        o.amountFen === amountFen &&
-        o.yearlyFen === yearlyFen &&
-        o.unit === unit &&
-        o.amountHere === shownHere &&
-        o.missing === missingList &&
-        o.amountNote === amountNote &&
-        o.provisional === provisional &&
-        sameOutputs(o.outputs, program, values, outputCount)
-      ) {
-        put(outcomes, program.id, o);
-        put(results, program.id, kept[k]!.view);
-        return;
-      }
+      missing.push(...value.missing);
+      verdict.undecided.push(kind === 'exclusion' ? `not:${c.id}` : c.id);
+    } else if (kind === 'exclusion') {
+      if (value === true) verdict.failed.push(`excluded:${c.id}`);
+      else verdict.passed.push(`not:${c.id}`);
+    } else if (value !== true) verdict.failed.push(c.id);
+    else {
+      // An alternative without an id passes under the condition's own.
+      const alternative = held >= 0 ? c.anyOf![held]!.id : undefined;
+      verdict.passed.push(alternative ? `${c.id}/${alternative}` : c.id);
     }
   }
-  const outputs: Outputs = {};
-  for (let j = 0; j < outputCount; j++) outputs[program.outputs[j]!.name] = values[j]!;
-  // Built key by key rather than with conditional spreads: the key order is the JSON
-  // field order, and optional keys are left out, not set to undefined.
-  const o = { program: program.id, eligible: v.eligible, amountFen } as ProgramOutcome;
-  if (yearlyFen !== undefined) o.yearlyFen = yearlyFen;
-  if (unit !== undefined) o.unit = unit;
-  o.amountHere = shownHere;
-  o.reasons = v.eligible === 'no' ? v.failed : v.eligible === 'unknown' ? v.undecided : v.passed;
-  o.passed = v.passed;
-  o.failed = v.failed;
-  o.undecided = v.undecided;
-  o.missing = missingList;
-  if (amountNote !== undefined) o.amountNote = amountNote;
-  o.outputs = outputs;
-  o.provisional = provisional;
-  const view = resultView(o);
-  put(outcomes, program.id, o);
-  put(results, program.id, view);
-  // Only outcomes made of interned lists can come again as the same.
-  if (kept !== undefined && Object.isFrozen(missingList) && Object.isFrozen(provisional)) {
-    Object.freeze(outputs);
-    keep(kept, { outcome: Object.freeze(o), view });
-  }
-}
-
-/**
- * `record[program] = value`, written out per program: a store by a name that varies from call
- * to call is one of V8's slowest (megamorphic, ~40 ns), and batch makes millions of them; a
- * store by a fixed name is a few. The order of the keys is the order of the calls, as before.
- */
-function put(record: Record<string, unknown>, program: ProgramId, value: unknown): void {
-  switch (program) {
-    case 'dibao':
-      record.dibao = value;
-      return;
-    case 'living_subsidy':
-      record.living_subsidy = value;
-      return;
-    case 'care_subsidy':
-      record.care_subsidy = value;
-      return;
-    case 'care_service':
-      record.care_service = value;
-      return;
-    case 'rehab':
-      record.rehab = value;
-      return;
-    default:
-      record[program as string] = value;
-  }
-}
-
-/** Whether an outcome's outputs are `values` (in the order of the program's outputs). */
-function sameOutputs(outputs: Outputs, program: CompiledProgram, values: readonly (string | number | boolean | null)[], n: number): boolean {
-  for (let j = 0; j < n; j++) if (outputs[program.outputs[j]!.name] !== values[j]) return false;
-  return true;
-}
-
-/** The names sorted without repeats (`sortedUnique`), as an interned list. */
-function internSorted(names: readonly string[], memo: EngineMemo): readonly string[] {
-  const sorted = sortedUnique(names);
-  return memo.lists.intern(sorted, sorted.length);
-}
-
-function resultView(o: ProgramOutcome): Rec {
-  // Unknowns are immutable: one serves for both fields.
-  const unknown = o.eligible === 'unknown' || o.amountFen === null ? new Unknown(o.missing) : undefined;
-  return {
-    eligible: o.eligible === 'unknown' ? unknown : o.eligible === 'yes',
-    amount: o.amountFen ?? unknown,
-    unit: o.unit ?? (o.eligible === 'yes' ? 'person' : 'none'),
-  };
-}
-
-function plainFacts(r: Rec, names: readonly string[]): Record<string, string | number | boolean | null> {
-  const out: Record<string, string | number | boolean | null> = {};
-  for (const n of names) {
-    const v = r[n];
-    out[n] = v === undefined || isUnknown(v) ? null : (v as string | number | boolean);
-  }
-  return out;
+  verdict.eligible = verdict.failed.length ? 'no' : verdict.undecided.length ? 'unknown' : 'yes';
+  return { verdict, missing };
 }

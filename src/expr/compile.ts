@@ -1,3 +1,4 @@
+/* eslint-disable max-lines -- the CEL compiler: one closure per AST operator, with the Kleene logic of unknowns; splitting it would scatter the operator table */
 /**
  * Compile a checked CEL expression into a closure tree. Rule text is data: it is parsed
  * and type-checked by cel-js, then each AST node becomes a small JavaScript closure —

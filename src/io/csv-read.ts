@@ -1,3 +1,4 @@
+/* eslint-disable max-lines -- the own CSV reader (tested against csv-parse) with its error messages; one state machine */
 /**
  * CSV reading (RFC 4180), hand-rolled for speed: csv-parse reads ~147k rows/s on this kind
  * of machine, this parser several times that (see the io tests and the report of the change

@@ -1,3 +1,4 @@
+/* eslint-disable max-lines -- CSV quoting and the atomic writer with its safety checks (same file, devices, stale temporaries) are one output path */
 /**
  * CSV writing: a fast cell escaper and row serializer (RFC 4180), formula-injection
  * neutralisation, and `AtomicFileWriter`, which writes a file so that the target is either

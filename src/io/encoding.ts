@@ -1,3 +1,4 @@
+/* eslint-disable max-lines -- one concern, end to end: detecting UTF-8/GB18030 and decoding a stream in either, with the errors for each byte that fails */
 /**
  * Text encodings of input files. Caseworkers' rosters come out of Excel either as UTF-8
  * (with or without a BOM) or as GBK, which GB18030 contains; we read both, and nothing else.

@@ -1,3 +1,4 @@
+/* eslint-disable max-lines -- compiling a merged rule set is one pass (schema, facts, programs, targets, dependency order) whose checks share its error list */
 /**
  * Compiling a merged rule set: every expression is parsed and type-checked against the
  * rule set's own schema (its parameters, options, facts and programs) when the rules

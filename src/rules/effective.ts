@@ -1,3 +1,4 @@
+/* eslint-disable max-lines -- the value in force on a date for every kind of parameter (dated, bounded, carried forward, overridden) and the options, which share one resolution order */
 /**
  * The rule set in effect on a date: each parameter's value in force (and which layer,
  * source and confidence supplied it), each option on or off, and a digest that changes

@@ -1,3 +1,4 @@
+/* eslint-disable max-lines -- loading a rule tree: files, schema validation and the load-time checks of a layer, which all report at file:line:col */
 /**
  * Loading rule sets from disk: one folder per jurisdiction, named by its GB/T 2260 code
  * (`rules/530100-kunming/rules.yaml`), test cases beside it in `tests/`. Everything here

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { loadRuleTree, compileJurisdiction, resolveEffective } from '../../src/rules/index.js';
 import type { EffectiveRules } from '../../src/rules/effective.js';
 import { evaluateHousehold } from '../../src/engine/evaluate.js';
+import { evaluateHouseholdFast } from '../../src/batch/kernel.js';
 import { EngineMemo } from '../../src/batch/memo.js';
 import { readsOf } from '../../src/batch/person-outcomes.js';
 import type { PersonInput } from '../../src/domain/household.js';
@@ -57,7 +58,7 @@ const arbWithInvalid = fc.tuple(arbAlikeHousehold, fc.boolean()).map(([members, 
 function sameAsAlone(memo: EngineMemo, households: [EffectiveRules, PersonInput[]][]): void {
   for (const [eff, members] of households) {
     const household = { household_id: 'H', members };
-    const shared = evaluateHousehold(eff, household, { memo });
+    const shared = evaluateHouseholdFast(eff, household, { memo });
     const alone = evaluateHousehold(eff, household);
     expect(shared).toEqual(alone);
     expect(JSON.stringify(shared)).toBe(JSON.stringify(alone));
@@ -120,7 +121,7 @@ describe('person-level outcomes kept by what they read', () => {
       // Per capita: four times the standard, 1.2 times (near-dibao), nothing (dibao).
       const households = [standard * 8, Math.floor(standard * 1.2) * 2, 0].map((income) => ({ household_id: 'H', members: [head(income), child] }));
       const rehab = households.map((h) => {
-        const shared = evaluateHousehold(eff, h, { memo });
+        const shared = evaluateHouseholdFast(eff, h, { memo });
         expect(shared).toEqual(evaluateHousehold(eff, h));
         return shared.persons[1]!.programs.rehab?.eligible;
       });
@@ -135,11 +136,11 @@ describe('person-level outcomes kept by what they read', () => {
     const eff = effs[0]!;
     const members: PersonInput[] = [{ person_id: 'A', birth_date: '2021-03-01', monthly_income: 0, disability_category: 'intellectual', disability_grade: 1 }];
     const household = { household_id: 'H', members };
-    evaluateHousehold(eff, household, { trace: true, memo });
+    evaluateHouseholdFast(eff, household, { trace: true, memo });
     expect(hitsOf(memo, [eff])).toBe(0);
-    const first = evaluateHousehold(eff, household, { memo });
-    const traced = evaluateHousehold(eff, household, { trace: true, memo });
-    const again = evaluateHousehold(eff, household, { memo });
+    const first = evaluateHouseholdFast(eff, household, { memo });
+    const traced = evaluateHouseholdFast(eff, household, { trace: true, memo });
+    const again = evaluateHouseholdFast(eff, household, { memo });
     expect(hitsOf(memo, [eff])).toBeGreaterThan(0);
     expect(again).toEqual(first);
     expect(traced.persons).toEqual(evaluateHousehold(eff, household, { trace: true }).persons);

@@ -5,7 +5,8 @@
  * no with a coded reason, not an error.
  */
 import { describe, it, expect } from 'vitest';
-import { parsePerson, PersonReader } from '../../src/domain/person-input.js';
+import { parsePerson } from '../../src/domain/person-input.js';
+import { PersonReader } from '../../src/batch/person-reader.js';
 import { loadRuleTree, compileJurisdiction, resolveEffective } from '../../src/rules/index.js';
 import { evaluateHousehold } from '../../src/engine/evaluate.js';
 import { RULES_DIR } from '../helpers.js';

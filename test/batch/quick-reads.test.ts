@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { normaliseText, plainDate, plainMoney, parseBoolean, parseMoney, parseDate } from '../../src/domain/values.js';
 import { isPlainIdAt, isPlainCertificateNumber, isRealDate, parseIdNumber, parseCertificateNumber, idCheckCharacter } from '../../src/domain/identity.js';
-import { PersonReader, parsePerson, PERSON_FIELD_NAMES, PERSON_FIELD_PARSERS } from '../../src/domain/person-input.js';
+import { parsePerson, PERSON_FIELD_NAMES, PERSON_FIELD_PARSERS } from '../../src/domain/person-input.js';
+import { PersonReader } from '../../src/batch/person-reader.js';
 import { monthsBetween } from '../../src/engine/derive.js';
 
 const digits = (min: number, max: number) => fc.stringMatching(new RegExp(`^[0-9]{${min},${max}}$`));

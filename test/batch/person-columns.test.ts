@@ -8,7 +8,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseCsvString } from '../../src/io/csv-read.js';
 import { mapHeadersStrict } from '../../src/io/headers.js';
-import { parsePerson, PersonReader, type PersonParse } from '../../src/domain/person-input.js';
+import { parsePerson, type PersonParse } from '../../src/domain/person-input.js';
+import { PersonReader } from '../../src/batch/person-reader.js';
 import { PERSON_FIELDS, type PersonInput } from '../../src/domain/household.js';
 import { personRecord } from '../../src/engine/derive.js';
 

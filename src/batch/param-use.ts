@@ -23,6 +23,11 @@ export class ParamUse {
     names[this.size++] = name;
   }
 
+  has(name: string): boolean {
+    for (let i = 0; i < this.size; i++) if (this.names[i] === name) return true;
+    return false;
+  }
+
   addAll(other: ParamUse): void {
     for (let i = 0; i < other.size; i++) this.add(other.names[i]!);
   }
