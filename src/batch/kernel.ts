@@ -49,7 +49,7 @@ const NO_FACTS: Record<string, string | number | boolean | null> = Object.freeze
  * read exactly as an absent one.
  */
 function householdContext(eff: EffectiveRules, household: Rec, used: ParamUse, misses: boolean): EvalContext {
-  const ctx: EvalContext = { person: undefined, household, unit: undefined, param: eff.paramValues, option: eff.optionValues, result: undefined, usedParams: used, explainMiss: undefined };
+  const ctx: EvalContext = { person: undefined, household, unit: undefined, param: eff.paramValues, option: eff.optionValues, result: undefined, usedParams: used, explainMiss: undefined, inputRead: undefined };
   if (misses) {
     // Reads the context as it is aimed when a condition fails.
     const explainer = new MissExplainer(eff.compiled);
@@ -76,7 +76,12 @@ function aim(ctx: EvalContext, person: Rec, unit: Rec | undefined, result: Rec, 
 export function evaluateHouseholdFast(eff: EffectiveRules, household: HouseholdInput, opts: FastEvaluateOptions = {}): HouseholdOutcome {
   const memo = opts.memo ?? new EngineMemo(false);
   const withMemo = { ...opts, memo };
-  return evaluateWithBounds(eff, household, (e, h) => ({ outcome: evaluateReading(e, h, withMemo), hasRead: (name) => memo.tally.householdReads.has(name) }));
+  // The bounded inputs each member's evaluation read, as `person[<id>].<field>` (latest reading).
+  const inputs = new Set<string>();
+  return evaluateWithBounds(eff, household, (e, h) => {
+    inputs.clear();
+    return { outcome: evaluateReading(e, h, withMemo, inputs), hasRead: (name) => memo.tally.householdReads.has(name) || inputs.has(name) };
+  });
 }
 
 export interface FastEvaluateOptions {
@@ -88,7 +93,7 @@ export interface FastEvaluateOptions {
 
 
 /** One reading of the rule set: every value as it stands. */
-function evaluateReading(eff: EffectiveRules, household: HouseholdInput, opts: FastEvaluateOptions): HouseholdOutcome {
+function evaluateReading(eff: EffectiveRules, household: HouseholdInput, opts: FastEvaluateOptions, inputs: Set<string>): HouseholdOutcome {
   const compiled = eff.compiled;
   const lean = opts.lean ?? false;
   const memo = opts.memo ?? new EngineMemo(false);
@@ -117,6 +122,9 @@ function evaluateReading(eff: EffectiveRules, household: HouseholdInput, opts: F
   };
   // Facts record their parameter reads on the household, not on any one outcome.
   const ctx = householdContext(eff, hh, usedParams, (opts.trace ?? false) && (opts.misses ?? false));
+  ctx.inputRead = (field, person) => {
+    if (person !== undefined) inputs.add(`person[${String(person.person_id)}].${field}`);
+  };
   const plan = memo.planOf(compiled);
 
   // Person facts (e.g. counted_income after the jurisdiction's disregards).
@@ -208,6 +216,11 @@ function evaluateReading(eff: EffectiveRules, household: HouseholdInput, opts: F
         // The household's reads are for its parameters in effect, which a lean evaluation leaves out.
         // Counted even when lean: whether a bounded figure was read is asked of them (evaluateWithBounds).
         memo.resettleReads(known, eff);
+        // Its bounded inputs were this person's (a person-level program reads no one else's).
+        for (let k = 0; k < known.reads.size; k++) {
+          const name = known.reads.names[k]!;
+          if (name.startsWith('person.')) inputs.add(`person[${who[i]!}].${name.slice('person.'.length)}`);
+        }
         continue;
       }
       const verdict = decide(programPlan, ctx, conditions, who[i]!, memo);

@@ -238,14 +238,16 @@ export function evaluateWithBounds(eff: EffectiveRules, household: HouseholdInpu
   const first = reading(leastRules, leastHousehold);
   const least = first.outcome;
   // The two readings differ only in the bounded figures and the blank bounded inputs: an
-  // evaluation that read none of them (`person.<field>` is how a bounded input's read is
-  // recorded, rules/compile.ts) takes the same path in the other reading, to the same answer.
-  if (![...(readings?.bounded ?? [])].some(first.hasRead) && !blanks.some((b) => first.hasRead(`person.${b.field}`))) return least;
+  // evaluation that read none of them (a bounded input's read is recorded as
+  // `person[<id>].<field>`, rules/compile.ts and EvalContext.inputRead) takes the same path in
+  // the other reading, to the same answer.
+  if (![...(readings?.bounded ?? [])].some(first.hasRead) && !blanks.some((b) => first.hasRead(b.name))) return least;
   const second = reading(mostRules, mostHousehold);
   const most = second.outcome;
-  // What the most generous reading read: a bounded thing it did not read cannot change it when
-  // moved back alone, so its try (below) would find nothing and is not run.
-  const readInMost = new Set([...[...(readings?.bounded ?? [])].filter(second.hasRead).map((name) => `param.${name}`), ...blanks.filter((b) => second.hasRead(`person.${b.field}`)).map((b) => b.name)]);
+  // What the most generous reading read: a bounded thing it did not read (a member's blank
+  // included) cannot change it when moved back alone, so its try (below) would find nothing and
+  // is not run.
+  const readInMost = new Set([...[...(readings?.bounded ?? [])].filter(second.hasRead).map((name) => `param.${name}`), ...blanks.filter((b) => second.hasRead(b.name)).map((b) => b.name)]);
   if (!readingsDiffer(least, most)) return least;
   const open = openBounded(eff);
   const bounded = readings?.bounded ?? new Set<string>();
@@ -293,7 +295,8 @@ export function evaluateWithBounds(eff: EffectiveRules, household: HouseholdInpu
       if (a.eligible !== b.eligible || a.unit !== b.unit) eligibilityOpen.add(`${i}:${id}`);
     }
   });
-  const named = tries.length === 0 ? undefined : tries.length <= MAX_BOUNDS_TRIED ? namesThatMatter(tries.filter((t) => t.names.some((n) => readInMost.has(n))), most, eligibilityOpen) : undefined;
+  const readTries = tries.filter((t) => t.names.some((n) => readInMost.has(n))).map((t) => (t.each ? { ...t, each: t.each.filter((e) => e.names.some((n) => readInMost.has(n))) } : t));
+  const named = tries.length === 0 ? undefined : tries.length <= MAX_BOUNDS_TRIED ? namesThatMatter(readTries, most, eligibilityOpen) : undefined;
   return mergeReadings(least, most, (i, program) => {
     const key = `${i}:${program}`;
     // Several bounds of which any one would do (or too many to try): name them all.

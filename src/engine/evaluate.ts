@@ -50,7 +50,14 @@ export function evaluateHousehold(eff: EffectiveRules, household: HouseholdInput
   });
 }
 
-/** One reading of the rule set: every value as it stands. `reads`: every parameter read (and bounded input, as `person.<field>`). */
+/** Records a tracked input's read as `person[<id>].<field>`, the member's own name for it (bounds.ts). */
+function memberReadsInto(reads: Set<string>): NonNullable<EvalContext['inputRead']> {
+  return (field, person) => {
+    if (person !== undefined) reads.add(`person[${String(person.person_id)}].${field}`);
+  };
+}
+
+/** One reading of the rule set: every value as it stands. `reads`: every parameter read, and each bounded input read as `person.<field>` and `person[<id>].<field>`. */
 function evaluateReading(eff: EffectiveRules, household: HouseholdInput, opts: EvaluateOptions, reads: Set<string>): HouseholdOutcome {
   const compiled = eff.compiled;
   const trace: ConditionOutcome[] | undefined = opts.trace ? [] : undefined;
@@ -59,7 +66,7 @@ function evaluateReading(eff: EffectiveRules, household: HouseholdInput, opts: E
   const persons = members.map((m, i) => personRecord(m, eff.asOf, i === head));
   const who = persons.map((p) => String(p.person_id));
   const hh: Rec = { household_id: household.household_id, size: members.length, hukou: persons[head]?.hukou, region: persons[head]?.region };
-  const ctx: EvalContext = { person: undefined, household: hh, unit: undefined, param: eff.paramValues, option: eff.optionValues, result: undefined, usedParams: reads, explainMiss: undefined };
+  const ctx: EvalContext = { person: undefined, household: hh, unit: undefined, param: eff.paramValues, option: eff.optionValues, result: undefined, usedParams: reads, explainMiss: undefined, inputRead: memberReadsInto(reads) };
   if (trace && opts.misses) {
     const explainer = new MissExplainer(compiled);
     ctx.explainMiss = (source) => explainer.explain(source, ctx);

@@ -23,6 +23,11 @@ export interface EvalContext {
   explainMiss?: ((source: string) => { en: string; zh: string }[]) | undefined;
   /** Names of the parameters read, for the trace and the provisional flag. */
   usedParams?: ParamReadLog;
+  /**
+   * Told of every read of a tracked person field (one that names itself in `implied`: the
+   * bounded inputs of ruling R8), with the person read: the engine learns whose blank could matter.
+   */
+  inputRead?: ((field: string, person: Readonly<Record<string, unknown>> | undefined) => void) | undefined;
 }
 
 /** Where parameter reads are recorded: a Set<string>, or the engine's cheaper list. */
@@ -390,6 +395,17 @@ function compileField(node: ASTNode, implied: Readonly<Record<string, readonly s
     const read = recordField(root, field, new Unknown([name]));
     const params = implied[name];
     if (!params?.length) return { type, fn: read };
+    if (root === 'person' && params.length === 1 && params[0] === name) {
+      // A tracked input: its read is recorded under its own name, and reported with the person.
+      return {
+        type,
+        fn: (c) => {
+          c.usedParams?.add(name);
+          c.inputRead?.(field, c.person);
+          return read(c);
+        },
+      };
+    }
     // A fact computed from parameters: reading it counts as reading them (provisional flags).
     return {
       type,
