@@ -73,6 +73,11 @@ export class ChunkProcessor {
   private csvWriter: CsvRowWriter | undefined;
   private roster: RosterEvaluator | undefined;
 
+  /** Which cell holds which field. */
+  get layout(): RosterLayout {
+    return this.s.layout;
+  }
+
   /** `tree`: the rule tree to compile from (a worker's has the layers the main thread parsed). */
   constructor(
     private readonly s: BatchSettings,
@@ -157,7 +162,7 @@ export class ChunkProcessor {
   process(groups: readonly HouseholdGroup[], out?: Utf8Sink): ChunkResult {
     const s = this.s;
     const tally = emptyTally();
-    const csv = s.format === 'csv' ? (this.csvWriter ??= new CsvRowWriter(s.resultLayout, s.cellOptions, s.asOf, s.headerLength)) : undefined;
+    const csv = s.format === 'csv' && out ? this.csv() : undefined;
     let text = '';
     let errorsText = '';
     for (const [householdId, rows] of groups) {
@@ -170,17 +175,41 @@ export class ChunkProcessor {
         if (csv && out) {
           if (raw.bytes !== undefined) csv.lineInto(row.cells, r, raw.bytes, raw.start!, raw.end!, out);
           else csv.lineTo(row.cells, r, out);
-        } else if (csv) text += csv.line(row.cells, r);
-        else text += `${ndjson(s.header, inputCells(padCells(row.cells, s.headerLength), s.cellOptions), this.resultNames, this.resultCellsOf(row, r))}\n`;
-        if (r.error) {
-          const pid = s.layout.index.person_id !== undefined ? (row.cells[s.layout.index.person_id] ?? '') : '';
-          errorsText += serializeRow([String(row.line), householdId, pid, r.error.location.field ?? '', r.error.code, r.error.text(s.lang)], { newline: '\n', neutralise: [false, true, true, false, false, false] });
-        }
+        } else text += this.rowText(row, r);
+        if (r.error) errorsText += this.errorText(householdId, row, r);
       }
     }
     return { text, errorsText, tally };
   }
+
+  /** A row's output line (CSV or NDJSON, with its newline). */
+  rowText(row: RosterRow, r: RowResult): string {
+    const s = this.s;
+    if (s.format === 'csv') return this.csv().line(row.cells, r);
+    return `${ndjson(s.header, inputCells(padCells(row.cells, s.headerLength), s.cellOptions), this.resultNames, this.resultCellsOf(row, r))}\n`;
+  }
+
+  /** `rowText`, written into `out` as UTF-8 (CSV rows without making their text). */
+  writeRow(row: RosterRow, r: RowResult, out: Utf8Sink): void {
+    if (this.s.format === 'csv') this.csv().lineTo(row.cells, r, out);
+    else out.write(this.rowText(row, r));
+  }
+
+  /** An invalid row's line in the errors file (empty for a valid row). */
+  errorText(householdId: string, row: RosterRow, r: RowResult): string {
+    if (!r.error) return '';
+    const s = this.s;
+    const pid = s.layout.index.person_id !== undefined ? (row.cells[s.layout.index.person_id] ?? '') : '';
+    return serializeRow([String(row.line), householdId, pid, r.error.location.field ?? '', r.error.code, r.error.text(s.lang)], { newline: '\n', neutralise: [false, true, true, false, false, false] });
+  }
+
+  private csv(): CsvRowWriter {
+    return (this.csvWriter ??= new CsvRowWriter(this.s.resultLayout, this.s.cellOptions, this.s.asOf, this.s.headerLength));
+  }
 }
+
+/** Count a row's outcomes into the tally (rows, invalid rows, per program eligible persons and total). */
+export { countRow };
 
 function padCells(cells: string[], n: number): string[] {
   if (cells.length === n) return cells;

@@ -1,17 +1,23 @@
 /**
  * Planning a batch run's passes over the roster. To a file (`-o`), one pass assumes that
  * households stand together and nobody is listed twice, and checks it afterwards from hashes
- * (`RosterKeyLog`); when the check fails, the output is dropped and the run is redone
- * exactly. To stdout, nothing can be taken back: the exact reading comes first — `scanRoster`
- * finds scattered households (their rows are kept, so their members are evaluated together
- * wherever they stand) and repeated persons — then the pieces are evaluated.
+ * (`RosterKeyLog`); when the check fails — or the roster's first rows already show it out of
+ * household order — the run is done exactly. To stdout, nothing can be taken back: the exact
+ * reading comes first. The exact reading: `scanRoster` finds scattered households and repeated
+ * persons; a few scattered households are kept in memory and evaluated whole wherever their
+ * rows stand; many (a roster sorted by ID number, name or village) and the roster is
+ * partitioned by household instead (partitions.ts), with bounded memory.
  */
 import type { AtomicFileWriter } from '../io/csv-write.js';
 import type { LayerData, RuleTree } from '../rules/index.js';
-import { scanRoster } from './roster-passes.js';
+import { scanRoster, householdIdOf } from './roster-passes.js';
+import { RosterScanner } from './roster-scan.js';
+import { readCsvBatches } from '../io/csv-read.js';
+import type { RosterLayout } from './roster-evaluator.js';
 import { rosterPieces, type RosterHead } from './roster-pieces.js';
 import { RosterKeyLog } from './roster-keys.js';
 import { PieceProcessor, type PieceResult, type PieceSettings } from './piece.js';
+import { partitionedRun } from './partitions.js';
 import { addTally, emptyTally, type Tally } from './chunk.js';
 import type { WorkerPool } from './pool.js';
 import type { Progress } from './progress.js';
@@ -30,16 +36,24 @@ export interface Sinks {
 /**
  * The run's passes. `openSinks`: opens the outputs (again, for a run redone), writing their
  * headers; `temporary`: where to register temporary files for removal on an interrupt;
- * `redone`: told when the one-pass reading failed its check and the run is redone.
+ * `redone`: told when the one-pass reading failed its check and the run is redone (or would
+ * fail it: the roster starts out of household order).
  */
 export async function runPasses(
   roster: string,
   head: RosterHead,
   base: PieceSettings,
   workers: Workers,
-  { toFile, openSinks, progress, temporary, redone }: { toFile: boolean; openSinks: () => Promise<Sinks>; progress: Progress; temporary: Set<() => string | undefined>; redone: () => void },
+  { toFile, folder, openSinks, progress, temporary, redone }: { toFile: boolean; folder: string; openSinks: () => Promise<Sinks>; progress: Progress; temporary: Set<() => string | undefined>; redone: () => void },
 ): Promise<Summary> {
-  if (!toFile) return exactRun(roster, head, base, workers, openSinks, progress);
+  const partitions = { folder, temporary };
+  // To stdout nothing can be taken back; a roster whose first rows are out of household order
+  // (sorted by ID number, name, village…) would fail the one pass's check at the end.
+  if (!toFile) return exactRun(roster, head, base, workers, openSinks, progress, partitions);
+  if (await startsOutOfOrder(roster, head, base.layout)) {
+    redone();
+    return exactRun(roster, head, base, workers, openSinks, progress, partitions);
+  }
   const sinks = await openSinks();
   const keys = new RosterKeyLog();
   temporary.add(() => keys.path);
@@ -54,7 +68,7 @@ export async function runPasses(
     await abort(sinks);
     progress.restart();
     redone();
-    return await exactRun(roster, head, base, workers, openSinks, progress);
+    return await exactRun(roster, head, base, workers, openSinks, progress, partitions);
   } finally {
     await keys.close();
   }
@@ -70,9 +84,70 @@ async function abort(s: Sinks): Promise<void> {
   await s.errorsWriter?.abort();
 }
 
-/** The exact run: scattered households and repeated persons found first (`scanRoster`), then evaluation. */
-async function exactRun(roster: string, head: RosterHead, base: PieceSettings, workers: Workers, openSinks: () => Promise<Sinks>, progress: Progress): Promise<Summary> {
-  const scan = await scanRoster(roster, { encoding: head.encoding });
+/** Rows looked at to tell whether a roster is in household order. */
+const ORDER_SAMPLE_ROWS = 5000;
+
+/** Whether a household's rows come back after another household's among the roster's first rows. */
+async function startsOutOfOrder(roster: string, head: RosterHead, layout: RosterLayout): Promise<boolean> {
+  const scanner = new RosterScanner(1);
+  let seen = -1;
+  for await (const batch of readCsvBatches(roster, { encoding: head.encoding })) {
+    for (const rec of batch) {
+      if (seen++ < 0) continue; // the header
+      scanner.add(householdIdOf(rec, layout), undefined);
+      if (seen >= ORDER_SAMPLE_ROWS) return scanner.finish().scattered.size > 0;
+    }
+  }
+  return scanner.finish().scattered.size > 0;
+}
+
+/**
+ * Households scattered over the roster that the exact run keeps in memory (their rows go to
+ * every worker); past this many, the roster is partitioned by household (partitions.ts).
+ */
+const SCATTERED_IN_MEMORY = 2000;
+
+/** SCATTERED_IN_MEMORY, or the test suite's own (BENCALC_SCATTERED_IN_MEMORY=0 partitions every roster out of order). */
+function scatteredInMemory(): number {
+  const set = Number(process.env.BENCALC_SCATTERED_IN_MEMORY);
+  return process.env.BENCALC_SCATTERED_IN_MEMORY !== undefined && Number.isInteger(set) && set >= 0 ? set : SCATTERED_IN_MEMORY;
+}
+
+/**
+ * The exact run: scattered households and repeated persons found first (`scanRoster`), then
+ * evaluation — pieces in file order, or, when many households are scattered, partitions.
+ * `folder`: where partitions go (beside the output).
+ */
+async function exactRun(
+  roster: string,
+  head: RosterHead,
+  base: PieceSettings,
+  workers: Workers,
+  openSinks: () => Promise<Sinks>,
+  progress: Progress,
+  { folder, temporary }: { folder: string; temporary: Set<() => string | undefined> },
+): Promise<Summary> {
+  const scan = await scanRoster(roster, { encoding: head.encoding }, undefined, scatteredInMemory());
+  if (scan.partition) {
+    const sinks = await openSinks();
+    try {
+      const { tally, households } = await partitionedRun(roster, head, base, workers, {
+        folder,
+        temporary,
+        repeatedPersons: scan.partition.repeatedPersons,
+        progress,
+        sinks: {
+          out: async (bytes) => (sinks.writer ? sinks.writer.writeBytes(bytes) : sinks.stdout(bytes)),
+          errors: sinks.errorsWriter ? (bytes) => sinks.errorsWriter!.writeBytes(bytes) : undefined,
+        },
+      });
+      await commit(sinks);
+      return { ...tally, households };
+    } catch (e) {
+      await abort(sinks);
+      throw e;
+    }
+  }
   const settings: PieceSettings = { ...base, duplicates: [...scan.duplicates], scattered: [...scan.scatteredRows] };
   const sinks = await openSinks();
   const tally = await evaluatePass(roster, head, settings, workers, sinks, progress);
@@ -80,8 +155,12 @@ async function exactRun(roster: string, head: RosterHead, base: PieceSettings, w
   return { ...tally, households: scan.households };
 }
 
-/** The run's worker threads and the rule files to give them; or the rule tree (compiled already) for the main thread to do the work with. */
-export type Workers = { pool: WorkerPool; layers: LayerData[] } | { tree: RuleTree };
+/** The rule tree (compiled already, for work on the main thread); the run's worker threads, if any, and the rule files to give them. */
+export interface Workers {
+  tree: RuleTree;
+  pool?: WorkerPool | undefined;
+  layers: LayerData[];
+}
 
 /** One evaluation pass over the roster's pieces, in parallel when there are workers; output in file order. */
 async function evaluatePass(roster: string, head: RosterHead, settings: PieceSettings, workers: Workers, sinks: Sinks, progress: Progress, keys?: RosterKeyLog): Promise<Tally> {
@@ -96,10 +175,10 @@ async function evaluatePass(roster: string, head: RosterHead, settings: PieceSet
     // Standard output may hold the bytes after the call returns: a piece's shared room is copied.
     else sinks.stdout(r.out.buffer instanceof SharedArrayBuffer ? r.out.slice() : r.out);
   };
-  const pool = 'pool' in workers ? workers.pool : undefined;
-  if ('pool' in workers) workers.pool.configure(settings, workers.layers);
+  const pool = workers.pool;
+  if (pool) pool.configure(settings, workers.layers);
   // On the main thread, the rule sets compiled to check them serve again.
-  const local = 'tree' in workers ? new PieceProcessor(settings, workers.tree) : undefined;
+  const local = pool ? undefined : new PieceProcessor(settings, workers.tree);
   try {
     let seq = 0;
     for await (const piece of rosterPieces(roster, head, pool ? { spare: pool.spare } : {})) {

@@ -8,6 +8,7 @@ import { ChunkProcessor, addTally, emptyTally, type BatchSettings, type Tally } 
 import { pieceHouseholds, type RosterPiece } from './roster-pieces.js';
 import { keysOfGroups, type PieceKeys } from './roster-keys.js';
 import { Utf8Sink } from '../io/utf8-sink.js';
+import { evaluatePartition } from './partitions.js';
 import type { EncodingChoice } from '../io/encoding.js';
 import type { RuleTree } from '../rules/index.js';
 
@@ -24,6 +25,8 @@ export interface PieceResult {
   errorsText: string;
   tally: Tally;
   keys?: PieceKeys;
+  /** For a partition: the households it held. */
+  households?: number;
 }
 
 /** Rows evaluated and written at a time: small enough that their garbage dies young. */
@@ -42,6 +45,10 @@ export class PieceProcessor {
   /** `room`: where to write the output first (it is in `out` unless the output outgrew it). */
   process(piece: RosterPiece, room?: Uint8Array): PieceResult {
     const s = this.s;
+    if (piece.kind === 'partition') {
+      const r = evaluatePartition(this.chunks, piece.rowsFile, piece.outFile);
+      return { out: new Uint8Array(0), errorsText: '', tally: r.tally, households: r.households };
+    }
     const out = new Utf8Sink(piece.kind === 'bytes' ? piece.bytes.length * 6 : 1 << 20, room);
     const tally = emptyTally();
     let errorsText = '';

@@ -26,6 +26,12 @@ export interface RosterScan {
   scatteredRows: Map<string, RosterRow[]>;
   /** Line of a row → the line where the same person (ID number, else person id) first appeared. */
   duplicates: Map<number, number>;
+  /**
+   * Set when more households are scattered than `scatteredLimit`: the second pass was not made
+   * (no rows kept, `households`, `scatteredRows` and `duplicates` not settled); the caller
+   * partitions the roster by household instead (partitions.ts), settling these candidates.
+   */
+  partition?: { repeatedPersons: Set<string> };
 }
 
 /** The layout of a header: canonical column indexes. A duplicate or a missing household_id is an error. */
@@ -67,10 +73,10 @@ export function toRow(rec: CsvRecord): RosterRow {
  * Passes 1 and 2. `layoutOf` turns the header into a layout (audit hands in the roster part
  * of a batch output's header).
  */
-export async function scanRoster(file: string, readOpts: CsvReadOptions, layoutOf: (header: string[]) => RosterLayout = (h) => headerLayout(h, file)): Promise<RosterScan> {
+export async function scanRoster(file: string, readOpts: CsvReadOptions, layoutOf: (header: string[]) => RosterLayout = (h) => headerLayout(h, file), scatteredLimit = Infinity): Promise<RosterScan> {
   let header: string[] | undefined;
   let layout: RosterLayout | undefined;
-  const scanner = new RosterScanner();
+  const scanner = new RosterScanner(scatteredLimit);
   for await (const batch of readCsvBatches(file, readOpts)) {
     for (const rec of batch) {
       if (!header) {
@@ -85,6 +91,7 @@ export async function scanRoster(file: string, readOpts: CsvReadOptions, layoutO
     throw new BencalcError({ code: 'INPUT_BAD_CSV', file, en: 'the file is empty: a header row is required', zh: '文件为空：需要表头行' });
   }
   const scan = scanner.finish();
+  if (scan.manyScattered) return { header, layout, rows: scan.rows, households: 0, scatteredRows: new Map(), duplicates: new Map(), partition: { repeatedPersons: scan.repeatedPersons } };
   const scatteredRows = new Map<string, RosterRow[]>();
   const duplicates = new Map<number, number>();
   let households = scan.runs;

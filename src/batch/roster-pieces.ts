@@ -52,7 +52,9 @@ export interface RawRosterRow extends RosterRow {
 /** A piece of the roster: raw bytes of whole lines, or (after a quote) households already parsed. */
 export type RosterPiece =
   | { kind: 'bytes'; bytes: Uint8Array; offset: number; firstLine: number; encoding: Encoding; end: number }
-  | { kind: 'groups'; groups: HouseholdGroup[]; end: number };
+  | { kind: 'groups'; groups: HouseholdGroup[]; end: number }
+  /** A partition of a roster in another order (partitions.ts): rows in one file, output to another. */
+  | { kind: 'partition'; rowsFile: string; outFile: string; end: number };
 
 export interface PieceOptions {
   /** Bytes read at a time (default 256 KiB); a piece is about this long. */
@@ -321,6 +323,7 @@ export function* pieceHouseholds(
     yield piece.groups;
     return;
   }
+  if (piece.kind === 'partition') throw new Error('a partition is evaluated whole (partitions.ts), not by households in file order');
   const at = { file, encoding: piece.encoding, choice, offset: piece.offset, newlines: piece.firstLine - 1 };
   const grouper = new HouseholdGrouper(layout);
   const bytes = piece.bytes;

@@ -93,6 +93,8 @@ export interface ScanResult {
   scattered: Set<string>;
   /** Candidate person keys seen twice: every repeated one, and perhaps a few that are not. */
   repeatedPersons: Set<string>;
+  /** More candidate scattered households than the scanner's limit: `scattered` holds only the first ones. */
+  manyScattered: boolean;
 }
 
 /** Incremental scanner: feed it (household id, person key) in file order. */
@@ -100,14 +102,20 @@ export class RosterScanner {
   private readonly closedHouseholds = new GrowingBloom();
   private readonly persons = new GrowingBloom();
   private current: string | undefined;
-  private readonly result: ScanResult = { rows: 0, runs: 0, scattered: new Set(), repeatedPersons: new Set() };
+  private readonly result: ScanResult = { rows: 0, runs: 0, scattered: new Set(), repeatedPersons: new Set(), manyScattered: false };
+
+  /** `scatteredLimit`: candidate scattered households kept at most (a roster in another order has one per household). */
+  constructor(private readonly scatteredLimit = Infinity) {}
 
   add(householdId: string, personKey: string | undefined): void {
     this.result.rows++;
     if (householdId !== this.current) {
       if (this.current !== undefined) this.closedHouseholds.add(this.current);
       // The current id is kept only until the next household starts; copying it would be wasted.
-      if (this.closedHouseholds.has(householdId)) this.result.scattered.add(detach(householdId));
+      if (this.closedHouseholds.has(householdId)) {
+        if (this.result.scattered.size < this.scatteredLimit) this.result.scattered.add(detach(householdId));
+        else this.result.manyScattered = true;
+      }
       this.result.runs++;
       this.current = householdId;
     }

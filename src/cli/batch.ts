@@ -166,7 +166,7 @@ async function batchWith(
   const outHeader = opts.format === 'csv' ? serializeRow([...header, ...resultHeader(resultCols)], { newline: '\n' }) : '';
   // The rule files as parsed here, for the workers (which would otherwise parse them again).
   const layers = [...tree.layers.values()].map(layerData);
-  const workers: Workers = pool ? { pool, layers } : { tree };
+  const workers: Workers = { tree, pool, layers };
   // On Ctrl-C or a kill, the temporary files go too.
   const temporary = new Set<() => string | undefined>();
   // The LF copy of the roster, if any, goes on an interrupt too.
@@ -186,6 +186,8 @@ async function batchWith(
 
   const summary = await runPasses(roster, head, base, workers, {
     toFile: opts.output !== undefined,
+    // Partitions of a roster in another order go beside the output (or in the temporary folder).
+    folder: opts.output ? dirname(resolve(opts.output)) : tmpdir(),
     openSinks,
     progress,
     temporary,

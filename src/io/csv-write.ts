@@ -386,7 +386,7 @@ export class AtomicFileWriter {
 }
 
 /** The names of bencalc's temporary files, with the pid of the run that made them. */
-const TEMPORARY_NAME = /^\.?bencalc-(?:tmp|in|keys)-(\d+)-/;
+const TEMPORARY_NAME = /^\.?bencalc-(?:tmp|in|keys|parts)-(\d+)-/;
 
 /**
  * Remove the temporary files and folders in `dir` that a run no longer alive left behind (a

@@ -60,5 +60,10 @@ export class Utf8Sink {
   bytes(): Uint8Array {
     return this.buf.subarray(0, this.n);
   }
+
+  /** Bytes written so far. */
+  get length(): number {
+    return this.n;
+  }
 }
 
