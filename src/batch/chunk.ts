@@ -6,12 +6,13 @@
 import { BencalcError, type Lang } from '../errors.js';
 import { openRuleTree, compileJurisdiction, resolveEffective, nearestRuleSet, type EffectiveRules, type RuleTree } from '../rules/index.js';
 import { RosterEvaluator, type RosterLayout, type RosterRow, type RowResult } from './roster-evaluator.js';
-import { resultCells, resultHeader, inputCells, CsvRowWriter, type CellOptions, type ResultLayout } from './result-columns.js';
+import { resultCells, resultHeader, inputCells, padCells, CsvRowWriter, type CellOptions, type ResultLayout } from './result-columns.js';
 import { serializeRow } from '../io/csv-write.js';
 import type { RawRosterRow } from './roster-pieces.js';
 import type { Utf8Sink } from '../io/utf8-sink.js';
 import { normaliseText } from '../domain/values.js';
 import { maskIdNumber } from '../domain/identity.js';
+import { maskIdTokens } from '../domain/id-mask.js';
 
 /** Everything a chunk processor needs; structured-cloneable for worker threads. */
 export interface BatchSettings {
@@ -70,6 +71,8 @@ export class ChunkProcessor {
   private readonly scattered: Map<string, RosterRow[]>;
   private readonly scatteredResults = new Map<number, RowResult>();
   private readonly resultNames: string[];
+  /** The NDJSON keys of the input columns: the header's cells. */
+  private readonly keys: readonly string[];
   private csvWriter: CsvRowWriter | undefined;
   private roster: RosterEvaluator | undefined;
 
@@ -87,6 +90,8 @@ export class ChunkProcessor {
     this.duplicates = new Map(s.duplicates);
     this.scattered = new Map(s.scattered);
     this.resultNames = resultHeader(s.resultLayout);
+    // A header that is really a first row of data may hold ID numbers.
+    this.keys = s.cellOptions.maskIds ? s.header.map(maskIdTokens) : s.header;
   }
 
   private effectiveFor(id: string): EffectiveRules {
@@ -186,7 +191,9 @@ export class ChunkProcessor {
   rowText(row: RosterRow, r: RowResult): string {
     const s = this.s;
     if (s.format === 'csv') return this.csv().line(row.cells, r);
-    return `${ndjson(s.header, inputCells(padCells(row.cells, s.headerLength), s.cellOptions), this.resultNames, this.resultCellsOf(row, r))}\n`;
+    // JSON needs no formula escape: a consumer of JSON reads values, it does not evaluate them.
+    const plain = { ...s.cellOptions, formulaEscape: false };
+    return `${ndjson(this.keys, inputCells(padCells(row.cells, s.headerLength), plain), this.resultNames, resultCells(r, s.resultLayout, row.cells, plain, { asOf: s.asOf }))}\n`;
   }
 
   /** `rowText`, written into `out` as UTF-8 (CSV rows without making their text). */
@@ -200,7 +207,8 @@ export class ChunkProcessor {
     if (!r.error) return '';
     const s = this.s;
     const pid = s.layout.index.person_id !== undefined ? (row.cells[s.layout.index.person_id] ?? '') : '';
-    return serializeRow([String(row.line), householdId, pid, r.error.location.field ?? '', r.error.code, r.error.text(s.lang)], { newline: '\n', neutralise: [false, true, true, false, false, false] });
+    const cells = [String(row.line), householdId, pid, r.error.location.field ?? '', r.error.code, r.error.text(s.lang)];
+    return serializeRow(s.cellOptions.maskIds ? cells.map(maskIdTokens) : cells, { newline: '\n', neutralise: [false, true, true, false, false, false] });
   }
 
   private csv(): CsvRowWriter {
@@ -211,10 +219,6 @@ export class ChunkProcessor {
 /** Count a row's outcomes into the tally (rows, invalid rows, per program eligible persons and total). */
 export { countRow };
 
-function padCells(cells: string[], n: number): string[] {
-  if (cells.length === n) return cells;
-  return cells.length < n ? [...cells, ...new Array<string>(n - cells.length).fill('')] : cells.slice(0, n);
-}
 
 function countRow(t: Tally, r: RowResult): void {
   t.rows++;
@@ -229,9 +233,17 @@ function countRow(t: Tally, r: RowResult): void {
   }
 }
 
-function ndjson(header: string[], input: string[], resultNames: string[], result: string[]): string {
-  const o: Record<string, string> = {};
-  header.forEach((h, i) => (o[h] = input[i] ?? ''));
-  resultNames.forEach((h, i) => (o[h] = result[i] ?? ''));
-  return JSON.stringify(o);
+/**
+ * One NDJSON object: the input columns by their header, then the result columns. Written
+ * pair by pair, so that any header is a key — `__proto__` included, which an object's
+ * property assignment would swallow; a name that comes twice keeps its first place and its
+ * last value, as assignment did.
+ */
+function ndjson(header: readonly string[], input: readonly string[], resultNames: readonly string[], result: readonly string[]): string {
+  const pairs = new Map<string, string>();
+  header.forEach((h, i) => pairs.set(h, input[i] ?? ''));
+  resultNames.forEach((h, i) => pairs.set(h, result[i] ?? ''));
+  let out = '';
+  for (const [k, v] of pairs) out += `${out ? ',' : '{'}${JSON.stringify(k)}:${JSON.stringify(v)}`;
+  return `${out || '{'}}`;
 }

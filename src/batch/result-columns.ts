@@ -12,8 +12,9 @@ import type { EffectiveRules } from '../rules/effective.js';
 import type { RowResult } from './roster-evaluator.js';
 import type { ProgramOutcome, ConditionOutcome, PersonOutcome } from '../engine/types.js';
 import { maskIdNumber } from '../domain/identity.js';
+import { maskIdTokens } from '../domain/id-mask.js';
 import { formatFen, isWhitespaceCode } from '../domain/values.js';
-import { escapeCell, neutraliseFormula } from '../io/csv-write.js';
+import { escapeCell, isFormulaStartCode, neutraliseFormula, serializeRow } from '../io/csv-write.js';
 import { VERSION } from '../version.js';
 import type { Utf8Sink } from '../io/utf8-sink.js';
 
@@ -95,10 +96,18 @@ function cellsJson(cells: readonly string[]): string {
   return `["${cells.join('","')}"]`;
 }
 
+/** A row's cells made `n` long (blank cells added, extra ones dropped), as the output's input part has the header's width. */
+export function padCells(cells: readonly string[], n: number): string[] {
+  if (cells.length === n) return cells as string[];
+  return cells.length < n ? [...cells, ...new Array<string>(n - cells.length).fill('')] : cells.slice(0, n);
+}
+
 /** The input cells as they go out: masked when asked, formulas neutralised. */
 export function inputCells(cells: readonly string[], opts: CellOptions): string[] {
   const out = cells.slice();
-  if (opts.maskIds) for (const i of opts.idColumns) if (out[i]) out[i] = maskIdNumber(out[i]!);
+  // Masked: the ID and certificate columns whole, and every ID-shaped token in any other cell
+  // (a ragged row moves numbers between columns; a person_id may be an ID number).
+  if (opts.maskIds) for (let i = 0; i < out.length; i++) if (out[i]) out[i] = opts.idColumns.includes(i) ? maskIdNumber(out[i]!) : maskIdTokens(out[i]!);
   if (opts.formulaEscape) for (let i = 0; i < out.length; i++) out[i] = neutraliseFormula(out[i]!);
   return out;
 }
@@ -279,6 +288,8 @@ function plainCell(bytes: Uint8Array, from: number, to: number, masked: boolean,
   // = + - @ (TAB and CR are control characters, refused anyway).
   if (formulaEscape && (first === 61 || first === 43 || first === 45 || first === 64)) return false;
   if (first === 32 || (first >= 0x80 && isWhitespaceCode(codeAt(bytes, from)))) return false;
+  // A full-width ＝ ＋ － ＠.
+  if (formulaEscape && first >= 0x80 && isFormulaStartCode(codeAt(bytes, from))) return false;
   const last = bytes[to - 1]!;
   if (last === 32) return false;
   if (last >= 0x80) {
@@ -299,9 +310,7 @@ function codeAt(bytes: Uint8Array, i: number): number {
 
 /** Whether `neutraliseFormula` would change the cell (its test, without building the result). */
 function isFormulaStart(s: string): boolean {
-  const c = s.charCodeAt(0);
-  // = + - @ TAB CR (NaN for an empty cell)
-  return c === 61 || c === 43 || c === 45 || c === 64 || c === 9 || c === 13;
+  return s.length > 0 && isFormulaStartCode(s.charCodeAt(0));
 }
 
 /** The result cells of one row, matching `resultHeader(layout)`. */
@@ -339,8 +348,14 @@ export function resultCells(r: RowResult, layout: ResultLayout, cells: readonly 
     r.error ? errorText(r, opts.lang) : '',
   );
   if (layout.explain) out.push(person && r.household ? explainText(r, opts.lang) : '');
+  // Masked: reasons, messages and traces name persons by their ids, which may be ID numbers
+  // (the digests are hex and stay as they are).
+  if (opts.maskIds) return out.map((cell, i) => (digestCells.has(i - (out.length - (layout.explain ? 10 : 9))) ? cell : maskIdTokens(cell)));
   return out;
 }
+
+/** Among the provenance cells (provisional, rules id, rules digest, as-of, options, version, input digest, …): the digests. */
+const digestCells = new Set([2, 6]);
 
 /** A program's result columns, and their text when the row claims nothing from it. */
 interface ProgramColumns {
@@ -408,6 +423,8 @@ export class CsvRowWriter {
 
   /** One output line, with its newline. `cells` are the row's cells as read. */
   line(cells: readonly string[], r: RowResult): string {
+    // Output to be shared (--mask-ids): every cell looked at, by the plain formatter.
+    if (this.opts.maskIds) return serializeRow([...inputCells(padCells(cells, this.width), this.opts), ...resultCells(r, this.layout, cells, this.opts, { asOf: this.asOf })], { newline: '\n' });
     const parts = this.parts;
     const n = this.inputParts(cells);
     parts.length = this.resultParts(n, r, this.textDigest(cells));
@@ -425,6 +442,10 @@ export class CsvRowWriter {
    * result cells around the digest as remembered bytes where they can be (`writeSettled`).
    */
   lineTo(cells: readonly string[], r: RowResult, out: Utf8Sink): void {
+    if (this.opts.maskIds) {
+      out.write(this.line(cells, r));
+      return;
+    }
     const parts = this.parts;
     const n = this.inputParts(cells);
     if (n === 0) {
@@ -459,7 +480,7 @@ export class CsvRowWriter {
    * valid row, the result cells around the digest are remembered bytes (`writeSettled`).
    */
   lineInto(cells: readonly string[], r: RowResult, bytes: Uint8Array, start: number, end: number, out: Utf8Sink): void {
-    if (cells.length !== this.width) {
+    if (cells.length !== this.width || this.opts.maskIds) {
       this.lineTo(cells, r, out);
       return;
     }

@@ -17,7 +17,8 @@ import { onAbort } from '../util/abort.js';
 import { openRuleTree, compileJurisdiction, resolveEffective, resolveJurisdictionId, layerData, RuleFileCache } from '../rules/index.js';
 import type { CompiledRules } from '../rules/compile.js';
 import { parseEncodingChoice, type EncodingChoice } from '../io/encoding.js';
-import { AtomicFileWriter, serializeRow, UTF8_BOM, assertNotSameFile, assertDistinctOutputs, removeStaleTemporaries } from '../io/csv-write.js';
+import { AtomicFileWriter, serializeRow, neutraliseFormula, UTF8_BOM, assertNotSameFile, assertDistinctOutputs, removeStaleTemporaries } from '../io/csv-write.js';
+import { maskIdTokens } from '../domain/id-mask.js';
 import { headerLayout } from '../batch/roster-passes.js';
 import { readRosterHead } from '../batch/roster-pieces.js';
 import type { PieceSettings } from '../batch/piece.js';
@@ -163,7 +164,12 @@ async function batchWith(
     encodingChoice: encoding,
     collectKeys: false,
   };
-  const outHeader = opts.format === 'csv' ? serializeRow([...header, ...resultHeader(resultCols)], { newline: '\n' }) : '';
+  // The header's cells are input too: masked and neutralised like any other (a file without a header has a row of data there).
+  const headerCells = header.map((h) => {
+    const masked = cellOpts.maskIds ? maskIdTokens(h) : h;
+    return cellOpts.formulaEscape ? neutraliseFormula(masked) : masked;
+  });
+  const outHeader = opts.format === 'csv' ? serializeRow([...headerCells, ...resultHeader(resultCols)], { newline: '\n' }) : '';
   // The rule files as parsed here, for the workers (which would otherwise parse them again).
   const layers = [...tree.layers.values()].map(layerData);
   const workers: Workers = { tree, pool, layers };

@@ -9,6 +9,7 @@ import { BencalcError, BencalcErrors, EXIT, type Lang } from '../errors.js';
 import type { CommandState } from './rules-commands.js';
 import { VERSION } from '../version.js';
 import { runAbortCleanups } from '../util/abort.js';
+import { maskIdTokens } from '../domain/id-mask.js';
 import { boundWorkerHeaps, restartWithBoundedHeap } from '../batch/heap.js';
 
 /** The rule files shipped with bencalc. */
@@ -97,18 +98,19 @@ export function reportError(e: unknown, io: Io, lang: Lang, debug: boolean): num
     if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT.OK;
     return e.exitCode === 0 ? EXIT.OK : EXIT.USAGE_OR_RULES;
   }
+  // A message may quote input (a first row taken for a header): it never prints an ID number whole.
   if (e instanceof BencalcErrors) {
-    for (const err of e.errors) io.err(`${err.format(lang)}\n`);
+    for (const err of e.errors) io.err(`${maskIdTokens(err.format(lang))}\n`);
     io.err(lang === 'zh' ? `共 ${e.errors.length} 个错误\n` : `${e.errors.length} error(s)\n`);
     if (debug) io.err(`${e.stack}\n`);
     return Math.max(...e.errors.map((x) => x.exitCode));
   }
   if (e instanceof BencalcError) {
-    io.err(`${e.format(lang)}\n`);
+    io.err(`${maskIdTokens(e.format(lang))}\n`);
     if (debug) io.err(`${e.stack}\n`);
     return e.exitCode;
   }
-  io.err(`✖ internal error: ${(e as Error)?.message ?? String(e)}\n`);
+  io.err(`✖ internal error: ${maskIdTokens((e as Error)?.message ?? String(e))}\n`);
   io.err(debug ? `${(e as Error)?.stack}\n` : 'Run again with --debug for the stack trace, and please report it.\n');
   return 70;
 }

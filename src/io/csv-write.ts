@@ -51,15 +51,20 @@ function quoted(cell: string): string {
 }
 
 /**
- * A cell that a spreadsheet would execute (leading `=`, `+`, `-`, `@`, tab or CR) with an
- * apostrophe in front; any other cell unchanged. See the module comment for when to use it.
+ * A cell that a spreadsheet would execute (leading `=`, `+`, `-`, `@`, tab or CR, or a
+ * full-width ＝ ＋ － ＠) with an apostrophe in front; any other cell unchanged. See the module comment for when to use it.
  */
 export function neutraliseFormula(cell: string): string {
   if (cell.length === 0) return cell;
-  const c = cell.charCodeAt(0);
-  // = + - @ TAB CR
-  if (c === 61 || c === 43 || c === 45 || c === 64 || c === 9 || c === 13) return "'" + cell;
-  return cell;
+  return isFormulaStartCode(cell.charCodeAt(0)) ? "'" + cell : cell;
+}
+
+/**
+ * Whether a cell starting with this character is read as a formula: = + - @ TAB CR, and their
+ * full-width forms ＝ ＋ － ＠, which Chinese input methods type and some spreadsheets take too.
+ */
+export function isFormulaStartCode(c: number): boolean {
+  return c === 61 || c === 43 || c === 45 || c === 64 || c === 9 || c === 13 || c === 0xff1d || c === 0xff0b || c === 0xff0d || c === 0xff20;
 }
 
 export interface RowOptions {
