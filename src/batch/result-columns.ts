@@ -4,7 +4,6 @@
  * deciding reasons, the programs' extra outputs, provenance, and the row's error.
  * Pure formatting: results in, cells out.
  */
-import * as crypto from 'node:crypto';
 import type { Lang } from '../errors.js';
 import { PROGRAM_IDS, type ProgramId } from '../rules/schema.js';
 import type { CompiledRules } from '../rules/compile.js';
@@ -16,6 +15,8 @@ import { maskIdTokens } from '../domain/id-mask.js';
 import { formatFen, isWhitespaceCode } from '../domain/values.js';
 import { escapeCell, isFormulaStartCode, neutraliseFormula, serializeRow } from '../io/csv-write.js';
 import { VERSION } from '../version.js';
+import type { PersonInput } from '../domain/household.js';
+import { digestHex, normalisedInput, programCellsOf, recordText, rowRulesDigest } from './provenance.js';
 import type { Utf8Sink } from '../io/utf8-sink.js';
 
 export interface ResultLayout {
@@ -34,6 +35,10 @@ export interface CellOptions {
   formulaEscape: boolean;
   /** Cell indexes of id_number and disability_certificate, for masking. */
   idColumns: readonly number[];
+  /** The canonical person field of each input column, if any: the input digest normalises those (provenance.ts). */
+  columns?: readonly (string | undefined)[];
+  /** With a key, the input and record digests are HMACs (provenance.ts). */
+  auditKey?: string | undefined;
 }
 
 /** The columns for the rule sets that may be used, in a deterministic order. */
@@ -65,35 +70,21 @@ export function resultHeader(layout: ResultLayout): string[] {
     if (p === 'dibao') cols.push('dibao_unit');
     cols.push(...layout.outputsByProgram[p]!);
   }
-  cols.push('provisional', 'rules_id', 'rules_digest', 'as_of', 'options', 'bencalc_version', 'input_digest', 'error_code', 'error');
+  cols.push('provisional', 'rules_id', 'rules_digest', 'as_of', 'options', 'bencalc_version', 'input_digest', 'record_digest', 'error_code', 'error');
   if (layout.explain) cols.push('explain');
   return cols;
 }
 
-/** SHA-256 of a row's input values, as read (before masking): of `JSON.stringify(cells)`, in hex. */
-export function inputDigest(cells: readonly string[]): string {
-  return sha256Hex(cellsJson(cells));
+/** A row's input digest (provenance.ts): of its normalised input values, as read (before masking). */
+export function inputDigest(cells: readonly string[], input: PersonInput | undefined, opts: CellOptions): string {
+  return digestHex(normalisedInput(cells, input, opts.columns), opts.auditKey);
 }
 
-// The one-shot hash (Node ≥ 20.12) costs about half of a Hash object's create, update and digest.
-const sha256Hex: (data: string | Uint8Array) => string =
-  typeof crypto.hash === 'function' ? (data) => crypto.hash('sha256', data, 'hex') : (data) => crypto.createHash('sha256').update(data).digest('hex');
-
-/**
- * `JSON.stringify(cells)`. Most rows hold nothing JSON escapes (quote, backslash, control
- * characters, lone surrogates), and then the text is the cells joined between quotes.
- */
-function cellsJson(cells: readonly string[]): string {
-  if (cells.length === 0) return '[]';
-  for (let i = 0; i < cells.length; i++) {
-    const cell = cells[i];
-    if (typeof cell !== 'string') return JSON.stringify(cells);
-    for (let j = 0; j < cell.length; j++) {
-      const c = cell.charCodeAt(j);
-      if (c < 32 || c === 34 || c === 92 || (c >= 0xd800 && c <= 0xdfff)) return JSON.stringify(cells);
-    }
-  }
-  return `["${cells.join('","')}"]`;
+/** A row's record digest (provenance.ts): of its input digest, results and provenance. */
+export function recordDigest(r: RowResult, inputDigestHex: string, opts: CellOptions, asOf: string): string {
+  const eff = r.eff;
+  const provenance = { rulesId: eff?.compiled.merged.id ?? '', rulesDigest: rowRulesDigest(eff?.digest), asOf: eff?.asOf ?? asOf, options: eff?.optionsText ?? '', version: VERSION, inputDigest: inputDigestHex };
+  return digestHex(recordText(programCellsOf(r.person?.programs, r.error !== undefined, eligibleMark), r.error?.code ?? '', provenance), opts.auditKey);
 }
 
 /** A row's cells made `n` long (blank cells added, extra ones dropped), as the output's input part has the header's width. */
@@ -336,26 +327,28 @@ export function resultCells(r: RowResult, layout: ResultLayout, cells: readonly 
     for (const name of layout.outputsByProgram[p]!) out.push(outputCell(o, name));
   }
   const eff = r.eff;
+  const digest = inputDigest(cells, r.error ? undefined : r.input, opts);
   out.push(
     provisionalCell(person),
     eff?.compiled.merged.id ?? '',
-    eff?.digest ?? '',
+    rowRulesDigest(eff?.digest),
     eff?.asOf ?? provenance.asOf,
     eff?.optionsText ?? '',
     VERSION,
-    inputDigest(cells),
+    digest,
+    recordDigest(r, digest, opts, provenance.asOf),
     r.error?.code ?? '',
     r.error ? errorText(r, opts.lang) : '',
   );
   if (layout.explain) out.push(person && r.household ? explainText(r, opts.lang) : '');
   // Masked: reasons, messages and traces name persons by their ids, which may be ID numbers
   // (the digests are hex and stay as they are).
-  if (opts.maskIds) return out.map((cell, i) => (digestCells.has(i - (out.length - (layout.explain ? 10 : 9))) ? cell : maskIdTokens(cell)));
+  if (opts.maskIds) return out.map((cell, i) => (digestCells.has(i - (out.length - (layout.explain ? 11 : 10))) ? cell : maskIdTokens(cell)));
   return out;
 }
 
-/** Among the provenance cells (provisional, rules id, rules digest, as-of, options, version, input digest, …): the digests. */
-const digestCells = new Set([2, 6]);
+/** Among the provenance cells (provisional, rules id, rules digest, as-of, options, version, input digest, record digest, …): the digests. */
+const digestCells = new Set([2, 6, 7]);
 
 /** A program's result columns, and their text when the row claims nothing from it. */
 interface ProgramColumns {
@@ -427,13 +420,13 @@ export class CsvRowWriter {
     if (this.opts.maskIds) return serializeRow([...inputCells(padCells(cells, this.width), this.opts), ...resultCells(r, this.layout, cells, this.opts, { asOf: this.asOf })], { newline: '\n' });
     const parts = this.parts;
     const n = this.inputParts(cells);
-    parts.length = this.resultParts(n, r, this.textDigest(cells));
+    parts.length = this.resultParts(n, r, this.textDigest(cells, r));
     return `${parts.join(',')}\n`;
   }
 
-  /** inputDigest(cells) after `inputParts` (which set `flags`), with the JSON built here when no cell needs escaping. */
-  private textDigest(cells: readonly string[]): string {
-    return sha256Hex(this.flags & JSON_ESCAPES ? JSON.stringify(cells) : `["${cells.join('","')}"]`);
+  /** The row's input digest (of its normalised values: provenance.ts). */
+  private textDigest(cells: readonly string[], r: RowResult): string {
+    return inputDigest(cells, r.error ? undefined : r.input, this.opts);
   }
 
   /**
@@ -452,7 +445,7 @@ export class CsvRowWriter {
       out.write(this.line(cells, r));
       return;
     }
-    const digest = this.textDigest(cells);
+    const digest = this.textDigest(cells, r);
     parts.length = n;
     out.write(parts.join(','));
     this.resultsInto(r, digest, out);
@@ -463,6 +456,8 @@ export class CsvRowWriter {
     // writeSettled writes nothing when it gives up.
     if (this.writeSettled(r, out)) {
       out.writeAscii(digest);
+      out.writeAscii(',');
+      out.writeAscii(recordDigest(r, digest, this.opts, this.asOf));
       out.writeAscii(',,\n');
       return;
     }
@@ -486,12 +481,12 @@ export class CsvRowWriter {
     }
     const need = (end - start) * 3 + 4;
     if (this.json.length < need) this.json = new Uint8Array(need * 2);
-    const jsonLength = plainRowJson(bytes, start, end, this.masked, this.opts.formulaEscape, this.json);
-    if (jsonLength < 0) {
+    // Whether the input cells go out as they were read (the JSON it builds is not needed).
+    if (plainRowJson(bytes, start, end, this.masked, this.opts.formulaEscape, this.json) < 0) {
       this.lineTo(cells, r, out);
       return;
     }
-    const digest = sha256Hex(this.json.subarray(0, jsonLength));
+    const digest = this.textDigest(cells, r);
     out.writeBytes(bytes, start, end);
     this.resultsInto(r, digest, out);
   }
@@ -525,6 +520,7 @@ export class CsvRowWriter {
     const person = r.person;
     n = this.settledParts(n, r);
     parts[n++] = digest;
+    parts[n++] = recordDigest(r, digest, this.opts, this.asOf);
     parts[n++] = escapeCell(r.error?.code ?? '');
     parts[n++] = r.error ? escapeCell(errorText(r, this.opts.lang)) : '';
     if (this.layout.explain) parts[n++] = person && r.household ? escapeCell(explainText(r, this.opts.lang)) : '';
@@ -720,7 +716,7 @@ export class CsvRowWriter {
   private tailOf(eff: EffectiveRules | undefined): string {
     let tail = this.tails.get(eff);
     if (tail === undefined) {
-      tail = [eff?.compiled.merged.id ?? '', eff?.digest ?? '', eff?.asOf ?? this.asOf, eff?.optionsText ?? '', VERSION].map((c) => `,${escapeCell(c)}`).join('');
+      tail = [eff?.compiled.merged.id ?? '', rowRulesDigest(eff?.digest), eff?.asOf ?? this.asOf, eff?.optionsText ?? '', VERSION].map((c) => `,${escapeCell(c)}`).join('');
       this.tails.set(eff, tail);
     }
     return tail;

@@ -27,6 +27,7 @@ import { startWorkers, type WorkerPool } from '../batch/pool.js';
 import { runPasses, type Sinks, type Workers } from '../batch/passes.js';
 import { rosterCopyIfNeeded, removeOnSignal } from '../batch/temporaries.js';
 import { Progress } from '../batch/progress.js';
+import { auditKeyOf } from '../batch/provenance.js';
 import type { Io, GlobalOptions } from './main.js';
 import type { CommandState } from './rules-commands.js';
 import { parseAsOf, todayIso, parseSwitches, collect } from './format.js';
@@ -47,6 +48,7 @@ export interface BatchOptions {
   quiet?: boolean;
   formulaEscape: boolean;
   workers?: string;
+  auditKeyFile?: string;
 }
 
 export function registerBatchCommand(program: Command, io: Io, state: CommandState): void {
@@ -68,6 +70,7 @@ export function registerBatchCommand(program: Command, io: Io, state: CommandSta
     .option('--quiet', 'no progress bar and no summary on stderr')
     .option('--no-formula-escape', 'do not neutralise input cells beginning with = + - @ (see README)')
     .option('--workers <n>', 'worker threads (default: one per core for large rosters, 0 = none)')
+    .option('--audit-key-file <file>', 'make the row digests HMACs under this key (or set BENCALC_AUDIT_KEY); audit needs the same key')
     .action(async (roster: string, opts: BatchOptions & { lang?: Lang }, cmd: Command) => {
       const g = cmd.optsWithGlobals<GlobalOptions>();
       state.exitCode = await runBatch(roster, opts, { ...g, lang: opts.lang ?? g.lang }, io);
@@ -143,6 +146,9 @@ async function batchWith(
     maskIds: opts.maskIds ?? false,
     formulaEscape: opts.formulaEscape,
     idColumns: [layout.index.id_number, layout.index.disability_certificate].filter((i): i is number => i !== undefined),
+    // What the input digest normalises (a column's person field), and the key its digests are HMACs under, if any.
+    columns: header.map((_, i) => Object.keys(layout.index).find((f) => layout.index[f] === i)),
+    auditKey: auditKeyOf(opts.auditKeyFile),
   };
   const base: PieceSettings = {
     rulesDir: tree.root,

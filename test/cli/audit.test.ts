@@ -8,6 +8,7 @@ import { writeFileSync, readFileSync, cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { cli, fixtureRulesDir, tempDir } from '../helpers.js';
 import { parseCsvString } from '../../src/io/csv-read.js';
+import { recordDigestOfCells } from '../../src/batch/provenance.js';
 
 let rules: string;
 let dir: string;
@@ -28,11 +29,21 @@ beforeAll(async () => {
   expect(r.code).toBe(0);
 });
 
-/** Edit one cell of the determinations file (by row index and column name) into a new file. */
-function edited(name: string, edits: [row: number, column: string, value: string][]): string {
+/**
+ * Edit cells of the determinations file (by row index and column name) into a new file.
+ * `resign`: recompute each edited row's record_digest, as a genuine output of another version
+ * or rule set would carry (without it, the edit is a tampering the record digest shows).
+ */
+function edited(name: string, edits: [row: number, column: string, value: string][], { resign = false, key }: { resign?: boolean; key?: string } = {}): string {
   const rows = parseCsvString(readFileSync(output, 'utf8')).map((r) => r.cells);
   const header = rows[0]!;
   for (const [row, column, value] of edits) rows[row + 1]![header.indexOf(column)] = value;
+  if (resign) {
+    for (const row of new Set(edits.map(([r]) => r))) {
+      const cells = rows[row + 1]!;
+      cells[header.indexOf('record_digest')] = recordDigestOfCells((column) => cells[header.indexOf(column)] ?? '', key);
+    }
+  }
   const path = join(dir, name);
   writeFileSync(path, `${rows.map((r) => r.map((c) => (/[",\n]/.test(c) ? `"${c.replace(/"/g, '""')}"` : c)).join(',')).join('\n')}\n`);
   return path;
@@ -84,13 +95,13 @@ describe('bencalc audit', () => {
   });
 
   it('engine changed: same input and rules, another recorded version', async () => {
-    const r = await audit(edited('engine.csv', [[1, 'care_subsidy_amount', '95.00'], [1, 'bencalc_version', '0.0.9']]));
+    const r = await audit(edited('engine.csv', [[1, 'care_subsidy_amount', '95.00'], [1, 'bencalc_version', '0.0.9']], { resign: true }));
     expect(r.code).toBe(1);
     expect(r.diffs).toEqual([['3', 'H1', 'P2', 'care_subsidy', 'Y 95.00', 'Y 100.00', 'engine_changed', 'same input and rules; bencalc 0.0.9 then, 0.1.0 now']]);
   });
 
   it('unexplained: a result that differs with nothing else changed is reported as a defect', async () => {
-    const r = await audit(edited('unexplained.csv', [[2, 'dibao_eligible', 'Y'], [2, 'dibao_amount', '100.00']]));
+    const r = await audit(edited('unexplained.csv', [[2, 'dibao_eligible', 'Y'], [2, 'dibao_amount', '100.00']], { resign: true }));
     expect(r.diffs).toEqual([['4', 'H2', 'P3', 'dibao', 'Y 100.00', 'N 0.00', 'unexplained', expect.stringContaining('defect')]]);
   });
 
@@ -104,9 +115,11 @@ describe('bencalc audit', () => {
     expect(r.code).toBe(1);
     expect(diffs[0]!.slice(0, 7)).toEqual(['2', 'H1', 'P1', 'dibao', 'Y 670.00', 'Y 720.00', 'rules_changed']);
     expect(diffs[0]![7]).toContain('parameter dibao_standard: urban:735 rural:560 → urban:760 rural:560');
-    // Without the old rules the change is still caught, and the message says how to name it.
+    // Without the old rules the recorded digest matches no version at hand: rules_unknown, and how to settle it.
     const blind = await cli('--rules', changed, 'audit', output);
-    expect(blind.stdout).toContain('were edited since');
+    const blindDiffs = parseCsvString(blind.stdout).map((x) => x.cells).slice(1);
+    expect(blindDiffs[0]!.slice(0, 7)).toEqual(['2', 'H1', 'P1', 'dibao', 'Y 670.00', 'Y 720.00', 'rules_unknown']);
+    expect(blindDiffs[0]![7]).toContain('--rules-then');
   });
 
   it('rules changed: a value published after the decision is named from the current files alone', async () => {
@@ -119,6 +132,62 @@ describe('bencalc audit', () => {
     // As known at the decision date, the replay matches.
     const known = await cli('--rules', later, 'audit', output, '--as-known-at', '2024-08-01');
     expect(known.code).toBe(0);
+  });
+
+  it('record altered: an edited result, or an edited provenance cell alone, fails the record digest first', async () => {
+    // A tampered amount, even with the version changed to excuse it: record_altered, nothing else concluded.
+    const amount = await audit(edited('tampered.csv', [[1, 'care_subsidy_amount', '95.00'], [1, 'bencalc_version', '0.0.9']]));
+    expect(amount.diffs).toEqual([['3', 'H1', 'P2', 'care_subsidy', 'Y 95.00', 'Y 100.00', 'record_altered', expect.stringContaining('record_digest')]]);
+    // Provenance edited with the results left alone: still reported, though every result agrees.
+    for (const column of ['rules_digest', 'input_digest', 'bencalc_version', 'options', 'as_of']) {
+      const r = await audit(edited(`tampered-${column}.csv`, [[0, column, column === 'as_of' ? '2024-09-01' : column === 'options' ? 'x=on' : '0123456789abcdef']]));
+      expect(r.code, column).toBe(1);
+      expect(r.diffs.map((d) => [d[0], d[3], d[6]]), column).toEqual([['2', '(record)', 'record_altered']]);
+    }
+  });
+
+  it('a spreadsheet re-save (dates 2024/8/1, 670 for 670.00, 是/否 for Y/N) changes no digest and no result', async () => {
+    const rows = parseCsvString(readFileSync(output, 'utf8')).map((r) => r.cells);
+    const header = rows[0]!;
+    const resaved = rows.map((cells, i) =>
+      i === 0
+        ? cells
+        : cells.map((c, k) => {
+            const name = header[k]!;
+            if (/^\d{4}-\d{2}-\d{2}$/.test(c)) return c.replace(/^(\d{4})-0?(\d+)-0?(\d+)$/, '$1/$2/$3');
+            if (/_amount$/.test(name) && /\.00$/.test(c)) return c.slice(0, -3);
+            if (c === 'Y' && name !== 'dibao_unit') return '是';
+            if (c === 'N') return '否';
+            return c;
+          }),
+    );
+    const path = join(dir, 'resaved.csv');
+    writeFileSync(path, `${resaved.map((r) => r.map((c) => (/[",\n]/.test(c) ? `"${c.replace(/"/g, '""')}"` : c)).join(',')).join('\n')}\n`);
+    expect(readFileSync(path, 'utf8')).toContain('2024/8/1');
+    const r = await audit(path);
+    expect(r.diffs).toEqual([]);
+    expect(r.code).toBe(0);
+  });
+
+  it('with an audit key the digests are HMACs: a forger without the key is caught', async () => {
+    const keyFile = join(dir, 'audit.key');
+    writeFileSync(keyFile, 'a secret of the office\n');
+    const keyed = join(dir, 'keyed.csv');
+    const b = await cli('--rules', rules, 'batch', join(dir, 'roster.csv'), '--as-of', '2024-08-01', '--quiet', '-o', keyed, '--audit-key-file', keyFile);
+    expect(b.code).toBe(0);
+    expect((await cli('--rules', rules, 'audit', keyed, '--audit-key-file', keyFile)).code).toBe(0);
+    // Without the key, every record fails: the file was made with one.
+    expect(parseCsvString((await cli('--rules', rules, 'audit', keyed)).stdout).slice(1).every((x) => x.cells[6] === 'record_altered')).toBe(true);
+    // A forger edits an amount and recomputes the record digest as plain SHA-256: caught.
+    const rows = parseCsvString(readFileSync(keyed, 'utf8')).map((r) => r.cells);
+    const header = rows[0]!;
+    const row = rows[2]!;
+    row[header.indexOf('care_subsidy_amount')] = '95.00';
+    row[header.indexOf('record_digest')] = recordDigestOfCells((column) => row[header.indexOf(column)] ?? '', undefined);
+    const forged = join(dir, 'forged.csv');
+    writeFileSync(forged, `${rows.map((r) => r.map((c) => (/[",\n]/.test(c) ? `"${c.replace(/"/g, '""')}"` : c)).join(',')).join('\n')}\n`);
+    const r = parseCsvString((await cli('--rules', rules, 'audit', forged, '--audit-key-file', keyFile)).stdout).map((x) => x.cells).slice(1);
+    expect(r.map((d) => [d[0], d[3], d[6]])).toEqual([['3', 'care_subsidy', 'record_altered']]);
   });
 
   it('-o writes the differences file and prints the summary on stdout', async () => {

@@ -58,9 +58,11 @@ describe('bencalc batch', () => {
     expect(p4!.dibao_reason).toContain('single_person:near_dibao_any_grade_mental');
     for (const x of r.records) {
       expect(x.rules_id).toBe('990100');
-      expect(x.rules_digest).toMatch(/^[0-9a-f]{64}$/);
+      // Provenance (../shared/provenance.md): 16 hex digits of the rules digest, 32 of the row digests.
+      expect(x.rules_digest).toMatch(/^[0-9a-f]{16}$/);
       expect(x.as_of).toBe('2024-08-01');
-      expect(x.input_digest).toMatch(/^[0-9a-f]{64}$/);
+      expect(x.input_digest).toMatch(/^[0-9a-f]{32}$/);
+      expect(x.record_digest).toMatch(/^[0-9a-f]{32}$/);
       expect(x.error_code).toBe('');
     }
     expect(p1!.provisional).toContain('care_service_age_min');

@@ -1,0 +1,138 @@
+/**
+ * What each result row carries to be re-checked years later (../shared/provenance.md):
+ *
+ * - `rules_digest`: the first 16 hex digits of the effective rule set's SHA-256;
+ * - `input_digest`: 32 hex digits over the row's *normalised* input values — dates as
+ *   YYYY-MM-DD, money in fen, yes/no as Y/N, codes canonical, IDs upper case, other columns
+ *   as trimmed text — so that a spreadsheet's re-save (2025/8/1, 1410 for 1410.00, 是 for Y)
+ *   keeps it, while a changed fact does not;
+ * - `record_digest`: 32 hex digits over the normalised input, each program's eligibility,
+ *   amount (in fen) and unit, the error code and the provenance cells: an edited result or
+ *   provenance cell fails it.
+ *
+ * Plain SHA-256 catches accidental and casual edits; with a key (`BENCALC_AUDIT_KEY`) the
+ * digests are HMAC-SHA-256 and resist forgery. batch computes them from its outcomes, audit
+ * from the cells as read; both go through the canonical forms here.
+ */
+import crypto from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { BencalcError } from '../errors.js';
+import type { PersonInput } from '../domain/household.js';
+import { normaliseText, parseDate, parseMoney } from '../domain/values.js';
+import { PROGRAM_IDS } from '../rules/schema.js';
+import type { ProgramOutcome } from '../engine/types.js';
+
+/** Hex digits kept of the rules digest, and of the input and record digests. */
+export const RULES_DIGEST_HEX = 16;
+export const ROW_DIGEST_HEX = 32;
+
+/** The first `hex` hex digits of SHA-256 of `text`, or of HMAC-SHA-256 under `key`. */
+export function digestHex(text: string, key: string | undefined, hex = ROW_DIGEST_HEX): string {
+  const full = key === undefined ? crypto.createHash('sha256').update(text).digest('hex') : crypto.createHmac('sha256', key).update(text).digest('hex');
+  return full.slice(0, hex);
+}
+
+/** The rules digest as rows carry it. */
+export function rowRulesDigest(digest: string | undefined): string {
+  return digest === undefined ? '' : digest.slice(0, RULES_DIGEST_HEX);
+}
+
+/**
+ * A row's input values, normalised, as JSON text: a column that holds a person field the row
+ * was read with (`input`, the parsed person; absent for an invalid row) is that value in its
+ * canonical form, every other column its trimmed text (`columns[i]`: the canonical field of
+ * column i, if any).
+ */
+export function normalisedInput(cells: readonly string[], input: PersonInput | undefined, columns: readonly (string | undefined)[] | undefined): string {
+  const values = cells.map((cell, i) => {
+    const field = columns?.[i];
+    if (input !== undefined && field !== undefined && field in input) return canonical((input as unknown as Record<string, unknown>)[field]);
+    return normaliseText(cell);
+  });
+  return JSON.stringify(values);
+}
+
+function canonical(v: unknown): string {
+  if (v === undefined || v === null) return '';
+  if (typeof v === 'boolean') return v ? 'Y' : 'N';
+  return String(v);
+}
+
+/** The provenance cells a record digest covers, as written (the input digest last). */
+export interface RecordProvenance {
+  rulesId: string;
+  rulesDigest: string;
+  asOf: string;
+  options: string;
+  version: string;
+  inputDigest: string;
+}
+
+/** A program's cells that a record digest covers: eligible mark, amount (fen or blank), unit (dibao's). */
+export interface ProgramCells {
+  mark: string;
+  amountFen: string;
+  unit: string;
+}
+
+/** The text a record digest is taken of. */
+export function recordText(programs: readonly ProgramCells[], errorCode: string, p: RecordProvenance): string {
+  return JSON.stringify([programs.map((c) => [c.mark, c.amountFen, c.unit]), errorCode, p.rulesId, p.rulesDigest, p.asOf, p.options, p.version, p.inputDigest]);
+}
+
+/** A row's program cells from its outcomes, as batch writes them (`eligibleMark`, the amount, dibao's unit). */
+export function programCellsOf(programs: Partial<Record<string, ProgramOutcome>> | undefined, invalid: boolean, mark: (o: ProgramOutcome) => string): ProgramCells[] {
+  return PROGRAM_IDS.map((id) => {
+    const o = programs?.[id];
+    if (!o) return { mark: invalid ? '?' : '', amountFen: '', unit: '' };
+    return { mark: mark(o), amountFen: o.amountFen === null ? '' : String(o.amountFen), unit: id === 'dibao' ? (o.unit ?? '') : '' };
+  });
+}
+
+/** A program's cells as read back from a file, in canonical form: 是/否/待定 as Y/N/?, the amount in fen. */
+export function programCellsRead(mark: string, amount: string, unit: string): ProgramCells {
+  const m = normaliseText(mark);
+  const fen = amount.trim() === '' ? undefined : parseMoney(amount);
+  return {
+    mark: m === '是' ? 'Y' : m === '否' ? 'N' : m === '待定' ? '?' : m,
+    amountFen: fen === undefined ? '' : fen.ok ? String(fen.value) : normaliseText(amount),
+    unit: normaliseText(unit),
+  };
+}
+
+/** A date cell as read back (2025/8/1 → 2025-08-01); other text trimmed. */
+export function dateRead(cell: string): string {
+  const d = cell.trim() === '' ? undefined : parseDate(cell);
+  return d?.ok && d.value !== undefined ? d.value : normaliseText(cell);
+}
+
+/** The input digest of files written before normalised digests (64 hex digits): SHA-256 of the raw cells' JSON. */
+export function legacyInputDigest(cells: readonly string[]): string {
+  return crypto.createHash('sha256').update(JSON.stringify(cells)).digest('hex');
+}
+
+/**
+ * The audit key, if one is set: `--audit-key-file FILE` (its text, trimmed), else
+ * `BENCALC_AUDIT_KEY`. Digests are then HMACs; batch and audit must be given the same key.
+ */
+export function auditKeyOf(file: string | undefined, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (file !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8').trim();
+    } catch (e) {
+      throw new BencalcError({ code: 'IO', file, en: `cannot read the audit key file (${(e as NodeJS.ErrnoException).code ?? String(e)})`, zh: `无法读取审计密钥文件（${(e as NodeJS.ErrnoException).code ?? String(e)}）` });
+    }
+    if (text === '') throw new BencalcError({ code: 'USAGE', file, en: 'the audit key file is empty; it holds the key as text', zh: '审计密钥文件为空；文件内容应为密钥文本' });
+    return text;
+  }
+  const key = env.BENCALC_AUDIT_KEY;
+  return key === undefined || key === '' ? undefined : key;
+}
+
+/** The record digest of a row as read back (`cell`: a cell of the row by column name), in canonical form. */
+export function recordDigestOfCells(cell: (column: string) => string, key: string | undefined): string {
+  const programs = PROGRAM_IDS.map((p) => programCellsRead(cell(`${p}_eligible`), cell(`${p}_amount`), p === 'dibao' ? cell('dibao_unit') : ''));
+  const provenance = { rulesId: cell('rules_id').trim(), rulesDigest: cell('rules_digest').trim(), asOf: dateRead(cell('as_of')), options: cell('options').trim(), version: cell('bencalc_version').trim(), inputDigest: cell('input_digest').trim() };
+  return digestHex(recordText(programs, cell('error_code').trim(), provenance), key);
+}
