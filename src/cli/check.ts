@@ -5,14 +5,13 @@
  * batch roster, so the same case gives the same answer however it is entered.
  */
 import type { Command } from 'commander';
-import { Option } from 'commander';
 import { BencalcError, BencalcErrors, type Lang } from '../errors.js';
 import { openRuleTree, compileJurisdiction, resolveEffective, RuleFileCache, resolveJurisdictionId, nearestRuleSet, type EffectiveRules } from '../rules/index.js';
 import { evaluateHousehold } from '../engine/evaluate.js';
 import type { HouseholdOutcome } from '../engine/types.js';
 import { parsePerson } from '../domain/person-input.js';
 import type { PersonInput } from '../domain/household.js';
-import { readHouseholdFile, type RawHousehold } from '../io/household-file.js';
+import type { RawHousehold } from '../io/household-file.js';
 import type { Io, GlobalOptions } from './main.js';
 import type { CommandState } from './rules-commands.js';
 import { parseAsOf, todayIso, parseSwitches, collect } from './format.js';
@@ -85,7 +84,7 @@ export function registerCheckCommand(program: Command, io: Io, state: CommandSta
     .option('--as-of <date>', 'date of evaluation, YYYY-MM-DD (default: today)')
     .option('--as-known-at <date>', 'use only rule values published by this date')
     .option('--option <name=on|off>', 'switch a policy option (repeatable)', collect, [] as string[])
-    .addOption(new Option('--lang <lang>', 'language of the answer').choices(['zh', 'en']))
+    .addOption(program.createOption('--lang <lang>', 'language of the answer').choices(['zh', 'en']))
     .option('--household <file>', 'a YAML or JSON household (same field names as the roster, Chinese aliases accepted)')
     .option('--json', 'print the engine result object as JSON')
     .option('--explain', 'print the full trace as a tree')
@@ -192,7 +191,8 @@ export async function runCheck(f: CheckFlags, g: GlobalOptions, io: Io): Promise
     throw new BencalcError({ code: 'USAGE', en: 'give either --household FILE or person flags, not both', zh: '请只使用 --household 文件或个人参数中的一种' });
   }
   let raw: RawHousehold;
-  if (f.household) raw = readHouseholdFile(f.household);
+  // The household-file reader (and the header aliases it reads by) only when there is a file.
+  if (f.household) raw = (await import('../io/household-file.js')).readHouseholdFile(f.household);
   else if (anyPersonFlag) raw = householdFromFlags(f, asOf);
   else if (io.ask) raw = { householdId: 'H1', members: [{ person_id: 'P1', relation: '户主' }] };
   else {

@@ -3,7 +3,8 @@
  * everything below it throws BencalcErrors. stdout carries results only; diagnostics go
  * to stderr, so piped output is never corrupted.
  */
-import { Command, CommanderError, Option } from 'commander';
+import type * as Commander from 'commander';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { BencalcError, BencalcErrors, EXIT, type Lang } from '../errors.js';
 import type { CommandState } from './rules-commands.js';
@@ -11,6 +12,11 @@ import { VERSION } from '../version.js';
 import { runAbortCleanups } from '../util/abort.js';
 import { maskIdTokens } from '../domain/id-mask.js';
 import { boundWorkerHeaps, restartWithBoundedHeap } from '../batch/heap.js';
+
+// commander is CommonJS: required as such, it is loaded without its ES wrapper and without
+// Node scanning it for named exports (~2 ms of `check`'s start-up).
+const { Command, CommanderError, Option } = createRequire(import.meta.url)('commander') as typeof Commander;
+type Command = Commander.Command;
 
 /** The rule files shipped with bencalc. */
 export const DEFAULT_RULES_DIR = fileURLToPath(new URL('../../rules', import.meta.url));

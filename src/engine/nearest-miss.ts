@@ -3,9 +3,9 @@
  * expression failed, the values on both sides, and by how much — "income per person 777.00
  * is 42.00 above the dibao standard 735.00". Used by `check` (never on batch's hot path).
  */
-import type { ASTNode } from '@marcbachmann/cel-js';
 import { compileSubexpression, type EvalContext } from '../expr/compile.js';
 import { isUnknown } from '../expr/unknown.js';
+import type { ExprNode } from '../expr/tree.js';
 import type { CompiledRules } from '../rules/compile.js';
 import { CATEGORY_NAMES_ZH, type DisabilityCategory } from '../domain/values.js';
 
@@ -43,19 +43,19 @@ const MONEY = /income|standard|amount|allowance|yuan\(/;
 const TOTAL_VS_STANDARD = /^(unit|household)\.income_total$/;
 
 export class MissExplainer {
-  private readonly cache = new Map<string, ASTNode | null>();
+  private readonly cache = new Map<string, ExprNode | null>();
   constructor(private readonly compiled: CompiledRules) {}
 
   /**
    * A test on totals (R10: total income against standard × size) explained per person, as
    * people read it: "income per person 777.00 is 42.00 above the dibao standard 735.00".
    */
-  private perPerson(node: ASTNode, op: string, ctx: EvalContext): Miss | undefined {
+  private perPerson(node: ExprNode, op: string, ctx: EvalContext): Miss | undefined {
     if (!['<', '<=', '>', '>='].includes(op)) return undefined;
-    const [l, r] = node.args as [ASTNode, ASTNode];
+    const [l, r] = node.args as [ExprNode, ExprNode];
     const record = TOTAL_VS_STANDARD.exec(this.text(l))?.[1];
     if (record === undefined || (r.op as string) !== '*') return undefined;
-    const [x, y] = r.args as [ASTNode, ASTNode];
+    const [x, y] = r.args as [ExprNode, ExprNode];
     const sizeSide = [x, y].findIndex((side) => this.text(side) === `${record}.size`);
     if (sizeSide < 0) return undefined;
     const standardNode = sizeSide === 0 ? y : x;
@@ -82,20 +82,16 @@ export class MissExplainer {
     return ast ? this.walk(ast, ctx, true) : [];
   }
 
-  private parse(source: string): ASTNode | null {
+  private parse(source: string): ExprNode | null {
     let hit = this.cache.get(source);
     if (hit === undefined) {
-      try {
-        hit = this.compiled.env.parse(source).ast as ASTNode;
-      } catch {
-        hit = null;
-      }
+      hit = this.compiled.treeOf(source) ?? null;
       this.cache.set(source, hit);
     }
     return hit;
   }
 
-  private value(node: ASTNode, ctx: EvalContext): unknown {
+  private value(node: ExprNode, ctx: EvalContext): unknown {
     try {
       return compileSubexpression(node, this.compiled.schema)({ ...ctx, usedParams: undefined });
     } catch {
@@ -104,7 +100,7 @@ export class MissExplainer {
   }
 
   /** A node's source text; node ranges can cut a closing parenthesis, so rebalance. */
-  private text(node: ASTNode): string {
+  private text(node: ExprNode): string {
     let t = node.input.slice(node.start, node.end).trim();
     while ((t.match(/\(/g)?.length ?? 0) > (t.match(/\)/g)?.length ?? 0) && t.startsWith('(')) t = t.slice(1).trim();
     const open = t.match(/\(/g)?.length ?? 0;
@@ -133,18 +129,18 @@ export class MissExplainer {
     return { en: String(v), zh: String(v) };
   }
 
-  private walk(node: ASTNode, ctx: EvalContext, want: boolean): Miss[] {
+  private walk(node: ExprNode, ctx: EvalContext, want: boolean): Miss[] {
     const text = this.text(node);
     const op = node.op as string;
     if ((op === '&&' && want) || (op === '||' && !want)) {
       // One side is enough to fail: explain the sides that did.
-      return (node.args as ASTNode[]).flatMap((side) => (this.value(side, ctx) === !want ? this.walk(side, ctx, want) : []));
+      return (node.args as ExprNode[]).flatMap((side) => (this.value(side, ctx) === !want ? this.walk(side, ctx, want) : []));
     }
-    if ((op === '||' && want) || (op === '&&' && !want)) return (node.args as ASTNode[]).flatMap((side) => this.walk(side, ctx, want));
-    if (op === '!_') return this.walk(node.args as ASTNode, ctx, !want);
+    if ((op === '||' && want) || (op === '&&' && !want)) return (node.args as ExprNode[]).flatMap((side) => this.walk(side, ctx, want));
+    if (op === '!_') return this.walk(node.args as ExprNode, ctx, !want);
     if (['<', '<=', '>', '>=', '==', '!='].includes(op)) return [this.comparison(node, op, ctx)];
     if (op === 'in') {
-      const [l, r] = node.args as [ASTNode, ASTNode];
+      const [l, r] = node.args as [ExprNode, ExprNode];
       const lt = this.text(l);
       const value = this.show(this.value(l, ctx), false);
       const list = this.show(this.value(r, ctx), false);
@@ -158,8 +154,8 @@ export class MissExplainer {
     }
     const result = /^result\.(\w+)\.eligible$/.exec(text.trim());
     if (result) return [{ en: `not eligible for ${result[1]}`, zh: `不符合 ${result[1]} 条件` }];
-    if (op === 'call' && (node.args as [string, ASTNode[]])[0] === 'known') {
-      const inner = this.label(this.text((node.args as [string, ASTNode[]])[1][0]!));
+    if (op === 'call' && (node.args as [string, ExprNode[]])[0] === 'known') {
+      const inner = this.label(this.text((node.args as [string, ExprNode[]])[1][0]!));
       return [{ en: `${inner.en}: ${want ? 'not given' : 'given'}`, zh: `${inner.zh}：${want ? '未填写' : '已填写'}` }];
     }
     const v = this.value(node, ctx);
@@ -168,10 +164,10 @@ export class MissExplainer {
     return [{ en: `${name.en}: ${shown.en}`, zh: `${name.zh}：${shown.zh}` }];
   }
 
-  private comparison(node: ASTNode, op: string, ctx: EvalContext): Miss {
+  private comparison(node: ExprNode, op: string, ctx: EvalContext): Miss {
     const perPerson = this.perPerson(node, op, ctx);
     if (perPerson) return perPerson;
-    const [l, r] = node.args as [ASTNode, ASTNode];
+    const [l, r] = node.args as [ExprNode, ExprNode];
     const lt = this.text(l);
     const rt = this.text(r);
     const lv = this.value(l, ctx);

@@ -1,15 +1,17 @@
 /* eslint-disable max-lines -- the CEL compiler: one closure per AST operator, with the Kleene logic of unknowns; splitting it would scatter the operator table */
 /**
  * Compile a checked CEL expression into a closure tree. Rule text is data: it is parsed
- * and type-checked by cel-js, then each AST node becomes a small JavaScript closure —
+ * and type-checked by cel-js (or its check is taken from an earlier run, check-cache.ts),
+ * then each AST node becomes a small JavaScript closure —
  * there is no `eval` and no `new Function`. Evaluation uses plain numbers (money is
  * integer fen, well inside the safe-integer range), and three-valued logic so that a
  * missing input yields an `Unknown` naming it.
  */
-import type { ASTNode, Environment } from '@marcbachmann/cel-js';
+import type { Environment } from '@marcbachmann/cel-js';
 import { Unknown, isUnknown, mergeUnknown } from './unknown.js';
 import { FUNCTION_NAMES, type ExprSchema, type ExprType } from './env.js';
 import { didYouMean } from '../util/suggest.js';
+import { plainTree, type ExprNode } from './tree.js';
 
 /** What a closure reads. Records are plain objects; only own properties are visible. */
 export interface EvalContext {
@@ -101,14 +103,31 @@ class References extends Set<string> {
 }
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
+/** An expression parsed and type-checked against a schema: its tree and its CEL type. */
+export interface CheckedExpression {
+  ast: ExprNode;
+  type: string;
+}
+
+export type CheckOutcome = { ok: true; value: CheckedExpression } | { ok: false; problem: ExprProblem };
+
+/** The type an expression must have where a rule uses it. */
+export type ExpectedType = 'bool' | 'int' | 'double' | 'string' | 'any';
+
 /** Parse, type-check and compile one expression; `expected` is the type the rule demands. */
 export function compileExpression(
   env: Environment,
   schema: ExprSchema,
   source: string,
-  expected?: 'bool' | 'int' | 'double' | 'string' | 'any',
+  expected?: ExpectedType,
   implied: Readonly<Record<string, readonly string[]>> = {},
 ): CompileOutcome {
+  const checked = checkExpression(env, schema, source, expected);
+  return checked.ok ? compileChecked(source, checked.value, schema, implied) : checked;
+}
+
+/** Parse and type-check one expression with cel-js: the first half of compileExpression. */
+export function checkExpression(env: Environment, schema: ExprSchema, source: string, expected?: ExpectedType): CheckOutcome {
   let parsed: ReturnType<Environment['parse']>;
   try {
     parsed = env.parse(source);
@@ -118,7 +137,7 @@ export function compileExpression(
   const checked = parsed.check();
   if (!checked.valid) return { ok: false, problem: typeProblem(checked.error, source, schema) };
   const type = String(checked.type);
-  if (expected && expected !== 'any' && !typeFits(type, expected)) {
+  if (expected && !fitsExpected(type, expected)) {
     return {
       ok: false,
       problem: {
@@ -129,10 +148,23 @@ export function compileExpression(
       },
     };
   }
+  return { ok: true, value: { ast: plainTree(parsed.ast), type } };
+}
+
+/** Whether a checked expression's type is what a rule demands. */
+export function fitsExpected(type: string, expected: ExpectedType): boolean {
+  return expected === 'any' || typeFits(type, expected);
+}
+
+/**
+ * Turn a checked expression into closures: the second half of compileExpression, which
+ * reads nothing of cel-js (a tree kept from an earlier check compiles the same way).
+ */
+export function compileChecked(source: string, checked: CheckedExpression, schema: ExprSchema, implied: Readonly<Record<string, readonly string[]>> = {}): CompileOutcome {
   const references = new References();
   try {
-    const node = compileNode(parsed.ast as ASTNode, schema, references, implied);
-    return { ok: true, value: { source, type, evaluate: node.fn, references: [...references].sort(), readsWholeRecord: references.wholeRecord, bounds: references.bounds() } };
+    const node = compileNode(checked.ast, schema, references, implied);
+    return { ok: true, value: { source, type: checked.type, evaluate: node.fn, references: [...references].sort(), readsWholeRecord: references.wholeRecord, bounds: references.bounds() } };
   } catch (e) {
     if (e instanceof UnsupportedError) return { ok: false, problem: e.problem };
     throw e;
@@ -143,7 +175,7 @@ export function compileExpression(
  * Compile one node of an already checked expression (for explaining a result part by part).
  * Throws for nodes outside the subset, which a checked expression's nodes never are.
  */
-export function compileSubexpression(node: ASTNode, schema: ExprSchema): Evaluator {
+export function compileSubexpression(node: ExprNode, schema: ExprSchema): Evaluator {
   return compileNode(node, schema, new References()).fn;
 }
 
@@ -157,7 +189,7 @@ class UnsupportedError extends Error {
   }
 }
 
-function unsupported(node: ASTNode, what: string, suggestion?: string): never {
+function unsupported(node: ExprNode, what: string, suggestion?: string): never {
   throw new UnsupportedError({
     kind: 'unsupported',
     message: `${what} is not part of bencalc's expression language`,
@@ -242,7 +274,7 @@ function literalType(v: unknown): string {
   return 'null';
 }
 
-function compileNode(node: ASTNode, schema: ExprSchema, refs: References, implied: Readonly<Record<string, readonly string[]>> = {}): Node {
+function compileNode(node: ExprNode, schema: ExprSchema, refs: References, implied: Readonly<Record<string, readonly string[]>> = {}): Node {
   const compiled = compileAny(node, schema, refs, implied);
   // A record or a program's result as a value (anything but the object of `.field`, which
   // compileField compiles with compileAny): the expression reads more than its references.
@@ -250,7 +282,7 @@ function compileNode(node: ASTNode, schema: ExprSchema, refs: References, implie
   return compiled;
 }
 
-function compileAny(node: ASTNode, schema: ExprSchema, refs: References, implied: Readonly<Record<string, readonly string[]>>): Node {
+function compileAny(node: ExprNode, schema: ExprSchema, refs: References, implied: Readonly<Record<string, readonly string[]>>): Node {
   const op = node.op as string;
   const args = node.args as unknown;
   switch (op) {
@@ -268,9 +300,9 @@ function compileAny(node: ASTNode, schema: ExprSchema, refs: References, implied
       return unsupported(node, `the name "${name}"`);
     }
     case '.':
-      return compileField(node, implied, args as [ASTNode, string], schema, refs);
+      return compileField(node, implied, args as [ExprNode, string], schema, refs);
     case '[]': {
-      const [objNode, keyNode] = args as [ASTNode, ASTNode];
+      const [objNode, keyNode] = args as [ExprNode, ExprNode];
       const obj = compileNode(objNode, schema, refs, implied);
       const key = compileNode(keyNode, schema, refs, implied);
       const label = objNode.input.slice(objNode.start, objNode.end);
@@ -293,11 +325,11 @@ function compileAny(node: ASTNode, schema: ExprSchema, refs: References, implied
       };
     }
     case '!_': {
-      const x = compileNode(args as ASTNode, schema, refs, implied);
+      const x = compileNode(args as ExprNode, schema, refs, implied);
       return { type: 'bool', fn: (c) => { const v = x.fn(c); return isUnknown(v) ? v : !v; } };
     }
     case '-_': {
-      const x = compileNode(args as ASTNode, schema, refs, implied);
+      const x = compileNode(args as ExprNode, schema, refs, implied);
       return { type: x.type, fn: (c) => { const v = x.fn(c); return isUnknown(v) ? v : -(v as number); } };
     }
     case '&&':
@@ -322,7 +354,7 @@ function compileAny(node: ASTNode, schema: ExprSchema, refs: References, implied
       };
     }
     case '?:': {
-      const [cond, yes, no] = (args as [ASTNode, ASTNode, ASTNode]).map((a) => compileNode(a, schema, refs, implied)) as [Node, Node, Node];
+      const [cond, yes, no] = (args as [ExprNode, ExprNode, ExprNode]).map((a) => compileNode(a, schema, refs, implied)) as [Node, Node, Node];
       return {
         type: yes.type === 'null' ? no.type : yes.type,
         fn: (c) => {
@@ -333,7 +365,7 @@ function compileAny(node: ASTNode, schema: ExprSchema, refs: References, implied
       };
     }
     case 'list': {
-      const items = (args as ASTNode[]).map((a) => compileNode(a, schema, refs, implied));
+      const items = (args as ExprNode[]).map((a) => compileNode(a, schema, refs, implied));
       const first = items[0]?.type ?? 'dyn';
       return {
         type: `list<${first}>`,
@@ -346,9 +378,9 @@ function compileAny(node: ASTNode, schema: ExprSchema, refs: References, implied
       };
     }
     case 'call':
-      return compileCall(node, implied, args as [string, ASTNode[]], schema, refs);
+      return compileCall(node, implied, args as [string, ExprNode[]], schema, refs);
     case 'rcall':
-      return compileMethod(node, implied, args as [string, ASTNode, ASTNode[]], schema, refs);
+      return compileMethod(node, implied, args as [string, ExprNode, ExprNode[]], schema, refs);
     case '==':
     case '!=':
     case '<':
@@ -361,20 +393,20 @@ function compileAny(node: ASTNode, schema: ExprSchema, refs: References, implied
     case '/':
     case '%':
     case 'in':
-      return compileBinary(node, implied, op, args as [ASTNode, ASTNode], schema, refs);
+      return compileBinary(node, implied, op, args as [ExprNode, ExprNode], schema, refs);
     default:
       return unsupported(node, `the operator "${op}"`);
   }
 }
 
 /** The operands of a chain of one logical operator (`a && (b && c)`, `(a && b) && c`: a, b, c). */
-function flatten(node: ASTNode, op: string): ASTNode[] {
+function flatten(node: ExprNode, op: string): ExprNode[] {
   if ((node.op as string) !== op) return [node];
-  const [l, r] = node.args as [ASTNode, ASTNode];
+  const [l, r] = node.args as [ExprNode, ExprNode];
   return [...flatten(l, op), ...flatten(r, op)];
 }
 
-function compileField(node: ASTNode, implied: Readonly<Record<string, readonly string[]>>, [objNode, field]: [ASTNode, string], schema: ExprSchema, refs: References): Node {
+function compileField(node: ExprNode, implied: Readonly<Record<string, readonly string[]>>, [objNode, field]: [ExprNode, string], schema: ExprSchema, refs: References): Node {
   if (FORBIDDEN_KEYS.has(field)) return unsupported(node, `the field "${field}"`);
   if (objNode.op === 'id' && (ROOTS as readonly string[]).includes(objNode.args as string)) {
     const root = objNode.args as Root;
@@ -489,18 +521,18 @@ function recordField(root: Exclude<Root, 'param'>, field: string, missing: Unkno
 const COMPARISONS = new Set(['==', '!=', '<', '<=', '>', '>=']);
 
 /** `person.<field>` or `household.<field>` for a node that reads one, else undefined. */
-function recordFieldName(node: ASTNode): string | undefined {
+function recordFieldName(node: ExprNode): string | undefined {
   if (node.op !== '.') return undefined;
-  const [obj, field] = node.args as [ASTNode, string];
+  const [obj, field] = node.args as [ExprNode, string];
   if (obj.op !== 'id' || (obj.args !== 'person' && obj.args !== 'household')) return undefined;
   return `${obj.args as string}.${field}`;
 }
 
 /** Whether a node is a number literal or a plain `param.<name>` / `option.<name>`: a value of the rule set. */
-function isBound(node: ASTNode): boolean {
+function isBound(node: ExprNode): boolean {
   if (node.op === 'value') return typeof node.args === 'number' || typeof node.args === 'bigint';
   if (node.op !== '.') return false;
-  const obj = (node.args as [ASTNode, string])[0];
+  const obj = (node.args as [ExprNode, string])[0];
   return obj.op === 'id' && (obj.args === 'param' || obj.args === 'option');
 }
 
@@ -517,7 +549,7 @@ function numericResultType(op: string, l: string, r: string): string {
   return l;
 }
 
-function compileBinary(node: ASTNode, implied: Readonly<Record<string, readonly string[]>>, op: string, [ln, rn]: [ASTNode, ASTNode], schema: ExprSchema, refs: References): Node {
+function compileBinary(node: ExprNode, implied: Readonly<Record<string, readonly string[]>>, op: string, [ln, rn]: [ExprNode, ExprNode], schema: ExprSchema, refs: References): Node {
   const l = compileNode(ln, schema, refs, implied);
   const r = compileNode(rn, schema, refs, implied);
   // A divisor that is the literal 0 can only ever fail: say so when the rules load.
@@ -615,7 +647,7 @@ const FUNCTIONS: Record<string, (...a: number[]) => unknown> = {
   yuan: (a) => roundHalfUp(a! * 100),
 };
 
-function compileCall(node: ASTNode, implied: Readonly<Record<string, readonly string[]>>, [name, argNodes]: [string, ASTNode[]], schema: ExprSchema, refs: References): Node {
+function compileCall(node: ExprNode, implied: Readonly<Record<string, readonly string[]>>, [name, argNodes]: [string, ExprNode[]], schema: ExprSchema, refs: References): Node {
   if (name === 'has') return unsupported(node, 'has()', 'known(…)');
   const argsC = argNodes.map((a) => compileNode(a, schema, refs, implied));
   if (name === 'known') {
@@ -667,7 +699,7 @@ const METHODS: Record<string, (s: string, arg: string) => boolean> = {
   contains: (s, a) => s.includes(a),
 };
 
-function compileMethod(node: ASTNode, implied: Readonly<Record<string, readonly string[]>>, [name, recvNode, argNodes]: [string, ASTNode, ASTNode[]], schema: ExprSchema, refs: References): Node {
+function compileMethod(node: ExprNode, implied: Readonly<Record<string, readonly string[]>>, [name, recvNode, argNodes]: [string, ExprNode, ExprNode[]], schema: ExprSchema, refs: References): Node {
   const impl = METHODS[name];
   if (!impl || argNodes.length !== 1) {
     return unsupported(node, `the method ".${name}()"`, impl ? undefined : didYouMean(name, Object.keys(METHODS)));

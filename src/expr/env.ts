@@ -7,7 +7,22 @@
  * `param`, `option` and `result`, each a record type whose fields the rules declare, so
  * an unknown field or parameter is a load-time error with a position.
  */
-import { Environment } from '@marcbachmann/cel-js';
+import { createRequire } from 'node:module';
+import type { Environment } from '@marcbachmann/cel-js';
+
+type CelJs = typeof import('@marcbachmann/cel-js');
+
+/**
+ * cel-js, loaded when an expression is first checked, not with this module: a compile whose
+ * checked trees all come from the cache (check-cache.ts) never needs it, and loading it is a
+ * good part of `check`'s start-up (~20 ms). A synchronous `require` of an ES module needs
+ * Node 20.19 or later; before that the library is imported with this module, as it always was.
+ */
+let celJs: CelJs | undefined = process.features.require_module ? undefined : await import('@marcbachmann/cel-js');
+
+function loadCelJs(): CelJs {
+  return (celJs ??= createRequire(import.meta.url)('@marcbachmann/cel-js') as CelJs);
+}
 
 /** The value types the rule language knows. */
 export type ExprType =
@@ -81,6 +96,7 @@ function typeName(record: string): string {
 
 /** Build a cel-js environment for type checking expressions against a schema. */
 export function buildEnvironment(schema: ExprSchema): Environment {
+  const { Environment } = loadCelJs();
   let env = new Environment({ limits: { ...EXPR_LIMITS }, homogeneousAggregateLiterals: true });
   for (const record of ['person', 'household', 'unit', 'param', 'option'] as const) {
     env = env.registerType(typeName(record), { fields: { ...schema[record] } });

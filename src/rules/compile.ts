@@ -5,10 +5,11 @@
  * load, and every citation is checked against the declared sources. The result is ready
  * to evaluate: closures, in dependency order.
  */
-import type { Environment } from '@marcbachmann/cel-js';
 import { BencalcError } from '../errors.js';
-import { buildEnvironment, type ExprSchema, type ExprType } from '../expr/env.js';
-import { compileExpression, type CompiledExpression } from '../expr/compile.js';
+import type { ExprSchema, ExprType } from '../expr/env.js';
+import type { CompiledExpression, ExpectedType } from '../expr/compile.js';
+import { ExprCompiler, type CheckCache } from '../expr/check-cache.js';
+import type { ExprNode } from '../expr/tree.js';
 import {
   PERSON_FIELDS,
   HOUSEHOLD_FIELDS,
@@ -84,8 +85,8 @@ export interface CompiledFact {
 export interface CompiledRules {
   merged: MergedRules;
   schema: ExprSchema;
-  /** The type-checking environment of the expressions (for explaining them later). */
-  env: Environment;
+  /** The syntax tree of a program's expression, by its source (for explaining a result later). */
+  treeOf: (source: string) => ExprNode | undefined;
   personFacts: CompiledFact[];
   householdFacts: CompiledFact[];
   /** Programs in evaluation (dependency) order. */
@@ -97,7 +98,8 @@ function paramType(unit: string, keyed: boolean): ExprType {
   return keyed ? (`map<string, ${scalar}>` as ExprType) : scalar;
 }
 
-export function compileRules(merged: MergedRules): { compiled?: CompiledRules; errors: BencalcError[] } {
+/** `checks`: expressions checked in earlier runs, kept so that cel-js need not check them again. */
+export function compileRules(merged: MergedRules, checks?: CheckCache): { compiled?: CompiledRules; errors: BencalcError[] } {
   const errors: BencalcError[] = [];
   const citeCheck = (cite: Citation | undefined, origin: Origin, sub: KeyPath) => {
     if (cite && !merged.sources.has(cite.source)) errors.push(unknownSource(cite.source, origin, [...origin.path, ...sub], merged));
@@ -160,17 +162,18 @@ export function compileRules(merged: MergedRules): { compiled?: CompiledRules; e
   const programIds = [...merged.programs.keys()];
   const schema: ExprSchema = { person: personFields, household: householdFields, unit: UNIT_FIELDS, param, option, result: programIds };
 
-  const envFull = buildEnvironment(schema);
+  const compilerFor = (checkSchema: ExprSchema) => new ExprCompiler(checkSchema, schema, checks?.scope(checkSchema));
+  const envFull = compilerFor(schema);
   // Person facts are computed before household income exists, so they see less of the household.
-  const envPersonFacts = buildEnvironment({ ...schema, household: HOUSEHOLD_FIELDS_FOR_PERSON_FACTS, unit: {}, result: [] });
-  const envHouseholdFacts = buildEnvironment({ ...schema, unit: {}, result: [] });
+  const envPersonFacts = compilerFor({ ...schema, household: HOUSEHOLD_FIELDS_FOR_PERSON_FACTS, unit: {}, result: [] });
+  const envHouseholdFacts = compilerFor({ ...schema, unit: {}, result: [] });
 
   // A read of a bounded yes/no input (ruling R8) is recorded with the parameter reads, under
   // its own name (`person.student`), so that the engine sees whether a household's answer
   // could turn on a blank one (engine/bounds.ts); no parameter has a dotted name.
   const boundedReads: Record<string, string[]> = Object.fromEntries([...merged.boundedInputs.keys()].map((name) => [`person.${name}`, [`person.${name}`]]));
-  const compile = (env: Environment, source: string, origin: Origin, sub: KeyPath, expected: 'bool' | 'int' | 'double' | 'string' | 'any'): CompiledExpression | undefined => {
-    const out = compileExpression(env, schema, source, expected, boundedReads);
+  const compile = (env: ExprCompiler, source: string, origin: Origin, sub: KeyPath, expected: ExpectedType): CompiledExpression | undefined => {
+    const out = env.compile(source, expected, boundedReads);
     if (out.ok) return out.value;
     errors.push(expressionError(out.problem, source, origin, [...origin.path, ...sub]));
     return undefined;
@@ -201,7 +204,7 @@ export function compileRules(merged: MergedRules): { compiled?: CompiledRules; e
 
   const implied = { ...impliedParams(personFacts, householdFacts), ...boundedReads };
   const compileProgramExpr: CompileFn = (env, source, origin, sub, expected) => {
-    const out = compileExpression(env, schema, source, expected, implied);
+    const out = env.compile(source, expected, implied);
     if (out.ok) return out.value;
     errors.push(expressionError(out.problem, source, origin, [...origin.path, ...sub]));
     return undefined;
@@ -212,16 +215,17 @@ export function compileRules(merged: MergedRules): { compiled?: CompiledRules; e
     if (compiledProgram) programs.push(compiledProgram);
   }
   const ordered = dependencyOrder(programs, merged, errors);
+  checks?.save();
   if (errors.length) return { errors };
-  return { compiled: { merged, schema, env: envFull, personFacts, householdFacts, programs: ordered }, errors };
+  return { compiled: { merged, schema, treeOf: (source) => envFull.tree(source), personFacts, householdFacts, programs: ordered }, errors };
 }
 
-type CompileFn = (env: Environment, source: string, origin: Origin, sub: KeyPath, expected: 'bool' | 'int' | 'double' | 'string' | 'any') => CompiledExpression | undefined;
+type CompileFn = (env: ExprCompiler, source: string, origin: Origin, sub: KeyPath, expected: ExpectedType) => CompiledExpression | undefined;
 
 function compileProgram(
   p: MergedProgram,
   merged: MergedRules,
-  env: Environment,
+  env: ExprCompiler,
   compile: CompileFn,
   citeCheck: (cite: Citation | undefined, origin: Origin, sub: KeyPath) => void,
   errors: BencalcError[],

@@ -13,16 +13,17 @@
  *
  * Where: `BENCALC_CACHE_DIR`, else `$XDG_CACHE_HOME/bencalc`, else `~/.cache/bencalc`;
  * `BENCALC_CACHE_DIR=off` turns it off. A cache that cannot be written is simply not used.
+ * Its `expressions/` folder keeps the rule sets' expressions as checked (expr/check-cache.ts).
  */
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync, mkdirSync, renameSync, rmSync, readdirSync, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serialize, deserialize } from 'node:v8';
-import { VERSION } from '../version.js';
+import { VERSION, packageVersion } from '../version.js';
 import type { RuleFile } from './schema.js';
+import { CheckCache } from '../expr/check-cache.js';
 
 /** Bumped when an entry's layout changes. */
 const ENTRY_FORMAT = 'bencalc rule file cache 1';
@@ -37,6 +38,7 @@ interface Entry {
 
 export class RuleFileCache {
   private salt: string | undefined;
+  private checked: CheckCache | undefined;
 
   constructor(
     /** The cache's folder (created on first write). */
@@ -49,6 +51,11 @@ export class RuleFileCache {
     if (named !== undefined) return ['', 'off', '0', 'none', 'false'].includes(named.trim().toLowerCase()) ? undefined : new RuleFileCache(named);
     const base = env.XDG_CACHE_HOME || join(homedir(), '.cache');
     return new RuleFileCache(join(base, 'bencalc'));
+  }
+
+  /** Expressions checked before (expr/check-cache.ts), kept beside the rule files. */
+  checks(): CheckCache {
+    return (this.checked ??= new CheckCache(join(this.dir, 'expressions')));
   }
 
   /** The rules kept for a file with this text, if any. */
@@ -106,8 +113,7 @@ export class RuleFileCache {
 /** What decides how a rule file's text parses: the parsing modules' source and the libraries' versions. */
 function parserFingerprint(): string {
   const hash = createHash('sha256').update(ENTRY_FORMAT).update('\0').update(VERSION).update('\0').update(process.versions.v8);
-  const require = createRequire(import.meta.url);
-  for (const lib of ['yaml', 'zod']) hash.update('\0').update(lib).update((require(`${lib}/package.json`) as { version: string }).version);
+  for (const lib of ['yaml', 'zod']) hash.update('\0').update(lib).update(packageVersion(lib, import.meta.url));
   // The modules beside this one, in the form running (built .js, or .ts under the test runner).
   const ext = extname(fileURLToPath(import.meta.url));
   for (const module of ['load', 'schema', 'yaml']) hash.update('\0').update(readFileSync(fileURLToPath(new URL(`./${module}${ext}`, import.meta.url))));

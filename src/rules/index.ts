@@ -19,7 +19,7 @@ export function compileJurisdiction(tree: RuleTree, id: string): CompiledRules {
   if (hit) return hit;
   const { merged, errors } = mergeChain(chainOf(tree, id));
   if (errors.length) throw new BencalcErrors(errors);
-  const { compiled, errors: compileErrors } = compileRules(merged);
+  const { compiled, errors: compileErrors } = compileRules(merged, tree.cache?.checks());
   if (!compiled) throw new BencalcErrors(compileErrors);
   cache.set(id, compiled);
   return compiled;

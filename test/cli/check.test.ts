@@ -5,6 +5,8 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Command } from 'commander';
 import { run, type Io } from '../../src/cli/main.js';
 import { registerCheckCommand, householdFromFlags, type CheckFlags } from '../../src/cli/check.js';
@@ -231,5 +233,38 @@ describe('the person flags of issue 12', () => {
     writeFileSync(file, 'members:\n  - { 人员编号: P1, 生活仍有困难: 是, 在校学生: 否, 脱贫户: Y, 老年护理补贴: 150 }\n');
     const r = parsePerson(readHouseholdFile(file).members[0]!);
     expect(r.person).toMatchObject({ hardship_after_dibao: true, student: false, poverty_exit: true, elderly_care_allowance: 15000 });
+  });
+});
+
+describe('start-up', () => {
+  /**
+   * Runs the built CLI (npm test builds first) with a preload that reports whether cel-js is
+   * loaded, by `require` (as src/expr/env.ts loads it) or by `import`.
+   */
+  function builtCheck(cacheDir: string): { stdout: string; celJs: boolean } {
+    const watch = join(cacheDir, 'watch.mjs');
+    const hook = `export async function resolve(s, c, next) { const r = await next(s, c); if (r.url.includes('/cel-js/')) process.stderr.write('cel-js loaded\\n'); return r; }`;
+    writeFileSync(
+      watch,
+      [
+        `import Module, { register } from 'node:module';`,
+        `const load = Module._load;`,
+        `Module._load = function (request, ...rest) { if (String(request).includes('cel-js')) process.stderr.write('cel-js loaded\\n'); return load.call(this, request, ...rest); };`,
+        `register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(hook)}`)});`,
+      ].join('\n'),
+    );
+    const bin = fileURLToPath(new URL('../../bin/bencalc.js', import.meta.url));
+    const r = spawnSync(process.execPath, ['--import', pathToFileURL(watch).href, bin, '--rules', rules, 'check', ...FLAGS], { env: { ...process.env, BENCALC_CACHE_DIR: cacheDir }, encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    return { stdout: r.stdout, celJs: r.stderr.includes('cel-js loaded') };
+  }
+
+  it('a check whose expressions were all checked before does not load the expression library', () => {
+    const cacheDir = tempDir('bencalc-check-startup-');
+    const cold = builtCheck(cacheDir);
+    expect(cold.celJs).toBe(true);
+    const warm = builtCheck(cacheDir);
+    expect(warm.celJs).toBe(false);
+    expect(warm.stdout).toBe(cold.stdout);
   });
 });
