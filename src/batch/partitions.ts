@@ -16,7 +16,7 @@ import { closeSync, createWriteStream, openSync, readFileSync, readSync, writeSy
 import { Utf8Sink } from '../io/utf8-sink.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { readCsvBatches } from '../io/csv-read.js';
+import { readCsvBatches, type CsvRecordError } from '../io/csv-read.js';
 import type { LayerData, RuleTree } from '../rules/index.js';
 import { householdIdOf, personKeyOf } from './roster-passes.js';
 import type { RosterHead } from './roster-pieces.js';
@@ -45,7 +45,7 @@ export interface PartitionSinks {
 }
 
 /** A row as stored in a partition file: line, cells, and the CSV error of a malformed record. */
-type StoredRow = [line: number, cells: string[], errorEn?: string, errorZh?: string];
+type StoredRow = [line: number, cells: string[], errorEn?: string, errorZh?: string, errorCode?: CsvRecordError['code']];
 
 export async function partitionedRun(
   roster: string,
@@ -108,7 +108,7 @@ async function partition(roster: string, head: RosterHead, settings: BatchSettin
             else duplicates.set(rec.line, first);
           }
         }
-        const stored: StoredRow = rec.error ? [rec.line, rec.cells, rec.error.en, rec.error.zh] : [rec.line, rec.cells];
+        const stored: StoredRow = rec.error ? [rec.line, rec.cells, rec.error.en, rec.error.zh, rec.error.code] : [rec.line, rec.cells];
         const id = householdIdOf(rec, layout);
         const file = files[hash53(id) % count]!;
         // The household id first (JSON has no raw tab), so that a row is parsed only when its household is evaluated.
@@ -141,8 +141,8 @@ export function evaluatePartition(processor: ChunkProcessor, rowsFile: string, o
     at = end + 1;
   }
   const rowAt = (start: number, end: number): RosterRow => {
-    const [line, cells, en, zh] = JSON.parse(text.slice(start, end)) as StoredRow;
-    return { line, cells, ...(en !== undefined && { csvError: { en, zh: zh ?? en } }) };
+    const [line, cells, en, zh, code] = JSON.parse(text.slice(start, end)) as StoredRow;
+    return { line, cells, ...(en !== undefined && { csvError: { ...(code !== undefined && { code }), en, zh: zh ?? en } }) };
   };
   const tally = emptyTally();
   // Each row's output bytes go to one buffer as they are made (no string kept per row); then

@@ -8,7 +8,7 @@
  * rows stand; many (a roster sorted by ID number, name or village) and the roster is
  * partitioned by household instead (partitions.ts), with bounded memory.
  */
-import type { AtomicFileWriter } from '../io/csv-write.js';
+import { commitAll, type AtomicFileWriter } from '../io/csv-write.js';
 import type { LayerData, RuleTree } from '../rules/index.js';
 import { scanRoster, householdIdOf } from './roster-passes.js';
 import { RosterScanner } from './roster-scan.js';
@@ -74,9 +74,9 @@ export async function runPasses(
   }
 }
 
+/** Both outputs on disk, or neither (a full disk while writing the errors file keeps the results out too). */
 async function commit(s: Sinks): Promise<void> {
-  await s.writer?.commit();
-  await s.errorsWriter?.commit();
+  await commitAll([s.writer, s.errorsWriter]);
 }
 
 async function abort(s: Sinks): Promise<void> {

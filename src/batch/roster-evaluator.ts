@@ -90,6 +90,8 @@ export class RosterEvaluator {
   evaluate(householdId: string, rows: readonly RosterRow[]): RowResult[] {
     const layout = this.layout;
     const n = rows.length;
+    // Refused before a member is read: a household of half a million would not fit.
+    if (n > MAX_HOUSEHOLD_MEMBERS && householdId !== '') return tooLarge(householdId, rows, layout);
     // Each row's person, or its errors (an invalid row has no person).
     const persons: (PersonInput | undefined)[] = new Array<PersonInput | undefined>(n);
     const errors: (readonly BencalcError[])[] = new Array<readonly BencalcError[]>(n);
@@ -98,6 +100,12 @@ export class RosterEvaluator {
       if (row.csvError) {
         persons[i] = undefined;
         errors[i] = [new BencalcError({ code: row.csvError.code ?? 'INPUT_BAD_CSV', ...where(layout, row.line), en: row.csvError.en, zh: row.csvError.zh, exitCode: 1 })];
+        continue;
+      }
+      const big = oversizedCell(row.cells);
+      if (big >= 0) {
+        persons[i] = undefined;
+        errors[i] = [cellTooLarge(row, big, layout)];
         continue;
       }
       const person = this.reader.read(row.cells);
@@ -127,7 +135,9 @@ export class RosterEvaluator {
         continue;
       }
       const row = rows[i]!;
-      const id = fieldsOf(row, layout).person_id?.trim() || `line${row.line}`;
+      let id = fieldsOf(row, layout).person_id?.trim() || `line${row.line}`;
+      // An id that is itself a refused cell would be repeated in the household's reasons.
+      if (id.length > MAX_CELL_CHARS) id = `line${row.line}`;
       blockedBy.push(id);
       members[i] = { person_id: id };
     }
@@ -166,6 +176,63 @@ export class RosterEvaluator {
 }
 
 const NO_ERRORS: readonly BencalcError[] = Object.freeze([]);
+
+/**
+ * The most members a household may have. A family (户) on a social-assistance roster has a
+ * handful of members, a few dozen at the most; a collective household (集体户: a care home,
+ * a dormitory) may list some hundreds under one id. Beyond 1,000, the household_id is far
+ * more likely wrong (a blank filled down, a village code) than the household real. And a
+ * household's cost grows faster than its size (each member's conditions look at the whole
+ * household): 1,000 members in one household take about 0.8 s more than 1,000 in small
+ * ones; 500,000 under one id ran a batch worker out of memory.
+ */
+export const MAX_HOUSEHOLD_MEMBERS = 1000;
+
+/**
+ * The longest cell, in characters (64 KiB): a roster's longest values are names, addresses
+ * and notes, far shorter. A longer cell is a broken export or an attack on memory.
+ */
+export const MAX_CELL_CHARS = 64 * 1024;
+
+/**
+ * Every row of a household above MAX_HOUSEHOLD_MEMBERS, invalid with one error, without
+ * reading a member: one error object for all (half a million errors of their own cost
+ * hundreds of megabytes); the line of each row is its own result's.
+ */
+function tooLarge(householdId: string, rows: readonly RosterRow[], layout: RosterLayout): RowResult[] {
+  const n = rows.length.toLocaleString('en');
+  const first = rows[0]!.line;
+  const error = new BencalcError({
+    code: 'INPUT_HOUSEHOLD_TOO_LARGE',
+    ...where(layout, first),
+    field: 'household_id',
+    en: `household ${householdId} has ${n} members (rows from line ${first}); at most ${MAX_HOUSEHOLD_MEMBERS.toLocaleString('en')} are evaluated in one household: check its household_id (户编号) cells`,
+    zh: `户 ${householdId} 有 ${n} 名成员（自第 ${first} 行起）；一户最多评估 ${MAX_HOUSEHOLD_MEMBERS.toLocaleString('en')} 人：请检查户编号`,
+    exitCode: 1,
+  });
+  return rows.map((row) => ({ line: row.line, error }));
+}
+
+/** Index of the first cell longer than MAX_CELL_CHARS, or -1. */
+function oversizedCell(cells: readonly string[]): number {
+  for (let c = 0; c < cells.length; c++) if (cells[c]!.length > MAX_CELL_CHARS) return c;
+  return -1;
+}
+
+function cellTooLarge(row: RosterRow, c: number, layout: RosterLayout): BencalcError {
+  const field = Object.keys(layout.index).find((f) => layout.index[f] === c);
+  const col = `column ${c + 1}${field !== undefined ? ` (${field})` : ''}`;
+  const len = row.cells[c]!.length.toLocaleString('en');
+  return new BencalcError({
+    code: 'INPUT_CELL_TOO_LARGE',
+    ...where(layout, row.line),
+    column: c + 1,
+    ...(field !== undefined && { field }),
+    en: `line ${row.line}, ${col}: the cell is ${len} characters long; at most ${MAX_CELL_CHARS.toLocaleString('en')} are read in a cell`,
+    zh: `第 ${row.line} 行第 ${c + 1} 列${field !== undefined ? `（${field}）` : ''}：单元格长 ${len} 个字符；单元格最多读取 ${MAX_CELL_CHARS.toLocaleString('en')} 个字符`,
+    exitCode: 1,
+  });
+}
 
 function where(layout: RosterLayout, line: number): { file?: string; line: number } {
   return layout.file !== undefined ? { file: layout.file, line } : { line };

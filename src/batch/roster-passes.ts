@@ -66,7 +66,7 @@ export function personKeyOf(rec: { cells: string[] }, layout: RosterLayout): str
 }
 
 export function toRow(rec: CsvRecord): RosterRow {
-  return { line: rec.line, cells: rec.cells, ...(rec.error && { csvError: { en: rec.error.en, zh: rec.error.zh } }) };
+  return { line: rec.line, cells: rec.cells, ...(rec.error && { csvError: { code: rec.error.code, en: rec.error.en, zh: rec.error.zh } }) };
 }
 
 /**

@@ -83,7 +83,16 @@ export function loadCases(ruleDir: string): { cases: LoadedCase[]; errors: Benca
   const errors: BencalcError[] = [];
   for (const name of readdirSync(dir).filter((n) => /\.ya?ml$/.test(n)).sort()) {
     const file = join(dir, name);
-    const { source, data, errors: yamlErrors } = readYaml(file, readFileSync(file, 'utf8'));
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (e) {
+      // A dangling link or an unreadable file: named, and the other case files still run.
+      const why = (e as NodeJS.ErrnoException).code ?? String(e);
+      errors.push(new BencalcError({ code: 'IO', file, en: `cannot read this case file (${why})`, zh: `无法读取该用例文件（${why}）` }));
+      continue;
+    }
+    const { source, data, errors: yamlErrors } = readYaml(file, text);
     if (yamlErrors.length) {
       errors.push(...yamlErrors);
       continue;

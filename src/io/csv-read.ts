@@ -30,7 +30,8 @@ import { BencalcError } from '../errors.js';
 import { decodeStream, type Encoding, type EncodingChoice } from './encoding.js';
 
 export interface CsvRecordError {
-  code: 'INPUT_BAD_CSV';
+  /** INPUT_CELL_TOO_LARGE: a record longer than `maxRecordChars`, not read. */
+  code: 'INPUT_BAD_CSV' | 'INPUT_CELL_TOO_LARGE';
   en: string;
   zh: string;
 }
@@ -53,6 +54,13 @@ export interface CsvParserOptions {
    * so that a stray quote cannot make the parser hold the rest of the file.
    */
   maxQuotedChars?: number;
+  /**
+   * A record longer than this many characters, from its first character to the line end
+   * that ends it (default 1 Mi), is not read: it is yielded with INPUT_CELL_TOO_LARGE and
+   * its first cells, and reading goes on at the next physical line. So a 10 MB cell (a
+   * broken export, an attack) never sits in memory whole. Whatever the chunks.
+   */
+  maxRecordChars?: number;
   /** Line number of the first line given (default 1), when parsing starts mid-file. */
   firstLine?: number;
 }
@@ -75,6 +83,8 @@ interface QuotedResult {
   open: number;
   /** The open cell hit the `maxQuotedChars` cap (rather than the end of the text). */
   capped: boolean;
+  /** When capped: the index the cap reached (the open cell's quote + 1 + cap). */
+  reach: number;
   /** 1-based cell of the first quoted cell that contains a newline, or 0. */
   multiline: number;
 }
@@ -106,7 +116,7 @@ function parseQuotedRecord(s: string, start: number, end: number, final: boolean
         if (q >= limit) {
           // Not closed within the cap: unbalanced, whatever follows.
           cells.push(val + s.slice(seg, Math.min(end, limit)));
-          return { cells, next: end, inner: countLf(s, start, end), stray, open: cellNo, capped: true, multiline: multiline || cellNo };
+          return { cells, next: end, inner: countLf(s, start, end), stray, open: cellNo, capped: true, reach: limit, multiline: multiline || cellNo };
         }
         if (q >= end) {
           if (!final) return null;
@@ -163,7 +173,7 @@ function parseQuotedRecord(s: string, start: number, end: number, final: boolean
     // After a cell: a comma, the end of the line, or (after a closing quote) CRLF.
     if (i >= end) {
       if (!final) return null;
-      return { cells, next: end, inner: multiline === 0 ? 0 : countLf(s, start, end), stray, open, capped: false, multiline };
+      return { cells, next: end, inner: multiline === 0 ? 0 : countLf(s, start, end), stray, open, capped: false, reach: 0, multiline };
     }
     const c = s.charCodeAt(i);
     if (c === COMMA) {
@@ -171,13 +181,13 @@ function parseQuotedRecord(s: string, start: number, end: number, final: boolean
       if (i >= end) {
         if (!final) return null;
         cells.push('');
-        return { cells, next: end, inner: multiline === 0 ? 0 : countLf(s, start, end), stray, open, capped: false, multiline };
+        return { cells, next: end, inner: multiline === 0 ? 0 : countLf(s, start, end), stray, open, capped: false, reach: 0, multiline };
       }
       continue;
     }
     if (c === CR) i++;
     // s[i] is LF: the record ends.
-    return { cells, next: i + 1, inner: multiline === 0 ? 0 : countLf(s, start, i), stray, open, capped: false, multiline };
+    return { cells, next: i + 1, inner: multiline === 0 ? 0 : countLf(s, start, i), stray, open, capped: false, reach: 0, multiline };
   }
 }
 
@@ -205,13 +215,22 @@ export class CsvParser {
   private expected: number | undefined;
   private readonly skipEmpty: boolean;
   private readonly maxQuotedChars: number;
+  private readonly maxRecordChars: number;
   private started = false;
   private ended = false;
+  /** Chunks with no line end, held unjoined until one comes (no record can end before it). */
+  private held: string[] = [];
+  private heldLen = 0;
+  /** Skipping the rest of a record too long to read, up to its line end. */
+  private skipping = false;
+  /** The header's cells (when parsing from the first line), to name a column in messages. */
+  private header: string[] | undefined;
 
   constructor(opts: CsvParserOptions = {}) {
     this.expected = opts.expectedCells;
     this.skipEmpty = opts.skipEmptyLines ?? true;
     this.maxQuotedChars = opts.maxQuotedChars ?? 1 << 20;
+    this.maxRecordChars = opts.maxRecordChars ?? 1 << 20;
     this.lineNo = opts.firstLine ?? 1;
     // A BOM can only lead the file, not a piece starting mid-file.
     this.started = this.lineNo > 1;
@@ -227,13 +246,35 @@ export class CsvParser {
     if (this.ended) throw new Error('CsvParser.push after end');
     if (!this.started && chunk.length > 0) {
       this.started = true;
+      if (this.lineNo === 1) this.header = [];
       if (chunk.charCodeAt(0) === 0xfeff) chunk = chunk.slice(1);
     }
-    this.buf = this.pos < this.buf.length ? this.buf.slice(this.pos) + chunk : chunk;
-    this.pos = 0;
     const out: CsvRecord[] = [];
+    if (this.skipping) {
+      const nl = chunk.indexOf('\n');
+      if (nl === -1) return out;
+      this.skipping = false;
+      chunk = chunk.slice(nl + 1);
+    }
+    // No line end: no record can end in this chunk. Hold it unjoined (joining at every chunk
+    // would copy a long line over and over) until a line end comes or the limit is passed.
+    if (chunk.indexOf('\n') === -1) {
+      this.held.push(chunk);
+      this.heldLen += chunk.length;
+      if (this.buf.length - this.pos + this.heldLen <= this.maxRecordChars) return out;
+      chunk = '';
+    }
+    this.buf = (this.pos < this.buf.length ? this.buf.slice(this.pos) : '') + this.held.join('') + chunk;
+    this.held = [];
+    this.heldLen = 0;
+    this.pos = 0;
     this.parse(out, false);
+    this.noteHeader(out);
     return out;
+  }
+
+  private noteHeader(out: CsvRecord[]): void {
+    if (this.header !== undefined && this.header.length === 0 && out.length > 0) this.header = out[0]!.cells;
   }
 
   /** No more text: returns the remaining records (a last line without a newline, an open quote). */
@@ -241,10 +282,47 @@ export class CsvParser {
     if (this.ended) return [];
     this.ended = true;
     const out: CsvRecord[] = [];
+    if (this.held.length) {
+      this.buf = this.buf.slice(this.pos) + this.held.join('');
+      this.pos = 0;
+      this.held = [];
+    }
     this.parse(out, true);
+    this.noteHeader(out);
     this.buf = '';
     this.pos = 0;
     return out;
+  }
+
+  /**
+   * The record at `pos` is longer than `maxRecordChars`: yield it with INPUT_CELL_TOO_LARGE,
+   * its cells those of its first physical line up to the limit (the last one, cut, left
+   * empty), and go on after that line: returns where, or -1 when its end is not in `s` yet
+   * (then the rest of the line is skipped as it comes). The same whatever the chunks: it
+   * reads only the first `maxRecordChars` characters of the line.
+   */
+  private tooLong(out: CsvRecord[], s: string, pos: number, nl: number, line: number): number {
+    const max = this.maxRecordChars;
+    const to = nl === -1 ? pos + max : Math.min(nl, pos + max);
+    const cells = parseQuotedRecord(s, pos, to, true, this.maxQuotedChars)!.cells;
+    const col = cells.length;
+    cells[col - 1] = '';
+    // The header is noted after each parse: if it came in this one, it is out[0].
+    const name = (this.header?.length === 0 ? out[0]?.cells : this.header)?.[col - 1];
+    const where = `column ${col}${name ? ` (${name})` : ''}`;
+    const whereZh = `第 ${col} 列${name ? `（${name}）` : ''}`;
+    const limit = max.toLocaleString('en');
+    out.push({
+      line,
+      cells,
+      error: {
+        code: 'INPUT_CELL_TOO_LARGE',
+        en: `line ${line}, ${where}: the record is longer than ${limit} characters, the most read in one record (a cell that long is a broken export); the line was not read, and reading went on at the next line`,
+        zh: `第 ${line} 行${whereZh}：该记录超过 ${limit} 个字符（一条记录最多读取这么多；如此长的单元格多为导出出错）；该行未读取，从下一行继续读取`,
+      },
+    });
+    if (this.expected === undefined) this.expected = col;
+    return nl === -1 ? -1 : nl + 1;
   }
 
   private parse(out: CsvRecord[], final: boolean): void {
@@ -256,11 +334,20 @@ export class CsvParser {
     // Position of the next quote at or after `pos` (len when none).
     let q = s.indexOf('"', pos);
     if (q === -1) q = len;
+    const max = this.maxRecordChars;
     while (pos < len) {
       let nl = s.indexOf('\n', pos);
       if (nl === -1) {
         if (!final) break;
         nl = len;
+      }
+      // A record ends at a line end at the earliest: a first line over the limit is a record over it.
+      if (nl - pos > max) {
+        this.expected = expected;
+        pos = this.tooLong(out, s, pos, nl, line);
+        expected = this.expected;
+        line++;
+        continue;
       }
       if (q < pos) {
         q = s.indexOf('"', pos);
@@ -286,6 +373,16 @@ export class CsvParser {
       // Quoted path.
       const r = parseQuotedRecord(s, pos, len, final, this.maxQuotedChars);
       if (r === null) break;
+      // Longer than the limit: ends past it, or an open cell capped past it (the unbalanced
+      // quote below is for an open cell capped within it).
+      const recordEnd = r.capped ? r.reach : r.next > pos && s.charCodeAt(r.next - 1) === LF ? r.next - 1 : r.next;
+      if (recordEnd - pos > max) {
+        this.expected = expected;
+        pos = this.tooLong(out, s, pos, nl, line);
+        expected = this.expected;
+        line++;
+        continue;
+      }
       const spans = r.inner > 0 || r.open !== 0;
       const count = r.cells.length;
       const wrongCount = expected !== undefined && count !== expected;
@@ -354,6 +451,23 @@ export class CsvParser {
       }
       line += r.inner + 1;
       pos = r.next;
+    }
+    if (!final && len - pos > max) {
+      // A record not ended yet, already over the limit: refused now; the rest of its line is
+      // skipped (or, when its first line end is here, reading goes on after it).
+      const nl = s.indexOf('\n', pos);
+      this.expected = expected;
+      const next = this.tooLong(out, s, pos, nl, line);
+      this.lineNo = line + 1;
+      if (next === -1) {
+        this.skipping = true;
+        this.buf = '';
+        this.pos = 0;
+        return;
+      }
+      this.pos = next;
+      this.parse(out, false);
+      return;
     }
     this.pos = pos;
     this.lineNo = line;

@@ -353,6 +353,11 @@ export class AtomicFileWriter {
     }
   }
 
+  /** Whether `sync()` met a write or sync error (`commit()` would throw it). */
+  get failed(): boolean {
+    return this.error !== undefined;
+  }
+
   async commit(): Promise<void> {
     if (this.state === 'committed') return;
     if (this.state === 'aborted') throw ioError(this.target, 'commit after abort', '放弃后又提交');
@@ -387,6 +392,27 @@ export class AtomicFileWriter {
     this.fh = undefined;
     if (fh !== undefined) await fh.close().catch(() => undefined);
     await unlink(this.tempPath).catch(() => undefined);
+  }
+}
+
+/**
+ * Commit several outputs together (batch's results and its errors file): all are synced
+ * first, and only when every one is on disk are they renamed into place. If any fails (a
+ * full disk shows at the write or the sync), none is renamed, every temporary is removed,
+ * and the first failure is thrown. A rename after a good sync fails only in a directory
+ * that turned read-only or vanished meanwhile; the later ones are then dropped too.
+ * Absent writers (an output not asked for) are skipped.
+ */
+export async function commitAll(writers: readonly (AtomicFileWriter | undefined)[]): Promise<void> {
+  const all = writers.filter((w): w is AtomicFileWriter => w !== undefined);
+  await Promise.all(all.map((w) => w.sync()));
+  const failed = all.find((w) => w.failed);
+  try {
+    if (failed) await failed.commit(); // throws its error (as an IO error naming its file), and removes its temporary
+    for (const w of all) await w.commit();
+  } catch (e) {
+    await Promise.all(all.map((w) => w.abort()));
+    throw e;
   }
 }
 

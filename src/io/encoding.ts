@@ -9,6 +9,7 @@
  *   is not valid in the chosen (or detected) encoding gives INPUT_BAD_ENCODING naming the
  *   file, the byte offset and the line. It strips a leading BOM.
  * - `decodeStream(source)` is the async-iterator adapter over a `StreamDecoder`.
+ * - UTF-16 (with or without a BOM) is refused from a file's first bytes, whatever the choice.
  *
  * With `auto`, the decision waits while everything seen is ASCII (which reads the same in
  * both encodings), so a file whose first Chinese text comes late is still detected right.
@@ -114,13 +115,59 @@ export function incompleteUtf8Tail(b: Uint8Array, end = b.length): number {
 
 /**
  * UTF-8 (with or without BOM) or GB18030. `sample` is usually the first chunk of a file:
- * a multibyte character cut at its end is not held against UTF-8 unless `final` says the
- * sample is the whole file. Pure ASCII is reported as UTF-8 (it reads the same either way).
+ * a multibyte character cut at its end is not held against UTF-8. Not even when `final`
+ * says the sample runs to the end of the file: a file that is valid UTF-8 but for its last
+ * character is a UTF-8 file whose end was cut (a copy or download stopped short), and is
+ * reported so when decoded (`utf8Cut`), rather than misread as GB18030 (or read as GB18030
+ * mojibake, when the bytes left happen to be valid GB18030). Pure ASCII is reported as
+ * UTF-8 (it reads the same either way). `_final` is no longer needed; callers still pass it.
  */
-export function detectEncoding(sample: Buffer, final = false): Encoding {
+export function detectEncoding(sample: Buffer, _final = false): Encoding {
   if (hasUtf8Bom(sample)) return 'utf8';
-  const end = final ? sample.length : sample.length - incompleteUtf8Tail(sample);
-  return isUtf8(sample.subarray(0, end)) ? 'utf8' : 'gb18030';
+  return isUtf8(sample.subarray(0, sample.length - incompleteUtf8Tail(sample))) ? 'utf8' : 'gb18030';
+}
+
+/**
+ * Whether the first bytes of a file are UTF-16 (with or without a BOM): a BOM FF FE or FE FF,
+ * or NUL bytes in a quarter or more of the code units, nearly all on one side (the high byte
+ * of ASCII — commas, digits, line ends — in UTF-16 text). A CSV in UTF-8 or GB18030 holds
+ * no NUL bytes. Looks at the first 4 KiB at most.
+ */
+export function looksLikeUtf16(head: Uint8Array): boolean {
+  if (head.length >= 2 && ((head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff))) return true;
+  const n = Math.min(head.length, 4096) & ~1;
+  let even = 0;
+  let odd = 0;
+  for (let i = 0; i < n; i += 2) {
+    if (head[i] === 0) even++;
+    if (head[i + 1] === 0) odd++;
+  }
+  const units = n / 2;
+  const many = Math.max(even, odd);
+  return units >= 2 && many * 4 >= units && Math.min(even, odd) * 8 <= many;
+}
+
+/**
+ * INPUT_BAD_ENCODING for a UTF-16 file: bencalc reads UTF-8 and GB18030 only (batch cuts
+ * rosters into pieces at LF bytes, which UTF-16 does not allow), so it asks for a re-save.
+ */
+export function utf16Error(file: string): BencalcError {
+  return new BencalcError({
+    code: 'INPUT_BAD_ENCODING',
+    file,
+    line: 1,
+    en: `${file}: the file is UTF-16 ("Unicode text"), which bencalc does not read. Save it as "CSV UTF-8" (in Excel: Save As → CSV UTF-8) or as GB18030/GBK CSV.`,
+    zh: `${file}：该文件是 UTF-16 编码（“Unicode 文本”），bencalc 不读取此编码。请另存为“CSV UTF-8”（Excel：另存为 → CSV UTF-8）或 GB18030/GBK 编码的 CSV。`,
+  });
+}
+
+/**
+ * Whether the invalid UTF-8 at `at` in `b[0, end)` is a character cut by the end of the file:
+ * the valid start of a sequence that the file ends before completing.
+ */
+function utf8Cut(b: Uint8Array, at: number, end = b.length): boolean {
+  const tail = incompleteUtf8Tail(b, end);
+  return tail > 0 && at === end - tail;
 }
 
 const GB_BMP_LAST = 39419; // linear index of 0x8431A439, the last four-byte BMP code
@@ -236,6 +283,11 @@ export class StreamDecoder {
   write(chunk: Uint8Array): string {
     if (chunk.length === 0) return '';
     let buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
+    if (!this.bomChecked && this.offset === 0 && this.pendingLen === 0 && this.carry === undefined) {
+      // The file's first bytes (files are read in 64 KiB chunks): UTF-16, whatever the
+      // choice, would otherwise pass as ASCII with NULs and be misread.
+      if (looksLikeUtf16(buf)) throw utf16Error(this.file ?? '<input>');
+    }
     if (this.enc === undefined) return this.undecided(buf, false);
     if (this.carry !== undefined) {
       buf = Buffer.concat([this.carry, buf]);
@@ -281,8 +333,9 @@ export class StreamDecoder {
   private decodeUtf8(buf: Buffer, final: boolean): string {
     const end = final ? buf.length : buf.length - incompleteUtf8Tail(buf);
     if (!isUtf8(buf.subarray(0, end))) {
-      const bad = findInvalidUtf8(buf, 0, end);
-      this.fail(buf, bad < 0 ? 0 : bad);
+      const bad = Math.max(0, findInvalidUtf8(buf, 0, end));
+      // At the end of the file, a character begun and not finished: the file was cut.
+      this.fail(buf, bad, final && utf8Cut(buf, bad));
     }
     if (end < buf.length) this.carry = Buffer.from(buf.subarray(end));
     return this.emit(buf.toString('utf8', 0, end), buf, end);
@@ -310,7 +363,7 @@ export class StreamDecoder {
     return text;
   }
 
-  private fail(buf: Buffer, at: number): never {
+  private fail(buf: Buffer, at: number, cut = false): never {
     throw encodingError({
       file: this.file ?? '<input>',
       encoding: this.enc ?? 'utf8',
@@ -319,14 +372,27 @@ export class StreamDecoder {
       line: this.lines + countNewlines(buf, at) + 1,
       bytes: buf.subarray(at, at + 4),
       utf16: this.offset + at === 0 && buf.length >= 2 && ((buf[0] === 0xff && buf[1] === 0xfe) || (buf[0] === 0xfe && buf[1] === 0xff)),
+      cut,
     });
   }
 }
 
-/** INPUT_BAD_ENCODING at a byte of a file: where, which bytes, and how to save the file instead. */
-export function encodingError(at: { file: string; encoding: Encoding; choice: EncodingChoice; offset: number; line: number; bytes: Uint8Array; utf16: boolean }): BencalcError {
+/**
+ * INPUT_BAD_ENCODING at a byte of a file: where, which bytes, and how to save the file instead.
+ * `cut`: the byte starts a UTF-8 character that the end of the file cuts short.
+ */
+export function encodingError(at: { file: string; encoding: Encoding; choice: EncodingChoice; offset: number; line: number; bytes: Uint8Array; utf16: boolean; cut?: boolean }): BencalcError {
   const { file, offset, line, utf16 } = at;
   const bytes = Array.from(at.bytes, (x) => x.toString(16).toUpperCase().padStart(2, '0')).join(' ');
+  if (at.cut === true) {
+    return new BencalcError({
+      code: 'INPUT_BAD_ENCODING',
+      file,
+      line,
+      en: `${file}: the file looks like UTF-8 whose end is cut: byte offset ${offset} (line ${line}, bytes ${bytes}) is an incomplete UTF-8 character, and the file ends there. Copy or export the file again in full.`,
+      zh: `${file}：该文件看起来是末尾被截断的 UTF-8 文件：第 ${offset} 字节（第 ${line} 行，字节 ${bytes}）是不完整的 UTF-8 字符，文件在此结束。请重新完整地复制或导出该文件。`,
+    });
+  }
   const hintEn = utf16
     ? ' The file looks like UTF-16 ("Unicode text"); save it from Excel as "CSV UTF-8" instead.'
     : ' Save the file as "CSV UTF-8" or as GB18030/GBK CSV, or pass --encoding utf8|gb18030.';
@@ -375,7 +441,9 @@ export function checkWhole(bytes: Uint8Array, at: PieceAt): void {
     bad = scan.bad >= 0 ? scan.bad : scan.tail < buf.length ? scan.tail : -1;
   }
   if (bad >= 0) {
-    throw encodingError({ file: at.file, encoding: at.encoding, choice: at.choice, offset: at.offset + bad, line: at.newlines + countNewlines(buf, bad) + 1, bytes: buf.subarray(bad, bad + 4), utf16: false });
+    // A piece ends at a line end, or at the end of the file: a character cut at its end was cut by the file's end.
+    const cut = at.encoding === 'utf8' && utf8Cut(buf, bad);
+    throw encodingError({ file: at.file, encoding: at.encoding, choice: at.choice, offset: at.offset + bad, line: at.newlines + countNewlines(buf, bad) + 1, bytes: buf.subarray(bad, bad + 4), utf16: false, cut });
   }
 }
 

@@ -33,13 +33,30 @@ export function readHouseholdFile(file: string): RawHousehold {
   }
   // YAML is a superset of JSON, so one parser serves both.
   // Loaded when a household file is read: `check` from flags does without the YAML library (~40 ms to load).
-  const { parseDocument } = createRequire(import.meta.url)('yaml') as typeof Yaml;
-  const doc = parseDocument(text, { uniqueKeys: true });
+  const { parseDocument, visit, LineCounter } = createRequire(import.meta.url)('yaml') as typeof Yaml;
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { uniqueKeys: true, lineCounter });
   if (doc.errors.length) {
     const e = doc.errors[0]!;
     throw new BencalcError({ code: 'INPUT_BAD_HOUSEHOLD_FILE', file, ...(e.linePos?.[0] && { line: e.linePos[0].line, column: e.linePos[0].col }), en: `not valid YAML or JSON: ${e.message.split('\n')[0]}`, zh: `不是有效的 YAML 或 JSON：${e.message.split('\n')[0]}` });
   }
-  const data = doc.toJS() as unknown;
+  // A number is kept as written: an unquoted 18-digit ID number read as a number is rounded
+  // (110105194912310021 → …020) and may still pass the checksum; leading zeros would go too.
+  // Every field is text to the person parser anyway, which checks numbers itself.
+  visit(doc, {
+    Scalar(_key, node) {
+      if ((typeof node.value === 'number' || typeof node.value === 'bigint') && node.source !== undefined) node.value = node.source;
+    },
+  });
+  let data: unknown;
+  try {
+    // Aliases are not for households: a few are read, an alias "bomb" is refused (the library throws).
+    data = doc.toJS({ maxAliasCount: 100 });
+  } catch (e) {
+    if (!(e instanceof ReferenceError)) throw e;
+    const alias = firstAliasLine(doc, visit, lineCounter);
+    throw new BencalcError({ code: 'INPUT_BAD_HOUSEHOLD_FILE', file, ...(alias !== undefined && { line: alias }), en: `the file's YAML aliases (*name) expand to too much to read (${(e as Error).message}); write the members out`, zh: `文件中的 YAML 别名（*名称）展开后过大，无法读取；请直接写出各成员` });
+  }
   const bad = (en: string, zh: string) => new BencalcError({ code: 'INPUT_BAD_HOUSEHOLD_FILE', file, en, zh, example: 'members:\n  - { person_id: P1, relation: 户主, birth_date: 1970-05-01, hukou: urban, monthly_income: 800 }' });
   let householdId = 'H1';
   let list: unknown;
@@ -66,4 +83,16 @@ export function readHouseholdFile(file: string): RawHousehold {
     return fields;
   });
   return { householdId, members };
+}
+
+/** The line of the first alias (`*name`) in a document, for the message of an alias bomb. */
+function firstAliasLine(doc: Yaml.Document.Parsed, visit: typeof Yaml.visit, lineCounter: Yaml.LineCounter): number | undefined {
+  let line: number | undefined;
+  visit(doc, {
+    Alias(_key, node) {
+      if (node.range) line = lineCounter.linePos(node.range[0]).line;
+      return visit.BREAK;
+    },
+  });
+  return line;
 }

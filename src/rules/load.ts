@@ -5,7 +5,7 @@
  * is I/O plus validation; the merging of a chain and the compiling of expressions happen
  * in chain.ts and compile.ts.
  */
-import { readFileSync, readdirSync, existsSync, statSync } from 'node:fs';
+import { readFileSync, readdirSync, existsSync, statSync, lstatSync } from 'node:fs';
 import { join, basename, resolve } from 'node:path';
 import type { z } from 'zod';
 import { BencalcError, BencalcErrors } from '../errors.js';
@@ -239,12 +239,27 @@ function assertRulesDir(root: string): string {
   return abs;
 }
 
-/** The rule folders under a directory: every subfolder holding a rules.yaml. */
+/**
+ * The rule folders under a directory: every subfolder with a rules.yaml entry. An entry that
+ * is not a folder — a README, a dangling symlink, anything unreadable — is skipped: it
+ * cannot hold a rule set, and a rules directory may hold other things. A folder whose
+ * rules.yaml is there but is a dangling symlink or not a file is kept, so that loading it
+ * reports that path (loadLayer) rather than the jurisdiction vanishing without a word.
+ */
 function ruleFolders(abs: string): string[] {
   return readdirSync(abs)
     .sort()
     .map((entry) => join(abs, entry))
-    .filter((dir) => statSync(dir).isDirectory() && existsSync(join(dir, RULE_FILE_NAME)));
+    .filter((dir) => statOrNot(() => statSync(dir).isDirectory()) && statOrNot(() => lstatSync(join(dir, RULE_FILE_NAME)) !== undefined));
+}
+
+/** `check()` of a path, false when the path cannot be looked at (dangling, a loop, no permission). */
+function statOrNot(check: () => boolean): boolean {
+  try {
+    return check();
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -316,9 +331,13 @@ export function loadLayer(dir: string, errors: BencalcError[], cache?: RuleFileC
   const file = join(dir, RULE_FILE_NAME);
   let text: string;
   try {
+    // Not a regular file (a folder, a pipe that would block the read): say so.
+    if (!statSync(file).isFile()) throw Object.assign(new Error('it is not a regular file'), { code: 'ENOTFILE' });
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    errors.push(new BencalcError({ code: 'IO', file, en: `cannot read ${file}: ${(e as Error).message}`, zh: `无法读取 ${file}`, cause: e }));
+    const dangling = (e as { code?: unknown }).code === 'ENOENT' && statOrNot(() => lstatSync(file).isSymbolicLink());
+    const en = dangling ? 'it is a symbolic link to a file that does not exist' : (e as Error).message;
+    errors.push(new BencalcError({ code: 'IO', file, en: `cannot read ${file}: ${en}`, zh: `无法读取 ${file}${dangling ? '：符号链接指向的文件不存在' : ''}`, cause: e }));
     return undefined;
   }
   const kept = cache?.get(text);

@@ -56,7 +56,53 @@ export function readYaml(file: string, text: string): { source: YamlSource; data
     );
   }
   const source: YamlSource = { file, text, doc, lineCounter };
-  return { source, data: errors.length ? undefined : doc.toJS({ maxAliasCount: 50 }), errors };
+  if (errors.length) return { source, data: undefined, errors };
+  try {
+    // A few aliases are fine; a "billion laughs" file, whose aliases nest to millions of
+    // nodes, makes the library throw before it expands them (maxAliasCount).
+    return { source, data: doc.toJS({ maxAliasCount: 50 }), errors };
+  } catch (e) {
+    if (!(e instanceof ReferenceError)) throw e;
+    return { source, data: undefined, errors: [aliasError(source, e)] };
+  }
+}
+
+/**
+ * RULES_YAML_SYNTAX for aliases that expand too far, placed at the alias that expands to the
+ * most nodes (the top of the bomb), or at the start of the file when none is found.
+ */
+function aliasError(source: YamlSource, e: ReferenceError): BencalcError {
+  const { isAlias, isCollection, isPair, visit } = yaml();
+  const sizes = new Map<unknown, number>();
+  // Nodes a node stands for once aliases are expanded (saturating: a bomb's count is astronomical).
+  const size = (node: unknown): number => {
+    if (node === null || node === undefined) return 0;
+    const known = sizes.get(node);
+    if (known !== undefined) return known;
+    sizes.set(node, 1); // an alias to its own ancestor counts once
+    let n = 1;
+    if (isAlias(node)) n = size(node.resolve(source.doc));
+    else if (isPair(node)) n = Math.min(size(node.key) + size(node.value), Number.MAX_SAFE_INTEGER);
+    else if (isCollection(node)) for (const item of node.items) n = Math.min(n + size(item), Number.MAX_SAFE_INTEGER);
+    sizes.set(node, n);
+    return n;
+  };
+  let worst: { name: string; offset: number; n: number } | undefined;
+  visit(source.doc, {
+    Alias(_key, node) {
+      const n = size(node);
+      if (node.range && (worst === undefined || n > worst.n)) worst = { name: node.source, offset: node.range[0], n };
+    },
+  });
+  const pos = worst ? toPosition(source, worst.offset) : undefined;
+  const what = worst ? `the alias *${worst.name} expands to about ${worst.n.toLocaleString('en')} values` : e.message;
+  return new BencalcError({
+    code: 'RULES_YAML_SYNTAX',
+    file: source.file,
+    ...(pos && { line: pos.line, column: pos.column }),
+    en: `YAML aliases expand to too much to read: ${what} (a "billion laughs" file?); write the values out, or use a few aliases that do not nest`,
+    zh: `YAML 别名展开后过大，无法读取：${worst ? `别名 *${worst.name} 展开后约有 ${worst.n.toLocaleString('en')} 个值` : e.message}；请直接写出各值，或只少量使用不嵌套的别名`,
+  });
 }
 
 /** The position of the node at `path` (or of its nearest existing ancestor). */
