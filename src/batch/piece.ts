@@ -49,7 +49,8 @@ export class PieceProcessor {
       const r = evaluatePartition(this.chunks, piece.rowsFile, piece.outFile);
       return { out: new Uint8Array(0), errorsText: '', tally: r.tally, households: r.households };
     }
-    const out = new Utf8Sink(piece.kind === 'bytes' ? piece.bytes.length * 6 : 1 << 20, room);
+    // Room for the usual output (about 5 bytes out per byte in), not more: a piece made of one huge line must not reserve six times its size.
+    const out = new Utf8Sink(piece.kind === 'bytes' ? Math.min(piece.bytes.length * 6, 16 << 20) : 1 << 20, room);
     const tally = emptyTally();
     let errorsText = '';
     const persons: Float64Array[] = [];
