@@ -20,7 +20,6 @@
 import type { HouseholdInput } from '../domain/household.js';
 import { Unknown, isUnknown, mergeUnknown, sortedUnique } from '../expr/unknown.js';
 import type { EvalContext } from '../expr/compile.js';
-import { roundHalfUp } from '../expr/compile.js';
 import type { CompiledProgram, CompiledAlternative } from '../rules/compile.js';
 import type { EffectiveRules } from '../rules/effective.js';
 import type { ProgramId } from '../rules/schema.js';
@@ -30,7 +29,7 @@ import { EngineMemo, FAILED, PASSED, UNDECIDED, ALTERNATIVE, keep, type ProgramP
 import { MissExplainer } from '../engine/nearest-miss.js';
 import { evaluateWithBounds } from '../engine/bounds.js';
 import { traceCondition, conditionTrace, toEligibility } from '../engine/trace.js';
-import { resultView, plainFacts } from '../engine/outcome.js';
+import { amountOf, resultView, plainFacts } from '../engine/outcome.js';
 import type { ConditionOutcome, HouseholdOutcome, PersonOutcome, ProgramOutcome } from '../engine/types.js';
 
 type Rec = Record<string, unknown>;
@@ -460,40 +459,9 @@ function settle(
   }
   // Counts the reads into the household's too.
   const provisional = memo.settleReads(used, eff);
+  const { amountFen, yearlyFen, amountNote, amountMissing, showAmount } = amountOf(program, v.eligible, amount, here);
   // Missing data is named only where it leaves something unknown.
-  let missing: readonly string[] = v.eligible === 'unknown' ? undecidedBy : NO_NAMES;
-  let amountFen: number | null;
-  let yearlyFen: number | null | undefined;
-  let amountNote: string | undefined;
-  if (v.eligible === 'no') {
-    amountFen = 0;
-    if (program.amount?.yearly) yearlyFen = 0;
-  } else if (v.eligible === 'unknown') {
-    amountFen = null;
-    if (program.amount?.yearly) yearlyFen = null;
-  } else if (!program.amount) {
-    amountFen = null;
-    amountNote = 'the rules state no cash amount for this program (assistance in services or kind)';
-  } else if (isUnknown(amount)) {
-    amountFen = null;
-    if (program.amount?.yearly) yearlyFen = null;
-    missing = amount.missing;
-    amountNote = `amount unknown: ${amount.missing.join(', ')}`;
-  } else {
-    // Amounts are never negative: a formula that would go below zero pays nothing.
-    let fen = Math.max(0, Math.round(amount as number));
-    if (program.amount?.rounding === 'yuan_half_up') fen = roundHalfUp(fen / 100) * 100;
-    if (program.amount?.rounding === 'yuan_floor') fen = Math.floor(fen / 100) * 100;
-    if (program.amount?.yearly) {
-      yearlyFen = fen;
-      amountFen = roundHalfUp(fen / 12);
-    } else amountFen = fen;
-  }
-  const showAmount = here || v.eligible !== 'yes';
-  if (!showAmount) {
-    amountFen = 0;
-    if (yearlyFen !== undefined) yearlyFen = 0;
-  }
+  const missing: readonly string[] = amountMissing ?? (v.eligible === 'unknown' ? undecidedBy : NO_NAMES);
   const missingList = missing.length === 0 ? memo.lists.empty : internSorted(missing, memo);
   const shownHere = amountHere ?? showAmount;
 

@@ -47,42 +47,9 @@ export function settle(
       outputs[o.name] = isUnknown(x) ? null : (x as string | number | boolean);
     }
   }
+  const { amountFen, yearlyFen, amountNote, amountMissing, showAmount } = amountOf(program, v.eligible, amount, here);
   // Missing data is named only where it leaves something unknown.
-  let missing: readonly string[] = v.eligible === 'unknown' ? undecidedBy : [];
-  let amountFen: number | null;
-  let yearlyFen: number | null | undefined;
-  let amountNote: string | undefined;
-  const yearly = program.amount?.yearly ?? false;
-  if (v.eligible === 'no') {
-    amountFen = 0;
-    if (yearly) yearlyFen = 0;
-  } else if (v.eligible === 'unknown') {
-    amountFen = null;
-    if (yearly) yearlyFen = null;
-  } else if (!program.amount) {
-    amountFen = null;
-    amountNote = 'the rules state no cash amount for this program (assistance in services or kind)';
-  } else if (isUnknown(amount)) {
-    amountFen = null;
-    if (yearly) yearlyFen = null;
-    missing = amount.missing;
-    amountNote = `amount unknown: ${amount.missing.join(', ')}`;
-  } else {
-    // Amounts are never negative: a formula that would go below zero pays nothing.
-    let fen = Math.max(0, Math.round(amount as number));
-    if (program.amount.rounding === 'yuan_half_up') fen = roundHalfUp(fen / 100) * 100;
-    if (program.amount.rounding === 'yuan_floor') fen = Math.floor(fen / 100) * 100;
-    if (yearly) {
-      yearlyFen = fen;
-      amountFen = roundHalfUp(fen / 12);
-    } else amountFen = fen;
-  }
-  // A unit's amount stands on one row; the others show 0.
-  const showAmount = here || v.eligible !== 'yes';
-  if (!showAmount) {
-    amountFen = 0;
-    if (yearlyFen !== undefined) yearlyFen = 0;
-  }
+  const missing: readonly string[] = amountMissing ?? (v.eligible === 'unknown' ? undecidedBy : []);
   // The key order is the JSON field order; optional keys are left out, not set to undefined.
   const o = { program: program.id, eligible: v.eligible, amountFen } as ProgramOutcome;
   if (yearlyFen !== undefined) o.yearlyFen = yearlyFen;
@@ -124,4 +91,54 @@ export function plainFacts(r: Rec, names: readonly string[]): Record<string, str
     out[n] = v === undefined || isUnknown(v) ? null : (v as string | number | boolean);
   }
   return out;
+}
+
+/**
+ * A program's amount for one row, in fen: 0 when not eligible, unknown (null) when eligibility
+ * or the figure is; otherwise the formula's value, never negative, rounded as the rule says,
+ * a yearly figure also as its month (half up). `here`: whether the unit's amount stands on this
+ * row (the others show 0). `amountMissing`: what an unknown figure lacks.
+ */
+export function amountOf(
+  program: CompiledProgram,
+  eligible: Eligibility,
+  amount: unknown,
+  here: boolean,
+): { amountFen: number | null; yearlyFen: number | null | undefined; amountNote: string | undefined; amountMissing: readonly string[] | undefined; showAmount: boolean } {
+  let amountFen: number | null;
+  let yearlyFen: number | null | undefined;
+  let amountNote: string | undefined;
+  let amountMissing: readonly string[] | undefined;
+  const yearly = program.amount?.yearly ?? false;
+  if (eligible === 'no') {
+    amountFen = 0;
+    if (yearly) yearlyFen = 0;
+  } else if (eligible === 'unknown') {
+    amountFen = null;
+    if (yearly) yearlyFen = null;
+  } else if (!program.amount) {
+    amountFen = null;
+    amountNote = 'the rules state no cash amount for this program (assistance in services or kind)';
+  } else if (isUnknown(amount)) {
+    amountFen = null;
+    if (yearly) yearlyFen = null;
+    amountMissing = amount.missing;
+    amountNote = `amount unknown: ${amount.missing.join(', ')}`;
+  } else {
+    // Amounts are never negative: a formula that would go below zero pays nothing.
+    let fen = Math.max(0, Math.round(amount as number));
+    if (program.amount.rounding === 'yuan_half_up') fen = roundHalfUp(fen / 100) * 100;
+    if (program.amount.rounding === 'yuan_floor') fen = Math.floor(fen / 100) * 100;
+    if (yearly) {
+      yearlyFen = fen;
+      amountFen = roundHalfUp(fen / 12);
+    } else amountFen = fen;
+  }
+  // A unit's amount stands on one row; the others show 0.
+  const showAmount = here || eligible !== 'yes';
+  if (!showAmount) {
+    amountFen = 0;
+    if (yearlyFen !== undefined) yearlyFen = 0;
+  }
+  return { amountFen, yearlyFen, amountNote, amountMissing, showAmount };
 }
