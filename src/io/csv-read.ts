@@ -139,8 +139,9 @@ function parseQuotedRecord(s: string, start: number, end: number, final: boolean
           seg = i;
           continue;
         }
-        // Closing quote: then a comma, LF, CRLF, or a CR that ends the text. (A CR at the
-        // end of a chunk falls through to the stray case, which then waits for more text.)
+        // Closing quote: then a comma, LF, CRLF, or a CR that ends the text. A CR at the end of
+        // a chunk may yet be a CRLF: wait for more text, so that where the text is cut changes nothing.
+        if (c === CR && q + 2 >= end && !final) return null;
         if (c === COMMA || c === LF || (c === CR && (q + 2 < end ? s.charCodeAt(q + 2) === LF : final))) {
           val += s.slice(seg, q);
           i = q + 1;

@@ -188,6 +188,16 @@ describe('cells and records too large for the reader (defect 6)', () => {
     );
   });
 
+  it('a CR after a closing quote at the end of a chunk waits for the next chunk (found by the property above)', () => {
+    const text = '"\n"\r';
+    const opts = { maxRecordChars: 4, maxQuotedChars: 3 };
+    const whole = parseCsvString(text, opts);
+    for (const cut of [1, 2, 3]) {
+      const parser = new CsvParser(opts);
+      expect([...parser.push(text.slice(0, cut)), ...parser.push(text.slice(cut)), ...parser.end()], `cut at ${cut}`).toEqual(whole);
+    }
+  });
+
   it('a record just under the limit is read whole', () => {
     const cell = 'y'.repeat(512 * 1024);
     const { records } = parseChunks(`${header}H2,P2,王芳,${cell}\n`, 1000);
