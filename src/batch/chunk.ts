@@ -144,10 +144,10 @@ export class ChunkProcessor {
   }
 
   /** Results of one household's rows (a scattered household is evaluated whole, once). */
-  evaluate(householdId: string, rows: RosterRow[]): RowResult[] {
+  evaluate(householdId: string, rows: RosterRow[], oversized = false): RowResult[] {
     const roster = (this.roster ??= new RosterEvaluator(this.s.layout, this.resolve, { trace: this.s.explain, lang: this.s.lang }));
     const all = this.scattered.get(householdId);
-    if (!all) return roster.evaluate(householdId, this.duplicates.size ? rows.map((r) => this.withDuplicate(r)) : rows);
+    if (!all) return roster.evaluate(householdId, this.duplicates.size ? rows.map((r) => this.withDuplicate(r)) : rows, oversized);
     // A scattered household is evaluated whole, the first time any of its rows comes up.
     if (!this.scatteredResults.has(rows[0]!.line)) {
       for (const r of roster.evaluate(householdId, all.map((x) => this.withDuplicate(x)))) this.scatteredResults.set(r.line, r);
@@ -170,8 +170,8 @@ export class ChunkProcessor {
     const csv = s.format === 'csv' && out ? this.csv() : undefined;
     let text = '';
     let errorsText = '';
-    for (const [householdId, rows] of groups) {
-      const results = this.evaluate(householdId, rows);
+    for (const [householdId, rows, oversized] of groups) {
+      const results = this.evaluate(householdId, rows, oversized === true);
       for (let i = 0; i < rows.length; i++) {
         const row = rows[i]!;
         const r = results[i]!;

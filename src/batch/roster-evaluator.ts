@@ -87,11 +87,12 @@ export class RosterEvaluator {
     this.reader = new PersonReader(layout.index);
   }
 
-  evaluate(householdId: string, rows: readonly RosterRow[]): RowResult[] {
+  /** `oversized`: the rows are a slice of a household known to be past the limit. */
+  evaluate(householdId: string, rows: readonly RosterRow[], oversized = false): RowResult[] {
     const layout = this.layout;
     const n = rows.length;
     // Refused before a member is read: a household of half a million would not fit.
-    if (n > MAX_HOUSEHOLD_MEMBERS && householdId !== '') return tooLarge(householdId, rows, layout);
+    if ((oversized || n > MAX_HOUSEHOLD_MEMBERS) && householdId !== '') return tooLarge(householdId, rows, layout, oversized);
     // Each row's person, or its errors (an invalid row has no person).
     const persons: (PersonInput | undefined)[] = new Array<PersonInput | undefined>(n);
     const errors: (readonly BencalcError[])[] = new Array<readonly BencalcError[]>(n);
@@ -199,15 +200,17 @@ export const MAX_CELL_CHARS = 64 * 1024;
  * reading a member: one error object for all (half a million errors of their own cost
  * hundreds of megabytes); the line of each row is its own result's.
  */
-function tooLarge(householdId: string, rows: readonly RosterRow[], layout: RosterLayout): RowResult[] {
-  const n = rows.length.toLocaleString('en');
+function tooLarge(householdId: string, rows: readonly RosterRow[], layout: RosterLayout, slice: boolean): RowResult[] {
+  const max = MAX_HOUSEHOLD_MEMBERS.toLocaleString('en');
   const first = rows[0]!.line;
+  // A slice (HouseholdGrouper, rosterPieces) is part of a household whose full count is not held.
+  const count = slice ? { en: `more than ${max}`, zh: `超过 ${max}` } : { en: rows.length.toLocaleString('en'), zh: rows.length.toLocaleString('en') };
   const error = new BencalcError({
     code: 'INPUT_HOUSEHOLD_TOO_LARGE',
     ...where(layout, first),
     field: 'household_id',
-    en: `household ${householdId} has ${n} members (rows from line ${first}); at most ${MAX_HOUSEHOLD_MEMBERS.toLocaleString('en')} are evaluated in one household: check its household_id (户编号) cells`,
-    zh: `户 ${householdId} 有 ${n} 名成员（自第 ${first} 行起）；一户最多评估 ${MAX_HOUSEHOLD_MEMBERS.toLocaleString('en')} 人：请检查户编号`,
+    en: `household ${householdId} has ${count.en} members (rows from line ${first}); at most ${max} are evaluated in one household: check its household_id (户编号) cells`,
+    zh: `户 ${householdId} 有 ${count.zh} 名成员（自第 ${first} 行起）；一户最多评估 ${max} 人：请检查户编号`,
     exitCode: 1,
   });
   return rows.map((row) => ({ line: row.line, error }));

@@ -70,8 +70,11 @@ export function keysOfGroups(groups: readonly HouseholdGroup[], layout: RosterLa
       if (pid) persons[n++] = hash53(pid, 'pid:');
     }
   }
-  const households = new Float64Array(groups.length);
-  groups.forEach(([id], i) => (households[i] = hash53(id)));
+  // A household refused as too large comes in slices, which are not runs of their own (its rows
+  // are refused wherever they stand, so the check has nothing to settle for it).
+  const whole = groups.filter(([, , oversized]) => oversized !== true);
+  const households = new Float64Array(whole.length);
+  whole.forEach(([id], i) => (households[i] = hash53(id)));
   return { persons: n === rows ? persons : persons.slice(0, n), households };
 }
 

@@ -13,7 +13,7 @@ import { readCsvBatches, type CsvReadOptions, type CsvRecord } from '../io/csv-r
 import { mapHeaders } from '../io/headers.js';
 import { RosterScanner, detach } from './roster-scan.js';
 import { normaliseText } from '../domain/values.js';
-import type { RosterLayout, RosterRow } from './roster-evaluator.js';
+import { MAX_HOUSEHOLD_MEMBERS, type RosterLayout, type RosterRow } from './roster-evaluator.js';
 
 export interface RosterScan {
   header: string[];
@@ -123,16 +123,26 @@ export async function scanRoster(file: string, readOpts: CsvReadOptions, layoutO
   return { header, layout, rows: scan.rows, households, scatteredRows, duplicates };
 }
 
-export type HouseholdGroup = [householdId: string, rows: RosterRow[]];
+/** A household's consecutive rows; `oversized`: a slice of a household past the members' limit. */
+export type HouseholdGroup = [householdId: string, rows: RosterRow[], oversized?: true];
 
-/** Groups consecutive rows by household; `take()` hands out the complete ones. */
+/**
+ * Groups consecutive rows by household; `take()` hands out the complete ones. A household
+ * past MAX_HOUSEHOLD_MEMBERS is refused whole (roster-evaluator.ts), so its rows are not held
+ * to the end: they go out in slices marked oversized, and memory stays bounded for a
+ * household of any size (a household_id column filled down a whole roster, say).
+ */
 export class HouseholdGrouper {
   private current: string | undefined;
   private group: RosterRow[] = [];
   private done: HouseholdGroup[] = [];
   private rows = 0;
 
-  constructor(private readonly layout: RosterLayout) {}
+  /** `oversized`: a household already known to be too large (one that a piece cut continues). */
+  constructor(
+    private readonly layout: RosterLayout,
+    private oversized: string | undefined = undefined,
+  ) {}
 
   add(rec: CsvRecord): void {
     this.addRow(toRow(rec));
@@ -140,13 +150,21 @@ export class HouseholdGrouper {
 
   addRow(row: RosterRow): void {
     const id = householdIdOf(row, this.layout);
-    if (id !== this.current && this.group.length) {
-      this.done.push([this.current!, this.group]);
-      this.rows += this.group.length;
-      this.group = [];
-    }
+    if (id !== this.current && this.group.length) this.close();
     this.current = id;
     this.group.push(row);
+    if (id === '') return; // rows without a household id are each refused anyway
+    if (this.group.length > MAX_HOUSEHOLD_MEMBERS || (this.oversized === id && this.group.length >= MAX_HOUSEHOLD_MEMBERS)) {
+      this.oversized = id;
+      this.close();
+    }
+  }
+
+  /** The open group to the complete ones. */
+  private close(): void {
+    this.done.push(this.current === this.oversized ? [this.current!, this.group, true] : [this.current!, this.group]);
+    this.rows += this.group.length;
+    this.group = [];
   }
 
   /** Rows in the complete households not yet taken. */
@@ -157,8 +175,7 @@ export class HouseholdGrouper {
   /** The complete households so far; with `all`, the one still open too. */
   take(all: boolean): HouseholdGroup[] {
     if (all && this.group.length) {
-      this.done.push([this.current!, this.group]);
-      this.group = [];
+      this.close();
       this.current = undefined;
     }
     const out = this.done;

@@ -1,3 +1,4 @@
+/* eslint-disable max-lines -- cutting pieces by household on bytes and on parsed text, and reading them back, share the cut rules and the piece type */
 /**
  * Cutting a roster into pieces of whole households for batch's worker threads, on bytes.
  *
@@ -26,6 +27,8 @@ export type { HouseholdGroup };
 import type { RosterLayout, RosterRow } from './roster-evaluator.js';
 
 const LF = 10;
+/** Bytes of one household at which a piece is cut inside it: far past MAX_HOUSEHOLD_MEMBERS rows of any usual width. */
+const HOUSEHOLD_PIECE_BYTES = 1024 * 1024;
 const CR = 13;
 const COMMA = 44;
 const QUOTE = 34;
@@ -51,7 +54,8 @@ export interface RawRosterRow extends RosterRow {
 
 /** A piece of the roster: raw bytes of whole lines, or (after a quote) households already parsed. */
 export type RosterPiece =
-  | { kind: 'bytes'; bytes: Uint8Array; offset: number; firstLine: number; encoding: Encoding; end: number }
+  /** `oversized`: a household cut between pieces (too large to hold: see HOUSEHOLD_PIECE_BYTES), refused in each. */
+  | { kind: 'bytes'; bytes: Uint8Array; offset: number; firstLine: number; encoding: Encoding; end: number; oversized?: string }
   | { kind: 'groups'; groups: HouseholdGroup[]; end: number }
   /** A partition of a roster in another order (partitions.ts): rows in one file, output to another. */
   | { kind: 'partition'; rowsFile: string; outFile: string; end: number };
@@ -222,6 +226,8 @@ export async function* rosterPieces(file: string, head: RosterHead, opts: PieceO
     let line = head.dataLine;
     let carry: Uint8Array = new Uint8Array(0);
     let slow: { decoder: StreamDecoder; parser: CsvParser; grouper: HouseholdGrouper } | undefined;
+    /** The household a piece was cut inside of, while its rows go on. */
+    let splitHousehold: string | undefined;
     for (;;) {
       // Each piece gets a buffer of its own, so that it can be handed to a worker outright.
       const buf = opts.spare?.(carry.length + blockBytes) ?? Buffer.from(new Uint8Array(carry.length + blockBytes + SPARE_ROOM).buffer);
@@ -259,18 +265,32 @@ export async function* rosterPieces(file: string, head: RosterHead, opts: PieceO
         carry = new Uint8Array(0);
         continue;
       }
-      const cut = eof ? length : householdCut(buf, length, column, head.encoding);
+      let cut = eof ? length : householdCut(buf, length, column, head.encoding);
+      // One household of many megabytes (a household_id filled down a whole roster): cut it at
+      // a line end anyway, and have every piece of it refuse it (no household is that large).
+      let oversized = splitHousehold;
+      if (cut === 0 && length >= HOUSEHOLD_PIECE_BYTES) {
+        const lineEnd = buf.lastIndexOf(LF, length - 1);
+        // Only when the household's whole lines are that long (not one long line of the next household).
+        if (lineEnd + 1 >= HOUSEHOLD_PIECE_BYTES) {
+          cut = lineEnd + 1;
+          const lineStart = lineEnd === 0 ? 0 : buf.lastIndexOf(LF, lineEnd - 1) + 1;
+          oversized = splitHousehold = householdIdOfLine(buf, lineStart, lineEnd, column, head.encoding) ?? '';
+        }
+      }
       if (cut === 0) {
         // One household so far (or no whole line): read on.
         if (eof) return;
         carry = buf.subarray(0, length);
         continue;
       }
+      // A piece that ends at a household boundary ends the household it may have continued.
+      if (oversized !== undefined && splitHousehold === oversized && cut !== length && householdCut(buf, length, column, head.encoding) === cut) splitHousehold = undefined;
       // Everything needed from `buf` is taken before the piece is handed out (and its memory with it).
       const firstLine = line;
       line += countNewlines(buf, cut);
       carry = new Uint8Array(buf.subarray(cut, length));
-      yield { kind: 'bytes', bytes: buf.subarray(0, cut), offset: start, firstLine, encoding: head.encoding, end: start + cut };
+      yield { kind: 'bytes', bytes: buf.subarray(0, cut), offset: start, firstLine, encoding: head.encoding, end: start + cut, ...(oversized !== undefined && { oversized }) };
       if (eof) return;
     }
   } finally {
@@ -325,7 +345,7 @@ export function* pieceHouseholds(
   }
   if (piece.kind === 'partition') throw new Error('a partition is evaluated whole (partitions.ts), not by households in file order');
   const at = { file, encoding: piece.encoding, choice, offset: piece.offset, newlines: piece.firstLine - 1 };
-  const grouper = new HouseholdGrouper(layout);
+  const grouper = new HouseholdGrouper(layout, piece.oversized);
   const bytes = piece.bytes;
   // A quote byte is a quote in either encoding (never part of a multibyte character).
   if (piece.encoding !== 'utf8' || bytes.indexOf(QUOTE) !== -1) {
