@@ -20,7 +20,7 @@ import { readCsvBatches, type CsvRecordError } from '../io/csv-read.js';
 import type { LayerData, RuleTree } from '../rules/index.js';
 import { householdIdOf, personKeyOf } from './roster-passes.js';
 import type { RosterHead } from './roster-pieces.js';
-import type { RosterRow } from './roster-evaluator.js';
+import { MAX_HOUSEHOLD_MEMBERS, type RosterRow } from './roster-evaluator.js';
 import { hash53 } from './roster-keys.js';
 import { ChunkProcessor, addTally, countRow, emptyTally, type BatchSettings, type Tally } from './chunk.js';
 import type { PieceResult, PieceSettings } from './piece.js';
@@ -151,19 +151,24 @@ export function evaluatePartition(processor: ChunkProcessor, rowsFile: string, o
   const lines: number[] = [];
   const written: number[] = [];
   for (const [id, at] of households) {
-    const rows: RosterRow[] = [];
-    for (let k = 0; k < at.length; k += 2) rows.push(rowAt(at[k]!, at[k + 1]!));
-    const evaluated = processor.evaluate(id, rows);
-    rows.forEach((row, i) => {
-      const r = evaluated[i]!;
-      countRow(tally, r);
-      const start = out.length;
-      processor.writeRow(row, r, out);
-      const textEnd = out.length;
-      if (r.error) out.write(processor.errorText(id, row, r));
-      lines.push(row.line);
-      written.push(start, textEnd, out.length);
-    });
+    // A household past the members' limit is refused slice by slice (never held whole), as in file order.
+    const oversized = id !== '' && at.length / 2 > MAX_HOUSEHOLD_MEMBERS;
+    const step = oversized ? 2 * MAX_HOUSEHOLD_MEMBERS : at.length;
+    for (let from = 0; from < at.length; from += step) {
+      const rows: RosterRow[] = [];
+      for (let k = from; k < Math.min(at.length, from + step); k += 2) rows.push(rowAt(at[k]!, at[k + 1]!));
+      const evaluated = processor.evaluate(id, rows, oversized);
+      rows.forEach((row, i) => {
+        const r = evaluated[i]!;
+        countRow(tally, r);
+        const start = out.length;
+        processor.writeRow(row, r, out);
+        const textEnd = out.length;
+        if (r.error) out.write(processor.errorText(id, row, r));
+        lines.push(row.line);
+        written.push(start, textEnd, out.length);
+      });
+    }
   }
   const bytes = out.bytes();
   const order = lines.map((_, k) => k).sort((a, b) => lines[a]! - lines[b]!);
