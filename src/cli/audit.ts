@@ -178,11 +178,11 @@ export async function runAudit(file: string, opts: AuditOptions, g: GlobalOption
   let differing = 0;
   try {
     await out(serializeRow(['line', 'household_id', 'person_id', 'program', 'recorded', 'recomputed', 'cause', 'detail'], { newline: '\n' }));
-    for await (const [householdId, group] of householdGroups(file, readOpts, layout)) {
+    for await (const [householdId, group, oversized] of householdGroups(file, readOpts, layout)) {
       const first = group[0]!.cells;
       const processor = processorFor(dateRead(first[col.as_of!] ?? ''), (first[col.options!] ?? '').trim());
       const inputs = group.map(toInput);
-      const results = processor.evaluate(householdId, inputs);
+      const results = processor.evaluate(householdId, inputs, oversized === true);
       const inputHolds = (i: number): boolean => {
         const recorded = (group[i]!.cells[col.input_digest!] ?? '').trim();
         const r = results[i]!;

@@ -190,6 +190,17 @@ describe('bencalc audit', () => {
     expect(r.map((d) => [d[0], d[3], d[6]])).toEqual([['3', 'care_subsidy', 'record_altered']]);
   });
 
+  it('a household refused as too large (2,100 members, read back in slices) replays without a difference', async () => {
+    const big = join(dir, 'big-household.csv');
+    const members = Array.from({ length: 2100 }, (_, i) => `BIG,B${i},甲,1990-01-01,${i === 0 ? '户主' : '子女'},urban,990100,0,,,N,N,N,N`);
+    writeFileSync(big, `${[HEADER, ROWS[0]!, ...members, ROWS[2]!].join('\n')}\n`);
+    const out = join(dir, 'big-household-determinations.csv');
+    expect((await cli('--rules', rules, 'batch', big, '--as-of', '2024-08-01', '--quiet', '-o', out)).code).toBe(1);
+    const r = await audit(out);
+    expect(r.diffs).toEqual([]);
+    expect(r.code).toBe(0);
+  });
+
   it('-o writes the differences file and prints the summary on stdout', async () => {
     const out = join(dir, 'diff.csv');
     const r = await cli('--rules', rules, 'audit', edited('o.csv', [[0, 'monthly_income', '1800']]), '-o', out);
