@@ -15,6 +15,8 @@
 import { closeSync, createWriteStream, openSync, readFileSync, readSync, writeSync, type WriteStream } from 'node:fs';
 import { Utf8Sink } from '../io/utf8-sink.js';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { once } from 'node:events';
+import { BencalcError } from '../errors.js';
 import { join } from 'node:path';
 import { readCsvBatches, type CsvRecordError } from '../io/csv-read.js';
 import type { LayerData, RuleTree } from '../rules/index.js';
@@ -89,6 +91,9 @@ export async function partitionedRun(
 /** Pass 2: every row to its household's partition; the persons listed twice (line → first line). */
 async function partition(roster: string, head: RosterHead, settings: BatchSettings, dir: string, count: number, repeatedPersons: ReadonlySet<string>): Promise<Map<number, number>> {
   const files: WriteStream[] = Array.from({ length: count }, (_, p) => createWriteStream(join(dir, `${p}.rows`), { highWaterMark: 64 * 1024 }));
+  // A write that fails (a full disk, too many open files) ends the run with the file named, not an unhandled event.
+  let failed: unknown;
+  for (const f of files) f.on('error', (e) => (failed ??= e));
   const duplicates = new Map<number, number>();
   const firstLine = new Map<string, number>();
   const layout = settings.layout;
@@ -112,13 +117,23 @@ async function partition(roster: string, head: RosterHead, settings: BatchSettin
         const id = householdIdOf(rec, layout);
         const file = files[hash53(id) % count]!;
         // The household id first (JSON has no raw tab), so that a row is parsed only when its household is evaluated.
-        if (!file.write(`${JSON.stringify(id)}\t${JSON.stringify(stored)}\n`)) await new Promise((r) => file.once('drain', r));
+        if (failed !== undefined) throw partitionError(dir, failed);
+        if (!file.write(`${JSON.stringify(id)}\t${JSON.stringify(stored)}\n`)) await once(file, 'drain');
       }
     }
-  } finally {
-    await Promise.all(files.map((f) => new Promise<void>((resolve, reject) => f.end((e?: Error | null) => (e ? reject(e) : resolve())))));
+  } catch (e) {
+    for (const f of files) f.destroy();
+    throw failed !== undefined ? partitionError(dir, failed) : e;
   }
+  await Promise.all(files.map((f) => new Promise<void>((resolve, reject) => f.end((e?: Error | null) => (e ? reject(partitionError(dir, e)) : resolve())))));
+  if (failed !== undefined) throw partitionError(dir, failed);
   return duplicates;
+}
+
+/** A failed write of a partition file, as the coded error the run ends with (its folder is then removed). */
+function partitionError(dir: string, e: unknown): BencalcError {
+  const why = (e as NodeJS.ErrnoException)?.code ?? String(e);
+  return new BencalcError({ code: 'IO', file: dir, en: `cannot write the temporary partition files of a roster out of household order (${why})`, zh: `无法写入按户分区的临时文件（${why}）` });
 }
 
 /**
@@ -232,7 +247,8 @@ async function merge(dir: string, count: number, sinks: PartitionSinks): Promise
       const p = pop();
       const r = readers[p]!;
       text.writeBytes(r.block, r.textStart, r.textEnd);
-      if (r.errorsEnd > r.textEnd) errors.writeBytes(r.block, r.textEnd, r.errorsEnd);
+      // Without an errors file, its lines are not gathered.
+      if (r.errorsEnd > r.textEnd && sinks.errors) errors.writeBytes(r.block, r.textEnd, r.errorsEnd);
       if (text.length >= OUT_BLOCK) {
         await sinks.out(text.bytes());
         text = new Utf8Sink(OUT_BLOCK);

@@ -91,6 +91,23 @@ describe('a roster out of household order, partitioned', () => {
     expect(readdirSync(out).sort()).toEqual(['result.csv', 'roster.csv']);
   });
 
+  it('a partition file that cannot be written ends the run with exit 2, the folder named, nothing left (found in review)', () => {
+    const bin = fileURLToPath(new URL('../../bin/bencalc.js', import.meta.url));
+    const { header, rows } = exampleRows('kunming-530100.csv');
+    const folder = tempDir('bencalc-partitions-emfile-');
+    const input = join(folder, 'roster.csv');
+    const copies = Array.from({ length: 30 }, (_, k) => rows.map((row) => row.replace(/^([^,]*),([^,]*),/, (_m, h: string, p: string) => `${h}-${k},${p}-${k},`)));
+    writeFileSync(input, `${[header, ...copies[0]!.flatMap((_, i) => copies.map((c) => c[i]!))].join('\n')}\n`);
+    // Few file descriptors and many tiny partitions: opening them fails (EMFILE), as a full disk would fail a write.
+    const r = spawnSync('bash', ['-c', `ulimit -n 60; exec node ${bin} batch ${input} -o ${join(folder, 'out.csv')} --as-of 2025-08-01 --quiet --workers 0`], {
+      env: { ...process.env, BENCALC_SCATTERED_IN_MEMORY: '0', BENCALC_PARTITION_BYTES: '200' },
+    });
+    expect(r.status).toBe(2);
+    expect(r.stderr.toString()).toMatch(/IO .*\.bencalc-parts-/);
+    expect(r.stderr.toString()).not.toMatch(/\n\s+at /);
+    expect(readdirSync(folder)).toEqual(['roster.csv']);
+  });
+
   it('with worker threads (the built CLI), gives the bytes of the main thread', () => {
     const bin = fileURLToPath(new URL('../../bin/bencalc.js', import.meta.url));
     const { header, rows } = exampleRows('yongji-140881.utf8.csv');
