@@ -186,8 +186,15 @@ async function batchWith(
   const stopWatching = removeOnSignal(() => [...temporary].map((f) => f()).filter((p): p is string => p !== undefined));
   const openSinks = async (): Promise<Sinks> => {
     const writer = opts.output ? await AtomicFileWriter.open(opts.output, { inputs: [roster], bom: opts.bom ?? false }) : undefined;
-    const errorsWriter = opts.errors ? await AtomicFileWriter.open(opts.errors, { inputs: [roster] }) : undefined;
+    // Each temporary file is registered as soon as it exists; one that cannot be opened takes the other with it.
     temporary.add(() => writer?.tempPath);
+    let errorsWriter: AtomicFileWriter | undefined;
+    try {
+      errorsWriter = opts.errors ? await AtomicFileWriter.open(opts.errors, { inputs: [roster] }) : undefined;
+    } catch (e) {
+      await writer?.abort();
+      throw e;
+    }
     temporary.add(() => errorsWriter?.tempPath);
     if (writer) await writer.write(outHeader);
     else io.out(`${opts.bom ? UTF8_BOM : ''}${outHeader}`);
