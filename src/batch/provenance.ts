@@ -17,7 +17,7 @@
 import crypto from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { BencalcError } from '../errors.js';
-import type { PersonInput } from '../domain/household.js';
+import { PERSON_FIELD_PARSERS } from '../domain/person-input.js';
 import { normaliseText, parseDate, parseMoney } from '../domain/values.js';
 import { PROGRAM_IDS } from '../rules/schema.js';
 import type { ProgramOutcome } from '../engine/types.js';
@@ -41,17 +41,19 @@ export function rowRulesDigest(digest: string | undefined): string {
 }
 
 /**
- * A row's input values, normalised, as JSON text: a column that holds a person field the row
- * was read with (`input`, the parsed person; absent for an invalid row) is that value in its
- * canonical form, every other column its trimmed text (`columns[i]`: the canonical field of
- * column i, if any).
+ * A row's input values, normalised, as JSON text: a column that holds a person field is read
+ * by that field's own parser and written in canonical form (2025/8/1 → 2025-08-01, 1410 →
+ * 141000 fen, 是 → Y), whatever the rest of the row — so the digest turns on the cells alone,
+ * not on whether the row was valid when batch read it; a cell its parser refuses, and every
+ * other column, is its trimmed text (`columns[i]`: the canonical field of column i, if any).
  */
-export function normalisedInput(cells: readonly string[], input: PersonInput | undefined, columns: readonly (string | undefined)[] | undefined): string {
+export function normalisedInput(cells: readonly string[], columns: readonly (string | undefined)[] | undefined): string {
   const values = new Array<string>(cells.length);
-  const record = input as unknown as Record<string, unknown> | undefined;
   for (let i = 0; i < cells.length; i++) {
-    const field = columns?.[i];
-    values[i] = record !== undefined && field !== undefined && field in record ? canonical(record[field]) : normaliseText(cells[i]!);
+    const cell = cells[i]!;
+    const parse = columns?.[i] === undefined ? undefined : PERSON_FIELD_PARSERS[columns[i]!];
+    const read = parse === undefined || cell === '' ? undefined : parse(cell);
+    values[i] = read?.ok ? canonical(read.value) : normaliseText(cell);
   }
   return JSON.stringify(values);
 }

@@ -15,7 +15,6 @@ import { maskIdTokens } from '../domain/id-mask.js';
 import { formatFen, isWhitespaceCode } from '../domain/values.js';
 import { escapeCell, isFormulaStartCode, neutraliseFormula, serializeRow } from '../io/csv-write.js';
 import { VERSION } from '../version.js';
-import type { PersonInput } from '../domain/household.js';
 import { digestHex, normalisedInput, programCellsOf, recordText, rowRulesDigest } from './provenance.js';
 import type { Utf8Sink } from '../io/utf8-sink.js';
 
@@ -76,8 +75,8 @@ export function resultHeader(layout: ResultLayout): string[] {
 }
 
 /** A row's input digest (provenance.ts): of its normalised input values, as read (before masking). */
-export function inputDigest(cells: readonly string[], input: PersonInput | undefined, opts: CellOptions): string {
-  return digestHex(normalisedInput(cells, input, opts.columns), opts.auditKey);
+export function inputDigest(cells: readonly string[], opts: CellOptions): string {
+  return digestHex(normalisedInput(cells, opts.columns), opts.auditKey);
 }
 
 /** A row's record digest (provenance.ts): of its input digest, results and provenance. */
@@ -327,7 +326,7 @@ export function resultCells(r: RowResult, layout: ResultLayout, cells: readonly 
     for (const name of layout.outputsByProgram[p]!) out.push(outputCell(o, name));
   }
   const eff = r.eff;
-  const digest = inputDigest(cells, r.error ? undefined : r.input, opts);
+  const digest = inputDigest(cells, opts);
   out.push(
     provisionalCell(person),
     eff?.compiled.merged.id ?? '',
@@ -420,13 +419,13 @@ export class CsvRowWriter {
     if (this.opts.maskIds) return serializeRow([...inputCells(padCells(cells, this.width), this.opts), ...resultCells(r, this.layout, cells, this.opts, { asOf: this.asOf })], { newline: '\n' });
     const parts = this.parts;
     const n = this.inputParts(cells);
-    parts.length = this.resultParts(n, r, this.textDigest(cells, r));
+    parts.length = this.resultParts(n, r, this.textDigest(cells));
     return `${parts.join(',')}\n`;
   }
 
   /** The row's input digest (of its normalised values: provenance.ts). */
-  private textDigest(cells: readonly string[], r: RowResult): string {
-    return inputDigest(cells, r.error ? undefined : r.input, this.opts);
+  private textDigest(cells: readonly string[]): string {
+    return inputDigest(cells, this.opts);
   }
 
   /**
@@ -445,7 +444,7 @@ export class CsvRowWriter {
       out.write(this.line(cells, r));
       return;
     }
-    const digest = this.textDigest(cells, r);
+    const digest = this.textDigest(cells);
     parts.length = n;
     out.write(parts.join(','));
     this.resultsInto(r, digest, out);
@@ -486,7 +485,7 @@ export class CsvRowWriter {
       this.lineTo(cells, r, out);
       return;
     }
-    const digest = this.textDigest(cells, r);
+    const digest = this.textDigest(cells);
     out.writeBytes(bytes, start, end);
     this.resultsInto(r, digest, out);
   }

@@ -38,8 +38,6 @@ export interface RowResult {
   errors?: BencalcError[];
   /** The rule set used for the row's household, when it could be evaluated. */
   eff?: EffectiveRules;
-  /** The person as read from the row (a valid row): what its input digest normalises (provenance.ts). */
-  input?: PersonInput;
   person?: PersonOutcome;
   /** Untraced (no `trace`), a lean outcome: its facts, parameters in effect and provisional names are left empty. */
   household?: HouseholdOutcome;
@@ -164,10 +162,7 @@ export class RosterEvaluator {
         r.errors = errs as BencalcError[];
       }
       r.eff = eff;
-      if (!errs[0]) {
-        r.input = members[i]!;
-        r.person = household.persons[i]!;
-      }
+      if (!errs[0]) r.person = household.persons[i]!;
       r.household = household;
       if (blockedBy.length) r.blockedBy = blockedBy;
       results[i] = r;

@@ -185,9 +185,8 @@ export async function runAudit(file: string, opts: AuditOptions, g: GlobalOption
       const results = processor.evaluate(householdId, inputs, oversized === true);
       const inputHolds = (i: number): boolean => {
         const recorded = (group[i]!.cells[col.input_digest!] ?? '').trim();
-        const r = results[i]!;
         // A file written before normalised digests carries SHA-256 of its raw cells (64 hex digits).
-        return recorded.length === 64 && auditKey === undefined ? legacyInputDigest(inputs[i]!.cells) === recorded : inputDigest(inputs[i]!.cells, r.error ? undefined : r.input, cellOptions) === recorded;
+        return recorded.length === 64 && auditKey === undefined ? legacyInputDigest(inputs[i]!.cells) === recorded : inputDigest(inputs[i]!.cells, cellOptions) === recorded;
       };
       // A member's changed input explains the whole household's differences.
       const changedInputs = group.filter((_, i) => !inputHolds(i));

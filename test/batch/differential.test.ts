@@ -38,7 +38,7 @@ const compiled = new Map(JURISDICTIONS.map((id) => [id, compileJurisdiction(tree
 /** Every person column, household first. */
 const HEADER = ['household_id', ...PERSON_FIELD_NAMES];
 const layout = headerLayout(HEADER, 'generated.csv');
-// Each column's person field, so that both paths normalise the input digest's values (provenance.ts).
+// Each column's person field, so that both paths normalise the input digest's values by it (provenance.ts).
 const CELL_OPTIONS: CellOptions = { lang: 'en', maskIds: false, formulaEscape: true, idColumns: [], columns: HEADER.map((f) => (f === 'household_id' ? undefined : f)) };
 
 /** A person's input as the roster cell a caseworker would type. */
@@ -108,7 +108,7 @@ function referenceText(c: Case, groups: readonly HouseholdGroup[]): string {
     });
     const household = evaluateHousehold(eff, { household_id: householdId, members });
     rows.forEach((row, i) => {
-      const r: RowResult = { line: row.line, personId: members[i]!.person_id, eff, input: members[i]!, person: household.persons[i]!, household };
+      const r: RowResult = { line: row.line, personId: members[i]!.person_id, eff, person: household.persons[i]!, household };
       text += serializeRow([...inputCells(row.cells, CELL_OPTIONS), ...resultCells(r, s.resultLayout, row.cells, CELL_OPTIONS, { asOf: c.asOf })], { newline: '\n' });
     });
   }
