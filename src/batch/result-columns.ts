@@ -366,17 +366,16 @@ interface ProgramColumns {
  * digest, date, options, version) are escaped once per rule set, and the cells of a program
  * a row claims nothing from once per program.
  */
+/** No column masked: with --mask-ids a writer's rows go through the plain formatter. */
+const NOTHING_MASKED: readonly boolean[] = [];
+
 export class CsvRowWriter {
-  /** Per input column: whether it holds an ID or certificate number to mask. */
-  private readonly masked: boolean[];
   private readonly programs: ProgramColumns[];
   /** Rule set → its escaped `,rules_id,rules_digest,as_of,options,bencalc_version` (one per rule set in play). */
   private readonly tails = new Map<EffectiveRules | undefined, string>();
   /** Reused for each row's cells, joined once. */
   private readonly parts: string[] = [];
-  /** What the last row's input cells need (CSV_QUOTES, JSON_ESCAPES). */
-  private flags = 0;
-  /** Reused for the digest's JSON in bytes. */
+  /** Scratch for `plainRowJson`, which tells whether a row's bytes go out as read. */
   private json = new Uint8Array(1024);
   /** Reused for each row's provisional parameter names. */
   private readonly names: string[] = [];
@@ -403,7 +402,6 @@ export class CsvRowWriter {
     /** Cells per output row from the input: the header's. */
     private readonly width: number,
   ) {
-    this.masked = Array.from({ length: width }, (_, i) => opts.maskIds && opts.idColumns.includes(i));
     this.programs = PROGRAM_IDS.map((id) => {
       const yearly = layout.yearly.includes(id);
       const outputs = layout.outputsByProgram[id]!;
@@ -481,7 +479,7 @@ export class CsvRowWriter {
     const need = (end - start) * 3 + 4;
     if (this.json.length < need) this.json = new Uint8Array(need * 2);
     // Whether the input cells go out as they were read (the JSON it builds is not needed).
-    if (plainRowJson(bytes, start, end, this.masked, this.opts.formulaEscape, this.json) < 0) {
+    if (plainRowJson(bytes, start, end, NOTHING_MASKED, this.opts.formulaEscape, this.json) < 0) {
       this.lineTo(cells, r, out);
       return;
     }
@@ -490,26 +488,18 @@ export class CsvRowWriter {
     this.resultsInto(r, digest, out);
   }
 
-  /** The input cells, masked, neutralised and escaped, into `parts[0…)`; returns their count and sets `flags`. */
+  /** The input cells, neutralised and escaped, into `parts[0…)`; returns their count. */
   private inputParts(cells: readonly string[]): number {
     const parts = this.parts;
     let n = 0;
     const width = this.width;
     const escape = this.opts.formulaEscape;
-    // One scan per cell says whether CSV needs it quoted and whether JSON (for the digest) escapes it.
-    let json = cells.length === 0 ? JSON_ESCAPES : 0;
+    // (With --mask-ids, rows go through the plain formatter: `line`.)
     for (let i = 0; i < width; i++) {
       const v = i < cells.length ? cells[i]! : '';
-      const flags = typeof v === 'string' ? scanCell(v) : JSON_ESCAPES;
-      json |= flags;
-      if (this.masked[i] && v) {
-        const masked = maskIdNumber(v);
-        parts[n++] = escapeCell(escape ? neutraliseFormula(masked) : masked);
-      } else if (escape && isFormulaStart(v)) parts[n++] = escapeCell(neutraliseFormula(v));
-      else parts[n++] = flags & CSV_QUOTES ? escapeCell(v) : v;
+      if (escape && isFormulaStart(v)) parts[n++] = escapeCell(neutraliseFormula(v));
+      else parts[n++] = scanCell(v) & CSV_QUOTES ? escapeCell(v) : v;
     }
-    for (let i = width; i < cells.length; i++) json |= typeof cells[i] === 'string' ? scanCell(cells[i]!) : JSON_ESCAPES;
-    this.flags = json;
     return n;
   }
 
