@@ -131,7 +131,8 @@ export function detectEncoding(sample: Buffer, _final = false): Encoding {
  * Whether the first bytes of a file are UTF-16 (with or without a BOM): a BOM FF FE or FE FF,
  * or NUL bytes in a quarter or more of the code units, nearly all on one side (the high byte
  * of ASCII — commas, digits, line ends — in UTF-16 text). A CSV in UTF-8 or GB18030 holds
- * no NUL bytes. Looks at the first 4 KiB at most.
+ * no NUL bytes. Without a BOM it takes 8 code units at least (a roster's header is longer), so a
+ * few stray NUL bytes in a tiny file are not taken for UTF-16. Looks at the first 4 KiB at most.
  */
 export function looksLikeUtf16(head: Uint8Array): boolean {
   if (head.length >= 2 && ((head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff))) return true;
@@ -144,7 +145,7 @@ export function looksLikeUtf16(head: Uint8Array): boolean {
   }
   const units = n / 2;
   const many = Math.max(even, odd);
-  return units >= 2 && many * 4 >= units && Math.min(even, odd) * 8 <= many;
+  return units >= 8 && many * 4 >= units && Math.min(even, odd) * 8 <= many;
 }
 
 /**

@@ -85,6 +85,9 @@ describe('csv-write → csv-read round trip', () => {
           const choice: EncodingChoice = choice0 === 'auto' ? 'auto' : gb ? 'gb18030' : 'utf8';
           const rows = gb ? rowsGb : rowsAny;
           const text = serializeCsv(rows, { bom: kind === 'utf8-bom' });
+          // NUL bytes are the mark of UTF-16, which is refused (test/io/reliability.test.ts);
+          // text holding them is not a UTF-8 or GB18030 CSV.
+          fc.pre(!text.includes('\u0000'));
           const bytes = gb ? iconv.encode(text, 'gb18030') : Buffer.from(text, 'utf8');
           const dec = new StreamDecoder({ encoding: choice });
           const parser = new CsvParser();
