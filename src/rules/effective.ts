@@ -1,4 +1,3 @@
-/* eslint-disable max-lines -- the value in force on a date for every kind of parameter (dated, bounded, carried forward, overridden) and the options, which share one resolution order */
 /**
  * The rule set in effect on a date: each parameter's value in force (and which layer,
  * source and confidence supplied it), each option on or off, and a digest that changes
@@ -8,7 +7,8 @@ import { createHash } from 'node:crypto';
 import { BencalcError } from '../errors.js';
 import { Unknown } from '../expr/unknown.js';
 import type { CompiledRules } from './compile.js';
-import type { MergedParamValue, MergedParameter } from './chain.js';
+import type { MergedParamValue } from './chain.js';
+import { LayeredValues, mapValue, type Derivation } from './timeline.js';
 import type { ProgramId, TargetComparison, TargetKind } from './schema.js';
 import { didYouMean } from '../util/suggest.js';
 
@@ -35,6 +35,8 @@ export interface ParamInEffect {
    * its least and at its most generous, and why.
    */
   bounds?: ValueBounds;
+  /** How the value was derived from the parent layer's (a relative value, or a table completed with the parent's keys). */
+  derivation?: Derivation;
 }
 
 export type RuleValue = number | Record<string, number>;
@@ -134,17 +136,7 @@ export interface Readings {
   oneAtLeast(name: string): EffectiveRules;
 }
 
-/** The value in force on `asOf`: the latest `from` on or before it; a deeper layer wins a tie. */
-export function valueInForce(p: MergedParameter, asOf: string, knownAt?: string): MergedParamValue | undefined {
-  let best: MergedParamValue | undefined;
-  for (const v of p.values) {
-    if (v.from > asOf) continue;
-    // Known-at: a value counts only once published (its effective date when no publication date is recorded).
-    if (knownAt !== undefined && (v.published ?? v.from) > knownAt) continue;
-    if (!best || v.from > best.from || (v.from === best.from && v.origin.depth > best.origin.depth)) best = v;
-  }
-  return best;
-}
+export { lastConfirmedOf, startedYears, raisedBound } from './timeline.js';
 
 function toInternal(unit: string, v: number): number {
   return unit.startsWith('cny') ? Math.round(v * 100) : v;
@@ -168,22 +160,31 @@ export function resolveEffective(compiled: CompiledRules, settings: EvaluationSe
       });
     }
   }
+  // The precedence of layers, relative values and table merging: timeline.ts. A what-if value
+  // of a yearly rise still bounds the figures it carries forward.
+  const layered: LayeredValues = new LayeredValues(merged, {
+    asOf,
+    knownAt,
+    riseOf: (name) => (overrides[name] as RuleValue | undefined) ?? layered.resolve(name)?.value,
+  });
   for (const p of merged.parameters.values()) {
     const override = overrides[p.name];
+    const resolved = override === undefined ? layered.resolve(p.name) : undefined;
     const v: MergedParamValue | undefined =
       override !== undefined
         ? { from: asOf, value: override as MergedParamValue['value'], source: 'override', confidence: 'provisional', note: 'what-if value given for this run', origin: { layer: 'override', depth: Infinity, file: '', source: undefined as never, path: [] } }
-        : valueInForce(p, asOf, knownAt);
-    if (!v || v.value === null) {
+        : resolved?.entry;
+    const value = override !== undefined ? (override as RuleValue) : resolved?.value ?? null;
+    if (!v || value === null) {
       const reason = !v
         ? `no value of ${p.name} is in force on ${asOf}${knownAt ? ` as known at ${knownAt}` : ''}`
-        : `${p.name}: ${v.note ?? 'no figure found for this period'} (recorded gap from ${v.from})`;
+        : (resolved?.gapReason ?? `${p.name}: ${v.note ?? 'no figure found for this period'} (recorded gap from ${v.from})`);
       gaps.set(p.name, reason);
       paramValues[p.name] = new Unknown([`param.${p.name}`]);
       if (!v) continue;
     }
-    if (v.value !== null) {
-      paramValues[p.name] = internal(p.unit, v.value);
+    if (value !== null) {
+      paramValues[p.name] = internal(p.unit, value);
     }
     params.set(p.name, {
       name: p.name,
@@ -191,21 +192,23 @@ export function resolveEffective(compiled: CompiledRules, settings: EvaluationSe
       en: p.en,
       unit: p.unit,
       ...(p.keys !== undefined && { keys: p.keys }),
-      value: v.value,
+      value,
       from: v.from,
       ...(v.published !== undefined && { published: v.published }),
       layer: v.origin.layer,
       source: v.source,
       ...(v.clause !== undefined && { clause: v.clause }),
-      confidence: v.confidence,
+      confidence: resolved?.confidence ?? v.confidence,
       ...(v.label !== undefined && { label: v.label }),
       ...(v.note !== undefined && { note: v.note }),
-      ...(v.last_confirmed !== undefined && { lastConfirmed: v.last_confirmed }),
+      ...((resolved?.lastConfirmed ?? v.last_confirmed) !== undefined && { lastConfirmed: (resolved?.lastConfirmed ?? v.last_confirmed)! }),
       ...(p.range !== undefined && { range: p.range }),
+      ...(resolved?.bounds && { bounds: resolved.bounds }),
+      ...(resolved?.derivation && { derivation: resolved.derivation }),
     });
   }
 
-  const readings = boundedReadings(merged, params, asOf);
+  const readings = boundedReadings(params);
 
   const switches = settings.options ?? {};
   for (const name of Object.keys(switches)) {
@@ -298,73 +301,17 @@ export function resolveEffective(compiled: CompiledRules, settings: EvaluationSe
 }
 
 /**
- * The last date a value's source vouches for: as recorded, else the end of the calendar year
- * it took effect in (ruling R9: a yearly notice vouches to the end of its year). A later
- * notice that states the figure it replaces vouches for it until then: record that date.
+ * Each bounded parameter's value, as expressions see it, at the least and at the most generous
+ * end — the values in force known only within bounds: stated ones (R7), carried-forward ones
+ * (R9) and those derived from either. Undefined when none.
  */
-export function lastConfirmedOf(v: { from: string; last_confirmed?: string | undefined }): string {
-  return v.last_confirmed ?? `${v.from.slice(0, 4)}-12-31`;
-}
-
-/** How many 12-month periods have started after `lastConfirmed` by `asOf` (0 when not after it). */
-export function startedYears(lastConfirmed: string, asOf: string): number {
-  if (asOf <= lastConfirmed) return 0;
-  const next = new Date(`${lastConfirmed}T00:00:00Z`);
-  next.setUTCDate(next.getUTCDate() + 1);
-  const [sy, sm, sd] = [next.getUTCFullYear(), next.getUTCMonth() + 1, next.getUTCDate()];
-  const [ay, am, ad] = asOf.split('-').map(Number) as [number, number, number];
-  const months = (ay - sy) * 12 + (am - sm) - (ad < sd ? 1 : 0);
-  return Math.floor(months / 12) + 1;
-}
-
-/** A figure raised by `rise` for each of `years`, rounded up to the yuan (ruling R9). */
-export function raisedBound(value: number, rise: number, years: number): number {
-  // The tolerance keeps a product that is whole in exact arithmetic from rounding up past it.
-  return Math.ceil(value * (1 + rise) ** years - 1e-9);
-}
-
-function mapValue(v: RuleValue, f: (x: number, key: string | undefined) => number): RuleValue {
-  return typeof v === 'number' ? f(v, undefined) : Object.fromEntries(Object.entries(v).map(([k, x]) => [k, f(x, k)]));
-}
-
-/**
- * The bounds of the values in force that are known only within bounds — stated ones (R7) and
- * carried-forward ones (R9) — recorded on their ParamInEffect; and each bounded parameter's
- * value, as expressions see it, at the least and at the most generous end. Undefined when none.
- */
-function boundedReadings(
-  merged: CompiledRules['merged'],
-  params: Map<string, ParamInEffect>,
-  asOf: string,
-): { least: Record<string, unknown>; most: Record<string, unknown> } | undefined {
+function boundedReadings(params: Map<string, ParamInEffect>): { least: Record<string, unknown>; most: Record<string, unknown> } | undefined {
   const least: Record<string, unknown> = {};
   const most: Record<string, unknown> = {};
   let any = false;
-  for (const p of merged.parameters.values()) {
-    const inForce = params.get(p.name);
-    if (!inForce || inForce.source === 'override') continue;
-    const v = p.values.find((x) => x.from === inForce.from && x.origin.layer === inForce.layer);
-    if (!v) continue;
-    let bounds: ValueBounds | undefined;
-    if (v.value === null && v.bounds) {
-      bounds = { leastGenerous: v.bounds.least_generous, ...(v.bounds.most_generous !== undefined && { mostGenerous: v.bounds.most_generous }), kind: 'stated' };
-    } else if (v.value !== null) {
-      const riseName = v.carry_forward_rise ?? p.carryForward?.rise;
-      const rise = riseName !== undefined ? params.get(riseName)?.value : undefined;
-      const years = startedYears(lastConfirmedOf(v), asOf);
-      if (rise != null && years > 0) {
-        const raised = mapValue(v.value, (x, key) => {
-          const r = typeof rise === 'number' ? rise : key !== undefined ? rise[key] : undefined;
-          return r === undefined ? x : raisedBound(x, r, years);
-        });
-        bounds = { leastGenerous: v.value, mostGenerous: raised, kind: 'carried_forward', rise, years };
-        // A carried-forward figure is provisional wherever it is used (facts.md, R9).
-        inForce.confidence = 'provisional';
-        inForce.lastConfirmed = lastConfirmedOf(v);
-      }
-    }
-    if (!bounds) continue;
-    inForce.bounds = bounds;
+  for (const p of params.values()) {
+    const bounds = p.bounds;
+    if (!bounds || p.source === 'override') continue;
     least[p.name] = internal(p.unit, bounds.leastGenerous);
     // No upper bound known: the most generous reading takes a figure far above any in use.
     most[p.name] = internal(p.unit, bounds.mostGenerous ?? mapValue(bounds.leastGenerous, (x) => x + OPEN_BOUND));
@@ -391,7 +338,8 @@ function digestOf(
 ): string {
   const canonical = {
     chain: compiled.merged.chain.map((c) => c.id),
-    params: [...params.values()].map((p) => [p.name, p.unit, p.value, p.from, p.layer, p.source, p.confidence, p.clause ?? null, p.bounds ?? null]),
+    // A derived value also depends on the parent's figure and where it came from (appended only then, so other digests stay as they were).
+    params: [...params.values()].map((p) => [p.name, p.unit, p.value, p.from, p.layer, p.source, p.confidence, p.clause ?? null, p.bounds ?? null, ...(p.derivation ? [p.derivation] : [])]),
     boundedInputs: [...compiled.merged.boundedInputs.keys()],
     gaps: [...gaps.keys()],
     options: Object.entries(options)
