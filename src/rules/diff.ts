@@ -5,6 +5,7 @@
  */
 import type { EffectiveRules, OptionInEffect, ParamInEffect } from './effective.js';
 import type { MergedRules, MergedParamValue } from './chain.js';
+import { changeDays, isRelative, relativeText } from './timeline.js';
 import type { CompiledRules } from './compile.js';
 
 export interface RuleChange {
@@ -26,6 +27,13 @@ function show(v: ParamInEffect['value'] | undefined): string | null {
   return typeof v === 'number' ? String(v) : Object.entries(v).map(([k, x]) => `${k}:${x}`).join(' ');
 }
 
+/** A value in effect, with its range where it is known only within bounds (R7, R9). */
+function showInEffect(p: ParamInEffect | undefined): string | null {
+  if (!p?.bounds) return show(p?.value);
+  const b = p.bounds;
+  return `range ${show(b.leastGenerous)} to ${b.mostGenerous === undefined ? 'no upper bound' : show(b.mostGenerous)} (${b.kind === 'carried_forward' ? `carried forward, ${b.years} yr` : 'stated'})`;
+}
+
 function cite(p: ParamInEffect | undefined): string {
   return p ? `${p.source}${p.clause ? ` ${p.clause}` : ''} from ${p.from} (${p.layer}, ${p.confidence})` : 'none';
 }
@@ -39,8 +47,8 @@ export function diffEffective(a: EffectiveRules, b: EffectiveRules): RuleChange[
   for (const name of [...names].sort()) {
     const pa = a.params.get(name);
     const pb = b.params.get(name);
-    const va = show(pa?.value);
-    const vb = show(pb?.value);
+    const va = showInEffect(pa);
+    const vb = showInEffect(pb);
     const same = va === vb && pa?.from === pb?.from && pa?.source === pb?.source && pa?.confidence === pb?.confidence && pa?.layer === pb?.layer;
     if (!same) out.push({ kind: 'parameter', jurisdiction: id, name, before: va ?? (a.gaps.has(name) ? '(none)' : null), after: vb ?? (b.gaps.has(name) ? '(none)' : null), detail: `${cite(pa)} → ${cite(pb)}`, affects });
   }
@@ -54,6 +62,24 @@ export function diffEffective(a: EffectiveRules, b: EffectiveRules): RuleChange[
   }
   for (const oa of optsA.values()) out.push({ kind: 'option', jurisdiction: id, name: oa.name, before: optionInEffect(oa), after: null, detail: 'option removed', affects });
   out.push(...diffStructure(a.compiled, b.compiled, affects));
+  return out;
+}
+
+/**
+ * Every dated step of one rule set between two dates: the days after `from` and up to `to`
+ * on which a value may change (a value takes effect or ends, an option is adopted or becomes
+ * unconfirmed), each compared with the day before — not only the two ends, so a figure
+ * raised and raised again in between shows both rises. `at` resolves the rule set on a date.
+ */
+export function diffSteps(compiled: CompiledRules, from: string, to: string, at: (date: string) => EffectiveRules): RuleChange[] {
+  const [lo, hi] = from <= to ? [from, to] : [to, from];
+  const out: RuleChange[] = [];
+  let before = at(lo);
+  for (const day of changeDays(compiled.merged, { through: hi }).filter((d) => d > lo && d <= hi)) {
+    const after = at(day);
+    out.push(...diffEffective(before, after).map((c) => ({ ...c, affects: `from ${day}` })));
+    before = after;
+  }
   return out;
 }
 
@@ -113,7 +139,7 @@ export function diffVersions(a: CompiledRules, b: CompiledRules): RuleChange[] {
       const vb = tb.filter((v) => v.from === from).pop();
       if (va && vb && valueKey(va) === valueKey(vb)) return;
       const until = dates[i + 1];
-      const fmt = (v: MergedParamValue | undefined) => (v ? show(v.value) : null);
+      const fmt = (v: MergedParamValue | undefined) => (v ? (isRelative(v.value) ? relativeText(v.value) : show(v.value)) : null);
       out.push({
         kind: 'parameter',
         jurisdiction: id,

@@ -2,6 +2,12 @@
 
 export function editDistance(a: string, b: string): number {
   if (a === b) return 0;
+  // By characters (code points): 江北 is two characters, as a reader counts.
+  if (/[\ud800-\udfff]/.test(a + b)) return editDistanceOf([...a], [...b]);
+  return editDistanceOf(a, b);
+}
+
+function editDistanceOf(a: string | readonly string[], b: string | readonly string[]): number {
   const prev = new Array<number>(b.length + 1);
   for (let j = 0; j <= b.length; j++) prev[j] = j;
   for (let i = 1; i <= a.length; i++) {
@@ -32,4 +38,36 @@ export function didYouMean(name: string, known: Iterable<string>): string | unde
     }
   }
   return bestDistance <= limit ? best : undefined;
+}
+
+/** A name as people type it: lower case, without spaces, apostrophes, hyphens or dots (`Xi'an` → `xian`). */
+export function looseName(s: string): string {
+  return s.normalize('NFKC').toLowerCase().replace(/[\s'’`.\-_]+/g, '');
+}
+
+/** Something to suggest, known by several names (an id, an English name, a Chinese name, …). */
+export interface Candidate<T> {
+  value: T;
+  names: readonly string[];
+}
+
+/**
+ * The candidates near `name`, nearest first (ties in the order given): each scored by the edit
+ * distance from the loose form of `name` to the nearest of its names, and kept only when it
+ * shares something with it (fewer edits than the name has characters, and at most half of
+ * them) — the first ids in order are no suggestion. `close` says whether one is near enough
+ * to be a plausible typo (at most a third of the name's length, at least 1 edit): a "did you
+ * mean". Empty when nothing is near.
+ */
+export function nearest<T>(name: string, candidates: readonly Candidate<T>[], n = 3): { value: T; distance: number; close: boolean }[] {
+  const typed = looseName(name);
+  const length = [...typed].length;
+  const limit = Math.max(1, Math.floor(length / 3));
+  const sensible = Math.min(length - 1, Math.max(limit, Math.ceil(length / 2)));
+  return candidates
+    .map((c, i) => ({ value: c.value, i, distance: Math.min(...c.names.map((x) => editDistance(typed, looseName(x)))) }))
+    .filter((c) => c.distance <= sensible)
+    .sort((a, b) => a.distance - b.distance || a.i - b.i)
+    .slice(0, n)
+    .map(({ value, distance }) => ({ value, distance, close: distance <= limit }));
 }
