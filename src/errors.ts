@@ -15,7 +15,7 @@ export const ERROR_CODES = {
   RULES_UNKNOWN_PARENT: 'a jurisdiction names a parent that is not loaded',
   RULES_JURISDICTION_MISMATCH: 'the folder name and the jurisdiction id disagree',
   RULES_CYCLE: 'programs depend on each other in a cycle, or jurisdictions are their own ancestors',
-  RULES_UNKNOWN_PROGRAM: 'a program id that is not one of the five',
+  RULES_UNKNOWN_PROGRAM: 'a program id that no layer of the chain declares, or a new program without its names and level',
   RULES_UNKNOWN_PARAMETER: 'an expression or table names a parameter that is not defined',
   RULES_UNKNOWN_OPTION: 'an option name that is not defined',
   RULES_HEDGED_ADOPTED: 'an option whose wording is a hedge (逐步, 推动, 在财力允许的情况下…) is adopted with no source other than the plan',
@@ -25,7 +25,15 @@ export const ERROR_CODES = {
   RULES_DUPLICATE_ID: 'two conditions, outputs or routes share an id',
   RULES_OVERLAPPING_PERIODS: 'two values of one parameter take effect on the same date',
   RULES_UNIT_MISMATCH: 'a parameter value does not fit its unit',
+  RULES_SHADOWED: 'a warning: a lower layer\'s own value stands over a later change of the same parameter by a higher layer',
   RULES_NOT_FOUND: 'no rule set with that id or path',
+  // Found by `rules lint` (the rule set runs; it may still contradict the policy)
+  RULES_BELOW_FLOOR: 'lint error: a lower layer\'s value is below the floor (不低于) a higher layer sets for it',
+  RULES_NEVER_TRUE: 'lint error: a condition or route that no date\'s figures and no input can make true',
+  RULES_OPTION_UNSOURCED: 'lint warning: an option names an adopting source but no date, or a lower layer adopts it on another layer\'s document',
+  RULES_AGE_RANGES: 'lint warning: alternatives, single-person routes or age bands whose age ranges overlap or leave a gap',
+  RULES_UNUSED_PARAMETER: 'lint warning: a parameter no expression reads',
+  RULES_RETROACTIVE_VALUE: 'lint warning: a value published more than a year after it takes effect, with no note saying why',
   // Test cases kept beside rule sets
   CASES_INVALID: 'a test case file that does not fit the case schema',
   // Household and person input
@@ -43,9 +51,12 @@ export const ERROR_CODES = {
   INPUT_DUPLICATE_PERSON: 'the same person appears in two households',
   INPUT_BAD_CSV: 'malformed CSV (unbalanced quotes, ragged rows)',
   INPUT_BAD_ENCODING: 'a file that is neither UTF-8 nor GB18030',
+  INPUT_BAD_XLSX: 'an .xlsx file that is not a workbook, or has no such sheet',
+  INPUT_NOT_REPLAYABLE: 'determinations that audit cannot replay: ID numbers masked or turned into numbers by a spreadsheet',
   INPUT_BAD_HOUSEHOLD_FILE: 'a household YAML or JSON file that does not fit the schema',
   INPUT_CELL_TOO_LARGE: 'a cell or record longer than bencalc reads (64 KiB a cell, 1 MiB a record)',
   INPUT_HOUSEHOLD_TOO_LARGE: 'a household with more members than bencalc evaluates (1,000)',
+  INPUT_NOT_GROUPED: 'a roster whose households are scattered too widely for arrears (sort it by household_id)',
   // Command line
   USAGE: 'wrong use of a command or flag',
   IO: 'a file could not be read or written',

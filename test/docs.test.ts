@@ -25,6 +25,20 @@ describe('docs/rules.md', () => {
       expect(v.code).toBe(0);
       const t = await cli('--rules', root, 'rules', 'test', '990100');
       expect(t.stdout.trim().split('\n').pop()).toBe('0 circular citations; 3 passed, 0 failed');
+      // The example county: relative values, precedence (the worked timeline) and table merging.
+      const county = await cli('--rules', root, 'rules', 'test', '990121');
+      expect(county.stdout.trim().split('\n').pop()).toBe('0 circular citations; 3 passed, 0 failed');
+      // Declaring a program: the example county's own program, from its own columns.
+      const declared = await cli('--rules', root, 'rules', 'test', '990122');
+      expect(declared.stdout.trim().split('\n').pop()).toBe('0 circular citations; 1 passed, 0 failed');
+      // The timeline's 2024-07-01 row: the county's own 700 / 520 stands over the city's 735 / 560, with a warning.
+      expect(v.stderr).toMatch(/⚠ RULES_SHADOWED .*990121-example-county\/rules\.yaml:\d+:\d+ at parameters\.dibao_standard\.values\[0\]\.from/);
+      expect(v.stderr).toContain('990100 changes it to urban: 735, rural: 560 from 2024-07-01');
+      expect(v.stderr.match(/RULES_SHADOWED/g)).toHaveLength(1);
+      const show = await cli('--rules', root, 'rules', 'show', '990121', '--as-of', '2024-11-01');
+      expect(show.stdout).toContain('= parent dibao_standard × 1.05, rounded half up to the fen');
+      expect(show.stdout).toContain('= parent living_subsidy_amount + 20, rounded half up to the fen');
+      expect(show.stdout).toContain("key 2 is the parent's: care_subsidy_amount");
     } finally {
       rmSync(root, { recursive: true, force: true });
     }

@@ -511,31 +511,9 @@ function settle(
   }
 }
 
-/**
- * `record[program] = value`, written out per program: a store by a name that varies from call
- * to call is one of V8's slowest (megamorphic, ~40 ns), and batch makes millions of them; a
- * store by a fixed name is a few. The order of the keys is the order of the calls, as before.
- */
+/** `record[program] = value`: the order of the keys is the order of the calls, the programs' declared order. */
 function put(record: Record<string, unknown>, program: ProgramId, value: unknown): void {
-  switch (program) {
-    case 'dibao':
-      record.dibao = value;
-      return;
-    case 'living_subsidy':
-      record.living_subsidy = value;
-      return;
-    case 'care_subsidy':
-      record.care_subsidy = value;
-      return;
-    case 'care_service':
-      record.care_service = value;
-      return;
-    case 'rehab':
-      record.rehab = value;
-      return;
-    default:
-      record[program as string] = value;
-  }
+  record[program] = value;
 }
 
 /** Whether an outcome's outputs are `values` (in the order of the program's outputs). */

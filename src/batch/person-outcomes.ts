@@ -215,30 +215,16 @@ function fieldReader(field: string): FieldReader {
       return (r) => r.orphan;
     case 'work_injury_care':
       return (r) => r.work_injury_care;
-    case 'in_rehab':
-      return (r) => r.in_rehab;
     case 'old_age_allowance':
       return (r) => r.old_age_allowance;
     case 'born':
       return (r) => r.born;
     case 'elderly_care_allowance':
       return (r) => r.elderly_care_allowance;
-    case 'hardship_after_dibao':
-      return (r) => r.hardship_after_dibao;
     case 'student':
       return (r) => r.student;
     case 'poverty_exit':
       return (r) => r.poverty_exit;
-    case 'receiving_dibao':
-      return (r) => r.receiving_dibao;
-    case 'receiving_living_subsidy':
-      return (r) => r.receiving_living_subsidy;
-    case 'receiving_care_subsidy':
-      return (r) => r.receiving_care_subsidy;
-    case 'receiving_care_service':
-      return (r) => r.receiving_care_service;
-    case 'receiving_rehab':
-      return (r) => r.receiving_rehab;
     case 'counted_income':
       return (r) => r.counted_income;
     case 'size':

@@ -5,7 +5,7 @@
  * the two equal on generated rows).
  */
 import type { PersonInput } from '../domain/household.js';
-import { PERSON_FIELD_PARSERS, isPlausibleBirthDate, textValue, nameValue, text, name, type Parser } from '../domain/person-input.js';
+import { PERSON_FIELD_PARSERS, INPUT_TYPE_PARSERS, isPlausibleBirthDate, textValue, nameValue, text, name, type InputColumn, type Parser } from '../domain/person-input.js';
 import { parseDate, parseMoney, plainDate, plainMoney, CATEGORY_CODES, type CategoryCode, type FieldResult } from '../domain/values.js';
 import { isPlainIdAt, isPlainCertificateNumber } from '../domain/identity.js';
 
@@ -44,10 +44,14 @@ export class PersonReader {
   private readonly chars: (unknown[] | undefined)[] = [];
   /** The values of the row being read, reused. */
   private readonly values: unknown[] = [];
+  /** The rule sets' own input columns, read after the person fields (their names, in order). */
+  private readonly inputNames: readonly string[];
 
-  /** `index`: canonical field name → cell index (a roster layout). */
-  constructor(index: Readonly<Record<string, number>>) {
-    for (const [field, parse] of FIELD_ENTRIES) {
+  /** `index`: canonical field name → cell index (a roster layout); `inputs`: the rule sets' own input columns (resolved once per layout, not per row). */
+  constructor(index: Readonly<Record<string, number>>, inputs: readonly InputColumn[] = []) {
+    const fields: (readonly [string, Parser])[] = [...FIELD_ENTRIES, ...inputs.map((c) => [c.name, INPUT_TYPE_PARSERS[c.type]] as const)];
+    this.inputNames = inputs.map((c) => c.name);
+    for (const [field, parse] of fields) {
       const column = index[field];
       const kind = readerKind(parse);
       this.columns.push(column ?? -1);
@@ -134,18 +138,21 @@ export class PersonReader {
       special_hardship: v[18],
       orphan: v[19],
       work_injury_care: v[20],
-      in_rehab: v[21],
-      old_age_allowance: v[22],
-      elderly_care_allowance: v[23],
-      hardship_after_dibao: v[24],
-      student: v[25],
-      poverty_exit: v[26],
-      receiving_dibao: v[27],
-      receiving_living_subsidy: v[28],
-      receiving_care_subsidy: v[29],
-      receiving_care_service: v[30],
-      receiving_rehab: v[31],
+      old_age_allowance: v[21],
+      elderly_care_allowance: v[22],
+      student: v[23],
+      poverty_exit: v[24],
     } as PersonInput;
+    // The declared input columns: only the values given (as parsePerson keeps them).
+    const names = this.inputNames;
+    if (names.length) {
+      const inputs: Record<string, unknown> = {};
+      for (let k = 0; k < names.length; k++) {
+        const value = v[FIELD_ENTRIES.length + k];
+        if (value !== undefined) inputs[names[k]!] = value;
+      }
+      out.inputs = inputs;
+    }
     if (out.person_id === undefined) return undefined;
     // A birth date that cannot be: parsePerson names it.
     if (out.birth_date !== undefined && !isPlausibleBirthDate(out.birth_date)) return undefined;

@@ -9,7 +9,7 @@
  */
 import { BencalcError, type ErrorCode, type Lang } from '../errors.js';
 import type { PersonInput } from '../domain/household.js';
-import { parsePerson, PERSON_FIELD_NAMES } from '../domain/person-input.js';
+import { parsePerson, PERSON_FIELD_NAMES, type InputColumn } from '../domain/person-input.js';
 import { PersonReader } from './person-reader.js';
 import type { EffectiveRules } from '../rules/effective.js';
 import { evaluateHouseholdFast } from './kernel.js';
@@ -27,6 +27,8 @@ export interface RosterRow {
 export interface RosterLayout {
   /** Canonical field name → cell index. */
   index: Readonly<Record<string, number>>;
+  /** The input columns the rule sets in play declare (whether or not the roster has them). */
+  inputs?: readonly InputColumn[];
   file?: string;
 }
 
@@ -51,6 +53,10 @@ export type RulesResolver = (region: string | undefined) => EffectiveRules | Ben
 export function fieldsOf(row: RosterRow, layout: RosterLayout): Record<string, string> {
   const fields: Record<string, string> = {};
   for (const name of PERSON_FIELD_NAMES) {
+    const i = layout.index[name];
+    if (i !== undefined) fields[name] = row.cells[i] ?? '';
+  }
+  for (const { name } of layout.inputs ?? []) {
     const i = layout.index[name];
     if (i !== undefined) fields[name] = row.cells[i] ?? '';
   }
@@ -82,7 +88,7 @@ export class RosterEvaluator {
     private readonly resolve: RulesResolver,
     private readonly opts: { trace?: boolean; lang?: Lang } = {},
   ) {
-    this.reader = new PersonReader(layout.index);
+    this.reader = new PersonReader(layout.index, layout.inputs);
   }
 
   /** `oversized`: the rows are a slice of a household known to be past the limit. */
@@ -114,7 +120,7 @@ export class RosterEvaluator {
         continue;
       }
       // Anything out of the ordinary: the full parser, with its messages.
-      const r = parsePerson(fieldsOf(row, layout), where(layout, row.line));
+      const r = parsePerson(fieldsOf(row, layout), where(layout, row.line), layout.inputs);
       persons[i] = r.person;
       errors[i] = r.errors;
     }

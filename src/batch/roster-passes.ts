@@ -13,6 +13,7 @@ import { readCsvBatches, type CsvReadOptions, type CsvRecord } from '../io/csv-r
 import { mapHeaders } from '../io/headers.js';
 import { RosterScanner, detach } from './roster-scan.js';
 import { normaliseText } from '../domain/values.js';
+import type { InputColumn } from '../domain/person-input.js';
 import { MAX_HOUSEHOLD_MEMBERS, type RosterLayout, type RosterRow } from './roster-evaluator.js';
 
 export interface RosterScan {
@@ -34,9 +35,12 @@ export interface RosterScan {
   partition?: { repeatedPersons: Set<string> };
 }
 
-/** The layout of a header: canonical column indexes. A duplicate or a missing household_id is an error. */
-export function headerLayout(cells: readonly string[], file: string): RosterLayout {
-  const mapping = mapHeaders(cells, { file });
+/**
+ * The layout of a header: canonical column indexes, the common columns' and those of `inputs`
+ * (the rule sets' own input columns). A duplicate or a missing household_id is an error.
+ */
+export function headerLayout(cells: readonly string[], file: string, inputs: readonly InputColumn[] = []): RosterLayout {
+  const mapping = mapHeaders(cells, { file, extra: inputs });
   if (mapping.duplicates.length) throw mapping.duplicates[0]!.error;
   if (mapping.index.household_id === undefined) {
     throw new BencalcError({
@@ -48,7 +52,7 @@ export function headerLayout(cells: readonly string[], file: string): RosterLayo
       zh: `花名册缺少“户编号”(household_id) 列；现有列：${cells.join(', ')}`,
     });
   }
-  return { index: mapping.index as Record<string, number>, file };
+  return { index: mapping.index as Record<string, number>, ...(inputs.length > 0 && { inputs }), file };
 }
 
 export function householdIdOf(rec: { cells: string[] }, layout: RosterLayout): string {

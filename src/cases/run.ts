@@ -10,12 +10,13 @@ import { z } from 'zod';
 import { BencalcError } from '../errors.js';
 import { readYaml, zodIssuesToErrors } from '../rules/yaml.js';
 import { allowedKeys } from '../rules/load.js';
-import { isRealDate, PROGRAM_IDS, type ProgramId } from '../rules/schema.js';
+import { isRealDate, type ProgramId } from '../rules/schema.js';
 import type { CompiledRules } from '../rules/compile.js';
 import { resolveEffective } from '../rules/effective.js';
 import { evaluateHousehold } from '../engine/evaluate.js';
 import type { HouseholdOutcome, ProgramOutcome } from '../engine/types.js';
-import { parsePerson, rawToText } from '../domain/person-input.js';
+import { parsePerson, rawToText, type InputColumn } from '../domain/person-input.js';
+import { canonicalColumn } from '../io/headers.js';
 import type { PersonInput } from '../domain/household.js';
 
 const date = z.string().refine(isRealDate, { message: 'a real date as YYYY-MM-DD, such as 2024-07-01' });
@@ -60,7 +61,8 @@ export const caseSchema = z
         members: z.array(z.record(z.string(), scalar)).min(1),
       })
       .strict(),
-    expect: z.record(z.string(), z.partialRecord(z.enum(PROGRAM_IDS), programExpectation)),
+    // Keyed by person, then by program id as the rule set declares it (an id it does not declare fails the case).
+    expect: z.record(z.string(), z.record(z.string().regex(/^[a-z][a-z0-9_]*$/), programExpectation)),
     expect_household: z.record(z.string(), scalar).optional(),
   })
   .strict();
@@ -181,14 +183,17 @@ export interface CaseResult {
   error?: BencalcError;
 }
 
-/** Build the household input of a case through the same parser as every other way in. */
-export function caseHousehold(c: TestCase, where: { file: string; line: number }): { members: PersonInput[]; errors: BencalcError[] } {
+/**
+ * Build the household input of a case through the same parser as every other way in: fields
+ * by their roster names or headers, the rule set's own input columns (`inputs`) included.
+ */
+export function caseHousehold(c: TestCase, where: { file: string; line: number }, inputs: readonly InputColumn[] = []): { members: PersonInput[]; errors: BencalcError[] } {
   const members: PersonInput[] = [];
   const errors: BencalcError[] = [];
   c.household.members.forEach((m) => {
     const fields: Record<string, string> = {};
-    for (const [k, v] of Object.entries(m)) fields[k] = rawToText(v);
-    const r = parsePerson(fields, where);
+    for (const [k, v] of Object.entries(m)) fields[canonicalColumn(k, inputs) ?? k] = rawToText(v);
+    const r = parsePerson(fields, where, inputs);
     errors.push(...r.errors);
     if (r.person) members.push(r.person);
   });
@@ -198,7 +203,7 @@ export function caseHousehold(c: TestCase, where: { file: string; line: number }
 /** Run one case against a compiled rule set. */
 export function runCase(compiled: CompiledRules, lc: LoadedCase): CaseResult {
   const c = lc.case;
-  const { members, errors } = caseHousehold(c, { file: lc.file, line: lc.line });
+  const { members, errors } = caseHousehold(c, { file: lc.file, line: lc.line }, compiled.inputs);
   if (errors.length) return { case: lc, failures: [], error: errors[0]! };
   let outcome: HouseholdOutcome;
   try {

@@ -30,15 +30,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Table from 'cli-table3';
 import { BencalcError, EXIT, type Lang } from '../errors.js';
-import { PROGRAM_IDS, type ProgramId, type TargetComparison, type TargetKind } from '../rules/schema.js';
-import { openRuleTree, compileJurisdiction, resolveEffective, RuleFileCache } from '../rules/index.js';
+import type { ProgramId, TargetComparison, TargetKind } from '../rules/schema.js';
+import { openRuleTree, compileJurisdiction, resolveEffective, resolveJurisdictionId, RuleFileCache } from '../rules/index.js';
 import type { TargetInEffect } from '../rules/effective.js';
 import { readCsvBatches, type CsvRecord } from '../io/csv-read.js';
-import { canonicalColumn, chineseHeader, type CanonicalColumn } from '../io/headers.js';
+import { canonicalColumn, normaliseHeader } from '../io/headers.js';
+import type { CompiledRules } from '../rules/compile.js';
 import { parseEncodingChoice } from '../io/encoding.js';
 import { AtomicFileWriter, assertNotSameFile, serializeRow } from '../io/csv-write.js';
 import { normaliseText, parseBoolean } from '../domain/values.js';
 import { runBatch } from './batch.js';
+import { resultLayout, canonicalResultHeader } from '../batch/result-columns.js';
+import { programCellsRead } from '../batch/provenance.js';
+import { rmSync } from 'node:fs';
+import { removeOnSignal, workbookAsCsv } from '../batch/temporaries.js';
 import type { Io, GlobalOptions } from './main.js';
 import type { CommandState } from './rules-commands.js';
 import { parseAsOf, parseSwitches, todayIso, collect } from './format.js';
@@ -70,6 +75,9 @@ export const LIST_KINDS = ['eligible_not_receiving', 'receiving_not_eligible', '
 export type ListKind = (typeof LIST_KINDS)[number];
 
 export const LIST_HEADER = ['list', 'program', 'region', 'household_id', 'person_id', 'name', 'reason', 'line'] as const;
+/** The lists' header and kinds in Chinese (`--lang zh`); a program is named by its declared short name there. */
+const LIST_HEADER_ZH: Readonly<Record<(typeof LIST_HEADER)[number], string>> = { list: '名单', program: '项目', region: '行政区划代码', household_id: '户编号', person_id: '人员编号', name: '姓名', reason: '原因', line: '行号' };
+const LIST_KINDS_ZH: Readonly<Record<ListKind, string>> = { eligible_not_receiving: '符合但未享受', receiving_not_eligible: '享受但不符合', unknown: '待定' };
 
 /** The figures of one program in one region (or all regions). Null where the roster cannot tell. */
 export interface CoverageFigures {
@@ -105,6 +113,10 @@ export interface CoverageReport {
   programs: Record<
     ProgramId,
     {
+      /** The program's short names, as its rule set declares them. */
+      name: { zh: string; en: string };
+      /** The roster column the rule set declares for who receives it (receiving_dibao), or null when it declares none. */
+      receiving_declared: string | null;
       /** The receiving column's header as written in the roster, or null when it is absent. */
       receiving_column: string | null;
       /** The regions' rule sets state different targets (or some none): the "all" row has none. */
@@ -117,20 +129,28 @@ export interface CoverageReport {
   ok: boolean;
 }
 
-const RECEIVING_COLUMNS = PROGRAM_IDS.map((p): CanonicalColumn => `receiving_${p}`);
-
-function isReceivingColumn(header: string): boolean {
-  const c = canonicalColumn(header);
-  return c !== undefined && RECEIVING_COLUMNS.includes(c);
+/** A program coverage measures: its id and short names, and the roster column saying who receives it (its canonical name and usual Chinese header). */
+interface CoveredProgram {
+  id: ProgramId;
+  name: { zh: string; en: string };
+  receiving?: { column: string; zh: string };
 }
 
-const PROGRAM_ZH: Record<ProgramId, string> = {
-  dibao: '低保',
-  living_subsidy: '生活补贴',
-  care_subsidy: '护理补贴',
-  care_service: '托养',
-  rehab: '康复救助',
-};
+/** The programs of the rule sets in play, in their declared order (a program a lower layer adds after its parents'). */
+function programsInPlay(rules: readonly CompiledRules[]): CoveredProgram[] {
+  const out = new Map<ProgramId, CoveredProgram>();
+  for (const r of rules) {
+    for (const p of r.programs) if (!out.has(p.id)) out.set(p.id, { id: p.id, name: p.short, ...(p.receiving !== undefined && { receiving: p.receiving }) });
+  }
+  return [...out.values()];
+}
+
+/** Whether a roster header is the program's receiving column (by its canonical name or its Chinese header, compared as roster headers are). */
+function isReceivingColumnOf(header: string, p: CoveredProgram): boolean {
+  if (p.receiving === undefined) return false;
+  const key = normaliseHeader(header);
+  return key === normaliseHeader(p.receiving.column) || key === normaliseHeader(p.receiving.zh) || canonicalColumn(header) === p.receiving.column;
+}
 
 export function registerCoverageCommand(program: Command, io: Io, state: CommandState): void {
   program
@@ -229,20 +249,24 @@ interface OutputLayout {
   errorCode: number;
 }
 
-function outputLayout(header: readonly string[], inputColumns: number): OutputLayout {
-  const first: Partial<Record<CanonicalColumn, number>> = {};
+function outputLayout(header: readonly string[], inputColumns: number, programs: readonly CoveredProgram[]): OutputLayout {
+  const first: Partial<Record<string, number>> = {};
   for (let i = 0; i < inputColumns; i++) {
     const c = canonicalColumn(header[i] ?? '');
     if (c !== undefined && first[c] === undefined) first[c] = i;
   }
+  const receivingAt = (p: CoveredProgram): number | undefined => {
+    for (let i = 0; i < inputColumns; i++) if (isReceivingColumnOf(header[i] ?? '', p)) return i;
+    return undefined;
+  };
   // Result columns come after the input columns (an input column may bear the same name).
   const result = (name: string): number => {
     const i = header.indexOf(name, inputColumns);
     if (i < 0) throw new BencalcError({ code: 'IO', en: `the batch output has no ${name} column`, zh: `批量计算结果缺少 ${name} 列` });
     return i;
   };
-  const per = <T>(f: (p: ProgramId) => T) => Object.fromEntries(PROGRAM_IDS.map((p) => [p, f(p)])) as Record<ProgramId, T>;
-  const receiving = per((p) => first[`receiving_${p}` as CanonicalColumn]);
+  const per = <T>(f: (p: ProgramId) => T) => Object.fromEntries(programs.map((p) => [p.id, f(p.id)])) as Record<ProgramId, T>;
+  const receiving = Object.fromEntries(programs.map((p) => [p.id, receivingAt(p)])) as Record<ProgramId, number | undefined>;
   return {
     household: first.household_id,
     person: first.person_id,
@@ -263,7 +287,20 @@ async function* records(batches: AsyncIterable<CsvRecord[]>): AsyncGenerator<Csv
   for await (const batch of batches) yield* batch;
 }
 
-export async function runCoverage(roster: string, opts: CoverageOptions, g: GlobalOptions, io: Io): Promise<number> {
+/** `label`: the roster as the user named it (a workbook is read from its CSV). */
+export async function runCoverage(roster: string, opts: CoverageOptions, g: GlobalOptions, io: Io, label = roster): Promise<number> {
+  // An .xlsx roster is read from its CSV (xlsx-read.ts: row r is line r), removed on every way out.
+  if (opts.output) await assertNotSameFile(opts.output, [roster]);
+  const workbook = await workbookAsCsv(roster, opts.output, undefined);
+  if (workbook !== undefined) {
+    const stop = removeOnSignal(() => [workbook]);
+    try {
+      return await runCoverage(workbook, { ...opts, encoding: 'utf8' }, g, io, roster);
+    } finally {
+      stop();
+      rmSync(workbook, { force: true });
+    }
+  }
   const encoding = parseEncodingChoice(opts.encoding);
   const asOfFlag = opts.asOf ? parseAsOf(opts.asOf, '--as-of') : todayIso();
   if (opts.asKnownAt) parseAsOf(opts.asKnownAt, '--as-known-at');
@@ -277,13 +314,19 @@ export async function runCoverage(roster: string, opts: CoverageOptions, g: Glob
   try {
     const inputHeader = (await input.next()).value;
     const inputColumns = inputHeader ? inputHeader.cells.length : 0;
-    if (inputHeader && !inputHeader.cells.some(isReceivingColumn)) {
+    const rules = rulesInPlay(opts, g);
+    const programs = programsInPlay(rules);
+    // The batch output is in g.lang; read back by its canonical names and marks.
+    const resultCols = resultLayout(rules, false, g.lang);
+    const zh = g.lang === 'zh';
+    const columns = programs.flatMap((p) => (p.receiving ? [p.receiving] : []));
+    if (inputHeader && !inputHeader.cells.some((h) => programs.some((p) => isReceivingColumnOf(h, p)))) {
       throw new BencalcError({
         code: 'USAGE',
-        file: roster,
+        file: label,
         line: 1,
-        en: `the roster has no receiving column, so there is no coverage to measure: add one or more of ${RECEIVING_COLUMNS.map((c) => `${c} (${chineseHeader(c)})`).join(', ')}, with Y/N (是/否) per person`,
-        zh: `花名册没有“享受”列，无法计算覆盖情况：请加上 ${RECEIVING_COLUMNS.map((c) => `${chineseHeader(c)}（${c}）`).join('、')} 中的一列或几列，每人填 是/否`,
+        en: `the roster has no receiving column, so there is no coverage to measure: add one or more of ${columns.map((c) => `${c.column} (${c.zh})`).join(', ')}, with Y/N (是/否) per person`,
+        zh: `花名册没有“享受”列，无法计算覆盖情况：请加上 ${columns.map((c) => `${c.zh}（${c.column}）`).join('、')} 中的一列或几列，每人填 是/否`,
       });
     }
     dir = await mkdtemp(join(tmpdir(), 'bencalc-coverage-'));
@@ -308,7 +351,7 @@ export async function runCoverage(roster: string, opts: CoverageOptions, g: Glob
     writer = opts.output ? await AtomicFileWriter.open(opts.output, { inputs: [roster], bom: opts.bom ?? false }) : undefined;
     // Cells copied from the roster are neutralised for spreadsheets (as batch does); the rest are bencalc's.
     const neutralise = LIST_HEADER.map((h) => ['region', 'household_id', 'person_id', 'name'].includes(h));
-    if (writer) await writer.write(serializeRow([...LIST_HEADER], { newline: '\n' }));
+    if (writer) await writer.write(serializeRow(LIST_HEADER.map((h) => (zh ? LIST_HEADER_ZH[h] : h)), { newline: '\n' }));
 
     const counts = new Map<string, Record<ProgramId, Counts>>();
     const invalid = new Map<string, number>();
@@ -319,7 +362,7 @@ export async function runCoverage(roster: string, opts: CoverageOptions, g: Glob
     let layout: OutputLayout | undefined;
     for await (const rec of records(readCsvBatches(results, { encoding: 'utf8' }))) {
       if (!layout) {
-        layout = outputLayout(rec.cells, inputColumns);
+        layout = outputLayout(canonicalResultHeader(rec.cells, resultCols), inputColumns, programs);
         continue;
       }
       const cells = rec.cells;
@@ -341,16 +384,18 @@ export async function runCoverage(roster: string, opts: CoverageOptions, g: Glob
       }
       let byProgram = counts.get(region);
       if (!byProgram) {
-        byProgram = Object.fromEntries(PROGRAM_IDS.map((p) => [p, emptyCounts()])) as Record<ProgramId, Counts>;
+        byProgram = Object.fromEntries(programs.map((p) => [p.id, emptyCounts()])) as Record<ProgramId, Counts>;
         counts.set(region, byProgram);
       }
-      for (const p of PROGRAM_IDS) {
-        const c = byProgram[p];
-        const eligible = cell(layout.eligible[p]);
-        const reason = cell(layout.reason[p]);
+      for (const { id: p, name: short, receiving: declared } of programs) {
+        const c = byProgram[p]!;
+        // Y/N/? whether written so or as 是/否/待定.
+        const eligible = programCellsRead(cell(layout.eligible[p]), '', '').mark;
+        // As written (the Chinese words keep their full-width punctuation).
+        const reason = layout.reason[p] === undefined ? '' : (cells[layout.reason[p]!] ?? '');
         const col = layout.receiving[p];
         const list = async (kind: ListKind, why: string) => {
-          if (writer) await writer.write(serializeRow([kind, p, region, cell(layout!.household), cell(layout!.person), cell(layout!.name), why, line], { newline: '\n', neutralise }));
+          if (writer) await writer.write(serializeRow([zh ? LIST_KINDS_ZH[kind] : kind, zh ? short.zh : p, region, cell(layout!.household), cell(layout!.person), cell(layout!.name), why, line], { newline: '\n', neutralise }));
         };
         if (col === undefined) {
           // No receiving column: only the eligibility figures can be given.
@@ -369,7 +414,7 @@ export async function runCoverage(roster: string, opts: CoverageOptions, g: Glob
             await list('eligible_not_receiving', reason);
           } else {
             c.unknown++;
-            await list('unknown', `${reason} | missing: receiving_${p}`);
+            await list('unknown', zh ? `${reason}；缺少：${declared!.zh}` : `${reason} | missing: ${declared!.column}`);
           }
         } else if (eligible === 'N') {
           if (receiving === true) {
@@ -382,14 +427,14 @@ export async function runCoverage(roster: string, opts: CoverageOptions, g: Glob
         }
       }
     }
-    if (!layout) throw new BencalcError({ code: 'INPUT_BAD_CSV', file: roster, en: 'the roster is empty: a header row is required', zh: '花名册为空：需要表头行' });
+    if (!layout) throw new BencalcError({ code: 'INPUT_BAD_CSV', file: label, en: 'the roster is empty: a header row is required', zh: '花名册为空：需要表头行' });
 
     const regions = [...new Set([...counts.keys(), ...invalid.keys()])].sort();
     const targets = targetsInPlay([...new Set([...rulesOf.values()].flatMap((ids) => [...ids]))].sort(), asOf ?? asOfFlag, opts, g);
     const stated = (ids: Iterable<string>, p: ProgramId) => [...ids].map((id) => targets.get(id)?.get(p));
-    const programs = {} as CoverageReport['programs'];
+    const report = {} as CoverageReport['programs'];
     let ok = true;
-    for (const p of PROGRAM_IDS) {
+    for (const { id: p, name, receiving: declared } of programs) {
       const hasColumn = layout.receiving[p] !== undefined;
       const total = emptyCounts();
       const byRegion: Record<string, CoverageFigures> = {};
@@ -404,20 +449,20 @@ export async function runCoverage(roster: string, opts: CoverageOptions, g: Glob
       const all = agreedTarget(stated(targets.keys(), p));
       const t = figures(total, hasColumn, all.target);
       if ((t.target?.kind === 'binding' && t.target_met === false) || (t.receiving_not_eligible ?? 0) > 0) ok = false;
-      programs[p] = { receiving_column: layout.receivingHeader[p], targets_differ: all.differ, regions: byRegion, total: t };
+      report[p] = { name, receiving_declared: declared?.column ?? null, receiving_column: layout.receivingHeader[p]!, targets_differ: all.differ, regions: byRegion, total: t };
     }
-    const report: CoverageReport = {
-      roster,
+    const summary: CoverageReport = {
+      roster: label,
       as_of: asOf ?? asOfFlag,
       rows,
       invalid_rows: [...invalid.values()].reduce((a, b) => a + b, 0),
       invalid_rows_by_region: Object.fromEntries(regions.filter((r) => invalid.has(r)).map((r) => [r, invalid.get(r)!])),
       regions,
-      programs,
+      programs: report,
       ok,
     };
     await writer?.commit();
-    io.out(opts.json ? `${JSON.stringify(report, null, 2)}\n` : renderCoverage(report, g.lang, io, opts.output));
+    io.out(opts.json ? `${JSON.stringify(summary, null, 2)}\n` : renderCoverage(summary, g.lang, io, opts.output));
     return ok ? EXIT.OK : 1;
   } catch (e) {
     await writer?.abort();
@@ -426,6 +471,12 @@ export async function runCoverage(roster: string, opts: CoverageOptions, g: Glob
     await input.return();
     if (dir !== undefined) await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** The rule sets batch may use: the one `-j` names, else every one in the rules directory. */
+function rulesInPlay(opts: CoverageOptions, g: GlobalOptions): CompiledRules[] {
+  const tree = openRuleTree(g.rules, { cache: RuleFileCache.fromEnv() });
+  return opts.jurisdiction !== undefined ? [compileJurisdiction(tree, resolveJurisdictionId(tree, opts.jurisdiction))] : [...tree.dirs.keys()].map((id) => compileJurisdiction(tree, id));
 }
 
 /** The coverage targets of each rule set in play (ruling R13), by rule set id, resolved as the batch run resolved them. */
@@ -469,7 +520,8 @@ export function renderCoverage(r: CoverageReport, lang: Lang, io: Io, listsFile?
   });
   const noColumn = zh ? '无此列' : 'no column';
   const all = zh ? '合计' : 'all';
-  const name = (p: ProgramId) => (zh ? PROGRAM_ZH[p] : p);
+  const ids = Object.keys(r.programs);
+  const name = (p: ProgramId) => (zh ? r.programs[p]!.name.zh : p);
   const row = (p: ProgramId, region: string, f: CoverageFigures, hasColumn: boolean) => [
     name(p),
     region === '' ? '—' : region,
@@ -482,26 +534,26 @@ export function renderCoverage(r: CoverageReport, lang: Lang, io: Io, listsFile?
     percent(f.rate),
     f.target === null ? '—' : targetText(f.target, lang),
   ];
-  for (const p of PROGRAM_IDS) {
-    const prog = r.programs[p];
+  for (const p of ids) {
+    const prog = r.programs[p]!;
     const hasColumn = prog.receiving_column !== null;
     for (const region of r.regions) t.push(row(p, region, prog.regions[region]!, hasColumn));
     if (r.regions.length !== 1) t.push(row(p, all, prog.total, hasColumn));
   }
   const notes: string[] = [];
-  const missingCols = PROGRAM_IDS.filter((p) => r.programs[p].receiving_column === null);
+  const missingCols = ids.filter((p) => r.programs[p]!.receiving_column === null);
   if (missingCols.length) {
     notes.push(
       zh
-        ? `花名册没有以下项目的“享受”列，其覆盖情况未知：${missingCols.map((p) => `${PROGRAM_ZH[p]}（receiving_${p}）`).join('、')}`
-        : `The roster has no receiving column for ${missingCols.map((p) => `${p} (receiving_${p})`).join(', ')}: their coverage is not known.`,
+        ? `花名册没有以下项目的“享受”列，其覆盖情况未知：${missingCols.map((p) => `${name(p)}（${r.programs[p]!.receiving_declared ?? '—'}）`).join('、')}`
+        : `The roster has no receiving column for ${missingCols.map((p) => `${p} (${r.programs[p]!.receiving_declared ?? '—'})`).join(', ')}: their coverage is not known.`,
     );
   }
   if (r.invalid_rows) {
     notes.push(zh ? `${r.invalid_rows} 行有错误，未计入（用 bencalc batch --errors 查看）。` : `${r.invalid_rows} row(s) with errors were left out (bencalc batch --errors lists them).`);
   }
   // Each region against its own rule set's target (the "all" row follows from them).
-  const held = PROGRAM_IDS.flatMap((p) => r.regions.map((region) => ({ p, region, f: r.programs[p].regions[region]! })));
+  const held = ids.flatMap((p) => r.regions.map((region) => ({ p, region, f: r.programs[p]!.regions[region]! })));
   const label = (p: ProgramId, region: string) => (r.regions.length > 1 ? `${name(p)} ${region}` : name(p));
   const missText = ({ p, region, f }: (typeof held)[number]) =>
     zh ? `${label(p, region)}（${percent(f.rate)}，目标 ${targetText(f.target!, lang)}）` : `${label(p, region)} (${percent(f.rate)}; target ${targetText(f.target!, lang)})`;
@@ -509,16 +561,16 @@ export function renderCoverage(r: CoverageReport, lang: Lang, io: Io, listsFile?
   const bindingMissed = missed('binding');
   const expectedMissed = missed('expected');
   // Targets of programs the roster has no receiving column for: stated, but not checked.
-  const unchecked = PROGRAM_IDS.flatMap((p) => {
+  const unchecked = ids.flatMap((p) => {
     const texts = [...new Set(r.regions.flatMap((region) => {
-      const target = r.programs[p].regions[region]!.target;
-      return target && r.programs[p].receiving_column === null ? [targetText(target, lang)] : [];
+      const target = r.programs[p]!.regions[region]!.target;
+      return target && r.programs[p]!.receiving_column === null ? [targetText(target, lang)] : [];
     }))];
-    return texts.length ? [zh ? `${PROGRAM_ZH[p]}（${texts.join('；')}）` : `${p} (${texts.join('; ')})`] : [];
+    return texts.length ? [zh ? `${name(p)}（${texts.join('；')}）` : `${p} (${texts.join('; ')})`] : [];
   });
   const anyTarget = held.some(({ f }) => f.target !== null);
   const bindingMeasured = held.some(({ f }) => f.target?.kind === 'binding' && f.target_met !== null);
-  const uncheckedBinding = held.some(({ p, f }) => f.target?.kind === 'binding' && r.programs[p].receiving_column === null);
+  const uncheckedBinding = held.some(({ p, f }) => f.target?.kind === 'binding' && r.programs[p]!.receiving_column === null);
   if (!anyTarget) {
     notes.push(zh ? '所用规则集均未规定覆盖率目标。' : 'No coverage target: the rule sets in play state none.');
   }
@@ -538,24 +590,24 @@ export function renderCoverage(r: CoverageReport, lang: Lang, io: Io, listsFile?
   if (unchecked.length) {
     notes.push(zh ? `未能核对的目标（无“享受”列）：${unchecked.join('、')}` : `Target not checked (no receiving column): ${unchecked.join(', ')}`);
   }
-  const differ = PROGRAM_IDS.filter((p) => r.programs[p].targets_differ);
+  const differ = ids.filter((p) => r.programs[p]!.targets_differ);
   if (differ.length) {
     const each = (p: ProgramId) =>
       r.regions
         .map((region) => {
-          const target = r.programs[p].regions[region]!.target;
+          const target = r.programs[p]!.regions[region]!.target;
           return zh ? `${region}：${target ? targetText(target, lang) : '无'}` : `${region}: ${target ? targetText(target, lang) : 'none'}`;
         })
         .join(zh ? '；' : '; ');
     notes.push(
       zh
-        ? `各地区规则集的目标不同，合计行不设目标，各地区按本地目标核对：${differ.map((p) => `${PROGRAM_ZH[p]}（${each(p)}）`).join('、')}`
+        ? `各地区规则集的目标不同，合计行不设目标，各地区按本地目标核对：${differ.map((p) => `${name(p)}（${each(p)}）`).join('、')}`
         : `The regions' rule sets state different targets, so the all row has none and each region is held to its own: ${differ.map((p) => `${p} (${each(p)})`).join(', ')}`,
     );
   }
-  const rne = PROGRAM_IDS.filter((p) => (r.programs[p].total.receiving_not_eligible ?? 0) > 0);
+  const rne = ids.filter((p) => (r.programs[p]!.total.receiving_not_eligible ?? 0) > 0);
   if (rne.length) {
-    notes.push(zh ? `有人享受但不符合条件：${rne.map((p) => PROGRAM_ZH[p]).join('、')}` : `Receiving without being eligible: ${rne.join(', ')}`);
+    notes.push(zh ? `有人享受但不符合条件：${rne.map(name).join('、')}` : `Receiving without being eligible: ${rne.join(', ')}`);
   }
   if (listsFile) notes.push(zh ? `名单已写入 ${listsFile}` : `Lists written to ${listsFile}`);
   else notes.push(zh ? '用 -o FILE 写出名单（应保未保、享受但不符合、待核实）。' : 'Use -o FILE to write the lists (eligible not receiving, receiving not eligible, to check).');

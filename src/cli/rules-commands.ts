@@ -12,9 +12,12 @@ import { loadRuleTree, openRuleTree, chainOf, compileJurisdiction, resolveEffect
 import { RULE_FILE_NAME } from '../rules/load.js';
 import { loadCases, runCase, coverage, mergeCoverage, circularCitations, type CaseResult, type CircularCitation, type CoverageEntry } from '../cases/run.js';
 import type { EffectiveRules, OptionInEffect } from '../rules/effective.js';
-import { diffEffective, diffVersions, type RuleChange } from '../rules/diff.js';
+import { diffSteps, diffVersions, type RuleChange } from '../rules/diff.js';
+import { relativeText, type Derivation } from '../rules/timeline.js';
+import { registerLintCommand } from './rules-lint.js';
 import type { Io, GlobalOptions } from './main.js';
 import { todayIso, parseAsOf } from './format.js';
+import { wrapDisplay } from './box-table.js';
 
 export interface CommandState {
   exitCode: number;
@@ -49,7 +52,7 @@ export function registerRulesCommands(program: Command, io: Io, state: CommandSt
 
   rules
     .command('show <id>')
-    .description('the effective rule set on a date: parameters with value, date, layer, source and confidence; options; programs and conditions')
+    .description('the effective rule set on a date: parameters with value, date, layer, source and confidence (a value derived from the parent layer\'s: how, with both layers\' sources); options; programs and conditions')
     .option('--as-of <date>', 'date of evaluation, YYYY-MM-DD (default: today)')
     .option('--as-known-at <date>', 'use only values published by this date')
     .option('--json', 'print JSON (id, chain, parameters, options, programs, …)')
@@ -80,7 +83,7 @@ export function registerRulesCommands(program: Command, io: Io, state: CommandSt
         }
         const tree = openRuleTree(g.rules);
         const compiled = compileJurisdiction(tree, resolveJurisdictionId(tree, a));
-        changes = diffEffective(resolveEffective(compiled, { asOf: parseAsOf(opts.from, '--from') }), resolveEffective(compiled, { asOf: parseAsOf(opts.to, '--to') }));
+        changes = diffSteps(compiled, parseAsOf(opts.from, '--from'), parseAsOf(opts.to, '--to'), (asOf) => resolveEffective(compiled, { asOf }));
       } else {
         const ta = loadRuleTree(a);
         const tb = loadRuleTree(b);
@@ -101,22 +104,24 @@ export function registerRulesCommands(program: Command, io: Io, state: CommandSt
         io.out(g.lang === 'zh' ? '没有差异\n' : 'no differences\n');
         return;
       }
-      const t = table(g.lang === 'zh' ? ['类型', '辖区', '名称', '之前', '之后', '影响日期', '依据'] : ['kind', 'rules', 'name', 'before', 'after', 'affects', 'detail'], io);
-      for (const c of changes) t.push([c.kind, c.jurisdiction, c.name, c.before ?? '—', c.after ?? '—', c.affects, c.detail]);
-      io.out(`${t.toString()}\n`);
+      io.out(`${diffTable(changes, g.lang, io)}\n`);
     });
 
   rules
     .command('validate [path]')
-    .description('check rule files: schema, citations, expressions, chains; exit 0 when valid')
+    .description('check rule files: schema, citations, expressions, chains; exit 0 when valid; warn (RULES_SHADOWED) where a lower layer\'s value stands over a parent\'s later change')
     .action((path: string | undefined, _opts: unknown, cmd: Command) => {
       const g = globals(cmd);
       const root = rulesRootFor(path ?? g.rules);
-      const { tree, errors } = validateTree(root);
+      const { tree, errors, warnings } = validateTree(root);
+      // Warnings only: they do not change the exit code.
+      for (const w of warnings) io.err(`${w.format(g.lang).replace(/^✖/, '⚠')}\n`);
       if (errors.length) throw new BencalcErrors(errors);
       const n = tree!.layers.size;
       io.err(g.lang === 'zh' ? `✔ ${n} 个规则集有效（${root}）\n` : `✔ ${n} rule set(s) valid (${root})\n`);
     });
+
+  registerLintCommand(rules, io, state, (target, dir) => testTargets(target, dir));
 
   rules
     .command('test [target]')
@@ -248,6 +253,24 @@ function coverageText(all: { id: string; entries: CoverageEntry[] }[], lang: Lan
   return `${lines.join('\n')}\n`;
 }
 
+/**
+ * The changes as a table 100 columns wide at most (5 columns of 12+24+16+16+26 and 6 borders),
+ * long cells wrapped within their column: what changed, from when, before and after, and why.
+ */
+function diffTable(changes: RuleChange[], lang: Lang, io: Io): string {
+  const zh = lang === 'zh';
+  const t = new Table({
+    head: zh ? ['影响日期', '变化', '之前', '之后', '依据'] : ['affects', 'change', 'before', 'after', 'detail'],
+    colWidths: [12, 24, 16, 16, 26],
+    style: { head: io.isTTY.out ? ['cyan'] : [], border: io.isTTY.out ? ['grey'] : [] },
+  });
+  const widths = [12, 24, 16, 16, 26];
+  // Wrapped here (CJK counts two columns), so cli-table3 never cuts a long name short.
+  const cells = (row: string[]) => row.map((x, i) => wrapDisplay(x, widths[i]! - 2));
+  for (const c of changes) t.push(cells([c.affects, `${c.kind} ${c.name}\n(${c.jurisdiction})`, c.before ?? '—', c.after ?? '—', c.detail]));
+  return t.toString();
+}
+
 function table(head: string[], io: Io): Table.Table {
   return new Table({ head, style: { head: io.isTTY.out ? ['cyan'] : [], border: io.isTTY.out ? ['grey'] : [] } });
 }
@@ -266,8 +289,8 @@ export function showJson(eff: EffectiveRules) {
     chain: m.chain.map((l) => ({ id: l.id, zh: l.zh, en: l.en, level: l.level })),
     sources: Object.fromEntries([...m.sources.values()].map((s) => [s.name, { ...s.decl, layer: s.origin.layer }])),
     parameters: [...m.parameters.values()].map((p) => {
-      const inForce = eff.params.get(p.name);
-      return inForce ? { ...inForce } : { name: p.name, zh: p.zh, en: p.en, unit: p.unit, value: null, gap: eff.gaps.get(p.name) };
+      const [inForce, gap] = [eff.params.get(p.name), eff.gaps.get(p.name)]; // gap: why there is no figure (a recorded gap, a relative value's parent without one)
+      return inForce ? { ...inForce, ...(inForce.value === null && gap !== undefined && { gap }) } : { name: p.name, zh: p.zh, en: p.en, unit: p.unit, value: null, gap };
     }),
     options: eff.options,
     programs: Object.fromEntries(
@@ -324,15 +347,19 @@ function showText(eff: EffectiveRules, lang: Lang, io: Io): string {
       continue;
     }
     const plain = (x: number | Record<string, number>) => (typeof x === 'number' ? String(x) : Object.entries(x).map(([k, y]) => `${k}: ${y}`).join('\n'));
-    let value = v.value === null ? (zh ? '（缺口）' : '(gap)') : plain(v.value);
+    const gap = eff.gaps.get(p.name); // said under "(gap)": a recorded gap's note, or a relative value's parent without a figure
+    let value = v.value === null ? `${zh ? '（缺口）' : '(gap)'}${gap !== undefined ? `\n${gap}` : ''}` : plain(v.value);
     if (v.bounds) {
       // A figure known only within bounds (R7, R9): both ends, and why.
       const most = v.bounds.mostGenerous === undefined ? (zh ? '无上限' : 'no upper bound') : plain(v.bounds.mostGenerous);
       const why = v.bounds.kind === 'carried_forward' ? (zh ? `沿用（最后确认 ${v.lastConfirmed}，${v.bounds.years} 年）` : `carried forward (last confirmed ${v.lastConfirmed}, ${v.bounds.years} yr)`) : zh ? '只知区间' : 'known only as a range';
       value = `${zh ? '区间' : 'range'} ${plain(v.bounds.leastGenerous)} … ${most}\n${why}`;
     }
+    if (v.derivation) value = `${value}\n${derivationText(v.derivation, p.unit, zh)}`;
     const conf = v.confidence === 'provisional' ? chalk.yellow(`${zh ? '暂定' : 'provisional'}${v.label ? ` (${v.label})` : ''}`) : `${zh ? '正式' : 'official'}${v.label ? ` (${v.label})` : ''}`;
-    pt.push([`${p.name}\n${zh ? p.zh : p.en}`, value, p.unit, v.from, v.layer, `${v.source}${v.clause ? `\n${v.clause}` : ''}`, conf]);
+    // When the value was published (arrears, --as-known-at): recorded, or said to be unknown (then taken as `from`).
+    const published = v.published !== undefined ? `${zh ? '公布' : 'published'} ${v.published}` : zh ? '公布日期不详' : 'publication date unknown';
+    pt.push([`${p.name}\n${zh ? p.zh : p.en}`, value, p.unit, `${v.from}\n${published}`, v.layer, `${v.source}${v.clause ? `\n${v.clause}` : ''}`, conf]);
   }
   out.push(pt.toString());
   const ot = table(zh ? ['选项', '状态', '本次', '来源'] : ['option', 'state', 'this run', 'source'], io);
@@ -349,6 +376,20 @@ function showText(eff: EffectiveRules, lang: Lang, io: Io): string {
     if (p.amount) out.push(`  ¥ ${p.amount.expr.source}${p.amount.yearly ? ' (per year)' : ''}${p.amount.memberSupplement ? ` + Σ ${p.amount.memberSupplement.source}` : ''}`);
   }
   return `${out.join('\n')}\n`;
+}
+
+/** How a value was derived from the parent layer's (docs/rules.md, relative values and table merging), citing both layers. */
+function derivationText(d: Derivation, unit: string, zh: boolean): string {
+  const par = d.parent;
+  const shown = par.value === null ? (zh ? '缺口' : 'gap') : typeof par.value === 'number' ? String(par.value) : Object.entries(par.value).map(([k, y]) => `${k}: ${y}`).join(', ');
+  const from = `${par.layer} ${par.source}${par.clause ? ` ${par.clause}` : ''}, ${zh ? '自' : 'from'} ${par.from}`;
+  if (d.kind === 'merged') {
+    const [keys, one] = [d.inherited!.join(', '), d.inherited!.length === 1];
+    return zh ? `键 ${keys} 取上级 ${par.name} = ${shown}（${from}）` : `${one ? 'key' : 'keys'} ${keys} ${one ? 'is' : 'are'} the parent's: ${par.name} = ${shown} (${from})`;
+  }
+  const rounding = unit.startsWith('cny') ? (zh ? '，四舍五入到分' : ', rounded half up to the fen') : unit === 'ratio' ? '' : zh ? '，四舍五入取整' : ', rounded half up';
+  const op = relativeText({ parent: par.name, ...(d.times !== undefined && { times: d.times }), ...(d.plus !== undefined && { plus: d.plus }) }, zh);
+  return zh ? `= ${op}${rounding}\n上级 ${par.name} = ${shown}（${from}）` : `= ${op}${rounding}\nparent ${par.name} = ${shown} (${from})`;
 }
 
 function conditionLine(mark: string, c: import('../rules/compile.js').CompiledCondition, zh: boolean): string {

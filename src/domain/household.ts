@@ -5,14 +5,6 @@
 import type { RecordSchema } from '../expr/env.js';
 import type { DisabilityCategory, Sex, Hukou } from './values.js';
 
-export const RECEIVING_FIELDS = [
-  'receiving_dibao',
-  'receiving_living_subsidy',
-  'receiving_care_subsidy',
-  'receiving_care_service',
-  'receiving_rehab',
-] as const;
-
 /** One person's input. Absent fields are unknown, never silently zero or false. */
 export interface PersonInput {
   person_id: string;
@@ -38,22 +30,19 @@ export interface PersonInput {
   special_hardship?: boolean;
   orphan?: boolean;
   work_injury_care?: boolean;
-  in_rehab?: boolean;
   /** 高龄津贴, set against the living subsidy (择高, R5). Money: integer fen per month. */
   old_age_allowance?: number;
   /** 老年护理补贴, set against the care subsidy (择高, R5). Money: integer fen per month. */
   elderly_care_allowance?: number;
-  /** 生活仍有困难 after dibao: decides a conditional uplift (R8). */
-  hardship_after_dibao?: boolean;
   /** 在校学生: decides a student uplift (R12). */
   student?: boolean;
   /** 脱贫户 (left hardship through poverty-exit policy): decides a phase-out (R6). */
   poverty_exit?: boolean;
-  receiving_dibao?: boolean;
-  receiving_living_subsidy?: boolean;
-  receiving_care_subsidy?: boolean;
-  receiving_care_service?: boolean;
-  receiving_rehab?: boolean;
+  /**
+   * The values of the input columns the rule sets' programs declare (`receiving_<program>`,
+   * …), by column name, parsed by their declared type: expressions read them as `person.<name>`.
+   */
+  inputs?: Readonly<Record<string, unknown>>;
 }
 
 export interface HouseholdInput {
@@ -65,8 +54,8 @@ export interface HouseholdInput {
 export const HEAD_RELATIONS = new Set(['head', 'self', '户主', '本人']);
 
 /**
- * The person record an expression reads as `person.*` (before the rule set's own person
- * facts are added). Derived fields: `age`, `sex` (from the ID number when given),
+ * The person record an expression reads as `person.*` (before the rule set's own input
+ * columns and person facts are added). Derived fields: `age`, `sex` (from the ID number when given),
  * `disabled`, `severe` (grade 1–2), `months_employed`, `months_above_standard`, `is_head`.
  */
 export const PERSON_FIELDS: RecordSchema = {
@@ -93,17 +82,10 @@ export const PERSON_FIELDS: RecordSchema = {
   special_hardship: 'bool',
   orphan: 'bool',
   work_injury_care: 'bool',
-  in_rehab: 'bool',
   old_age_allowance: 'int',
   elderly_care_allowance: 'int',
-  hardship_after_dibao: 'bool',
   student: 'bool',
   poverty_exit: 'bool',
-  receiving_dibao: 'bool',
-  receiving_living_subsidy: 'bool',
-  receiving_care_subsidy: 'bool',
-  receiving_care_service: 'bool',
-  receiving_rehab: 'bool',
 };
 
 /** `household.*`: size and income aggregates (income from the person fact `counted_income`). */

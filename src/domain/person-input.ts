@@ -13,6 +13,7 @@ import {
   parseGrade,
   parseHukou,
   parseMoney,
+  parseCount,
   parseSex,
   normaliseText,
   type FieldResult,
@@ -34,7 +35,7 @@ export function nameValue(raw: string): string | undefined {
   return v === '' ? undefined : v;
 }
 
-/** Every person field bencalc reads, with its parser. Field order is the roster's. */
+/** Every person field bencalc reads whatever the rule set, with its parser. Field order is the roster's. */
 export const PERSON_FIELD_PARSERS: Readonly<Record<string, Parser>> = {
   person_id: text,
   name,
@@ -57,23 +58,54 @@ export const PERSON_FIELD_PARSERS: Readonly<Record<string, Parser>> = {
   special_hardship: parseBoolean,
   orphan: parseBoolean,
   work_injury_care: parseBoolean,
-  in_rehab: parseBoolean,
   old_age_allowance: parseMoney,
   elderly_care_allowance: parseMoney,
-  hardship_after_dibao: parseBoolean,
   student: parseBoolean,
   poverty_exit: parseBoolean,
-  receiving_dibao: parseBoolean,
-  receiving_living_subsidy: parseBoolean,
-  receiving_care_subsidy: parseBoolean,
-  receiving_care_service: parseBoolean,
-  receiving_rehab: parseBoolean,
 };
 
 export const PERSON_FIELD_NAMES: readonly string[] = Object.keys(PERSON_FIELD_PARSERS);
 
+/** The types a rule set may give an input column of its own (docs/rules.md, "Declaring a program"). */
+export const INPUT_TYPES = ['yes_no', 'amount', 'date', 'integer', 'text'] as const;
+export type InputType = (typeof INPUT_TYPES)[number];
+
+/**
+ * A roster column a rule set's program declares (`receiving_<program>`, 接受康复 …): parsed by
+ * its type's parser, like the person fields, into `PersonInput.inputs`; `headers` are the
+ * headers accepted for it besides its name.
+ */
+export interface InputColumn {
+  name: string;
+  type: InputType;
+  headers: readonly string[];
+}
+
+export const INPUT_TYPE_PARSERS: Readonly<Record<InputType, Parser>> = { yes_no: parseBoolean, amount: parseMoney, date: parseDate, integer: parseCount, text };
+
+/** How expressions see a value of each input type: yes/no, money in fen, a YYYY-MM-DD date, a count, text. */
+export const INPUT_EXPR_TYPES: Readonly<Record<InputType, 'bool' | 'int' | 'string'>> = { yes_no: 'bool', amount: 'int', date: 'string', integer: 'int', text: 'string' };
+
+/** A column's parser: a person field's, else a declared input's. */
+export function parserOf(field: string, inputs: readonly InputColumn[]): Parser | undefined {
+  const parse = PERSON_FIELD_PARSERS[field];
+  if (parse !== undefined) return parse;
+  const c = inputs.find((x) => x.name === field);
+  return c === undefined ? undefined : INPUT_TYPE_PARSERS[c.type];
+}
+
 /** The parsers as a list, built once: parsePerson runs for every row of a roster. */
 const FIELD_ENTRIES: readonly (readonly [string, Parser])[] = Object.entries(PERSON_FIELD_PARSERS);
+
+/** A person's value of a field: a common person field, else an input column a rule set declares. */
+export function personValue(p: PersonInput, field: string): unknown {
+  return field in PERSON_FIELD_PARSERS ? (p as unknown as Record<string, unknown>)[field] : p.inputs?.[field];
+}
+
+/** A copy of a person with one field's value set (a common field, else a declared input column). */
+export function withPersonValue(p: PersonInput, field: string, value: unknown): PersonInput {
+  return field in PERSON_FIELD_PARSERS ? { ...p, [field]: value } : { ...p, inputs: { ...p.inputs, [field]: value } };
+}
 
 /** A raw value from YAML/JSON or a flag: numbers and booleans are accepted as well as text. */
 export function rawToText(v: unknown): string {
@@ -92,15 +124,20 @@ export interface PersonParse {
  * Parse one person's fields. `fields` maps canonical names to raw text; unknown names are
  * ignored here (the caller decides whether they pass through or are an error).
  */
-export function parsePerson(fields: Readonly<Record<string, string>>, where: { file?: string; line?: number } = {}): PersonParse {
+export function parsePerson(
+  fields: Readonly<Record<string, string>>,
+  where: { file?: string; line?: number } = {},
+  /** The rule sets' own input columns: read into `inputs` (present, maybe empty, whenever there are any). */
+  inputs: readonly InputColumn[] = [],
+): PersonParse {
   const errors: BencalcError[] = [];
   const out: Record<string, unknown> = {};
-  for (const [name, parse] of FIELD_ENTRIES) {
+  const read = (into: Record<string, unknown>, name: string, parse: Parser) => {
     const raw = fields[name];
-    if (raw === undefined) continue;
+    if (raw === undefined) return;
     const r = parse(raw);
     if (r.ok) {
-      if (r.value !== undefined) out[name] = r.value;
+      if (r.value !== undefined) into[name] = r.value;
     } else {
       errors.push(
         new BencalcError({
@@ -113,6 +150,12 @@ export function parsePerson(fields: Readonly<Record<string, string>>, where: { f
         }),
       );
     }
+  };
+  for (const [name, parse] of FIELD_ENTRIES) read(out, name, parse);
+  if (inputs.length) {
+    const own: Record<string, unknown> = {};
+    for (const c of inputs) read(own, c.name, INPUT_TYPE_PARSERS[c.type]);
+    out.inputs = own;
   }
   if (out.person_id === undefined) {
     errors.push(new BencalcError({ code: 'INPUT_MISSING_FIELD', ...where, field: 'person_id', en: 'person_id is empty; every person needs an id unique in the roster', zh: '人员编号为空；每人都需要唯一编号', exitCode: 1 }));

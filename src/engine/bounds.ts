@@ -14,6 +14,7 @@
  * rule files declare (each one only adds help).
  */
 import type { HouseholdInput } from '../domain/household.js';
+import { personValue, withPersonValue } from '../domain/person-input.js';
 import type { CompiledRules } from '../rules/compile.js';
 import type { EffectiveRules } from '../rules/effective.js';
 import type { HouseholdOutcome, PersonOutcome, ProgramOutcome } from './types.js';
@@ -104,7 +105,7 @@ export function blankBoundedInputs(compiled: CompiledRules, household: Household
   if (fields.length === 0) return [];
   const blanks: BlankInput[] = [];
   household.members.forEach((m, member) => {
-    for (const field of fields) if ((m as unknown as Record<string, unknown>)[field] === undefined) blanks.push({ member, field, name: `person[${m.person_id}].${field}` });
+    for (const field of fields) if (personValue(m, field) === undefined) blanks.push({ member, field, name: `person[${m.person_id}].${field}` });
   });
   return blanks;
 }
@@ -119,10 +120,7 @@ export interface BlankInput {
 /** The household with the given blank bounded inputs read as yes and every other blank one as no. */
 export function withBlanks(household: HouseholdInput, blanks: readonly BlankInput[], yes: (b: BlankInput) => boolean): HouseholdInput {
   const members = household.members.slice();
-  for (const b of blanks) {
-    const m = (members[b.member] = members[b.member] === household.members[b.member] ? { ...household.members[b.member]! } : members[b.member]!);
-    (m as unknown as Record<string, unknown>)[b.field] = yes(b);
-  }
+  for (const b of blanks) members[b.member] = withPersonValue(members[b.member]!, b.field, yes(b));
   return { ...household, members };
 }
 

@@ -25,7 +25,7 @@ export function monthsBetween(start: string, asOf: string): number {
 }
 
 /**
- * The person record. Absent inputs stay absent (an expression reading them gets Unknown),
+ * The person record, with the values of the input columns the programs declare. Absent inputs stay absent (an expression reading them gets Unknown),
  * with one documented exception: a person with no certificate, category or grade is not
  * disabled (`disabled: false`) — that is what an empty disability column means in a roster.
  */
@@ -71,18 +71,14 @@ export function personRecord(p: PersonInput, asOf: string, isHead: boolean): Rec
     special_hardship: p.special_hardship,
     orphan: p.orphan,
     work_injury_care: p.work_injury_care,
-    in_rehab: p.in_rehab,
     old_age_allowance: p.old_age_allowance,
     elderly_care_allowance: p.elderly_care_allowance,
-    hardship_after_dibao: p.hardship_after_dibao,
     student: p.student,
     poverty_exit: p.poverty_exit,
-    receiving_dibao: p.receiving_dibao,
-    receiving_living_subsidy: p.receiving_living_subsidy,
-    receiving_care_subsidy: p.receiving_care_subsidy,
-    receiving_care_service: p.receiving_care_service,
-    receiving_rehab: p.receiving_rehab,
   };
+  // The rule set's own input columns, as declared (absent ones stay absent: unknown).
+  const inputs = p.inputs;
+  if (inputs !== undefined) for (const name in inputs) record[name] = inputs[name];
   return record;
 }
 

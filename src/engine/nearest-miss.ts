@@ -20,7 +20,6 @@ const LABELS: Record<string, Miss> = {
   'unit.income_total': { en: 'income of the unit', zh: '申请单元月收入' },
   'household.income_total': { en: 'household income', zh: '家庭月收入' },
   'household.tier': { en: 'household tier', zh: '家庭类别' },
-  'household.dibao_standard': { en: 'the dibao standard', zh: '最低生活保障标准' },
   'household.size': { en: 'household size', zh: '家庭人数' },
   'person.age': { en: 'age', zh: '年龄' },
   'person.disability_grade': { en: 'disability grade', zh: '残疾等级' },
@@ -30,6 +29,7 @@ const LABELS: Record<string, Miss> = {
   'person.needs_long_term_care': { en: 'needs long-term care', zh: '需要长期照护' },
   'person.employed': { en: 'employed', zh: '就业' },
   'person.months_employed': { en: 'months employed', zh: '就业月数' },
+  'person.months_above_standard': { en: 'months since income rose above the dibao standard', zh: '收入超过低保标准的月数' },
   'person.counted_income': { en: 'counted income', zh: '计入收入' },
   'person.monthly_income': { en: 'monthly income', zh: '月收入' },
   'person.autism': { en: 'autism', zh: '孤独症' },
@@ -113,9 +113,16 @@ export class MissExplainer {
     // A literal speaks for itself: "age 17 is 1 above 16", not "above 16 16".
     if (/^-?\d+(\.\d+)?$/.test(key) || /^"[^"]*"$/.test(key)) return { en: '', zh: '' };
     if (LABELS[key]) return LABELS[key]!;
-    const param = /^param\.(\w+)/.exec(key);
+    // A household fact that is a parameter looked up (the standard that applies) is named as the parameter.
+    const fact = /^household\.(\w+)$/.exec(key);
+    const source = fact ? this.compiled.householdFacts.find((f) => f.name === fact[1])?.expr.source : undefined;
+    const param = /^param\.(\w+)/.exec(source ?? key);
     const p = param ? this.compiled.merged.parameters.get(param[1]!) : undefined;
     if (p) return { en: `the ${p.en}`, zh: p.zh };
+    // Any other fact of the rule set: its own words.
+    const own = /^(person|household)\.(\w+)$/.exec(key);
+    const f = own && [...this.compiled.householdFacts, ...this.compiled.personFacts].find((x) => x.name === own[2]);
+    if (f) return { en: f.en, zh: f.zh };
     return { en: text, zh: text };
   }
 

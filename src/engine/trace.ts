@@ -20,7 +20,8 @@ export function traceCondition(trace: ConditionOutcome[], program: CompiledProgr
   ctx.usedParams = undefined;
   const alternatives = c.anyOf?.map((a) => {
     const result = toEligibility(a.expr.evaluate(ctx));
-    return { id: a.id, result, source: a.cite.source, ...(a.cite.clause !== undefined && { clause: a.cite.clause }), layer: a.layer, ...(explain && result === 'no' && { miss: explain(a.expr.source) }) };
+    const options = optionsRead(a.expr);
+    return { id: a.id, result, source: a.cite.source, ...(a.cite.clause !== undefined && { clause: a.cite.clause }), layer: a.layer, ...(options && { options }), ...(explain && result === 'no' && { miss: explain(a.expr.source) }) };
   });
   const entry: ConditionOutcome = { ...conditionTrace(program.id, c, kind, toEligibility(value), c.expr?.source, value, who), ...(alternative !== undefined && { alternative }), ...(alternatives && { alternatives }) };
   if (explain && c.expr) entry.miss = explain(c.expr.source);
@@ -28,7 +29,14 @@ export function traceCondition(trace: ConditionOutcome[], program: CompiledProgr
   trace.push(entry);
 }
 
-export function conditionTrace(program: ProgramId, c: { id: string; zh: string; en: string; cite: { source: string; clause?: string | undefined }; layer: string }, kind: ConditionOutcome['kind'], result: Eligibility, expr: string | undefined, value: unknown, who: string): ConditionOutcome {
+/** The options an expression reads (a condition that turns on one rests on the layer that adopted it). */
+function optionsRead(expr: { references: readonly string[] } | undefined): string[] | undefined {
+  const names = expr?.references.filter((r) => r.startsWith('option.')).map((r) => r.slice('option.'.length));
+  return names?.length ? names : undefined;
+}
+
+export function conditionTrace(program: ProgramId, c: { id: string; zh: string; en: string; cite: { source: string; clause?: string | undefined }; layer: string; expr?: { references: readonly string[] } | undefined }, kind: ConditionOutcome['kind'], result: Eligibility, expr: string | undefined, value: unknown, who: string): ConditionOutcome {
+  const options = optionsRead(c.expr);
   return {
     program,
     id: kind === 'route' ? `single_person:${c.id}` : c.id,
@@ -40,6 +48,7 @@ export function conditionTrace(program: ProgramId, c: { id: string; zh: string; 
     source: c.cite.source,
     ...(c.cite.clause !== undefined && { clause: c.cite.clause }),
     layer: c.layer,
+    ...(options && { options }),
     ...(expr !== undefined && { expr }),
     ...(isUnknown(value) && { missing: [...value.missing] }),
   };

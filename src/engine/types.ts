@@ -17,7 +17,7 @@ export interface ConditionOutcome {
   /** For an `any_of` condition, the alternative that decided it. */
   alternative?: string;
   /** For an `any_of` condition, every alternative's result (traced runs evaluate them all). */
-  alternatives?: { id: string; result: Eligibility; source: string; clause?: string; layer: string; miss?: Miss[] }[];
+  alternatives?: { id: string; result: Eligibility; source: string; clause?: string; layer: string; options?: string[]; miss?: Miss[] }[];
   /** For a failed condition, when asked for (`check`): the nearest miss, computed from the rule. */
   miss?: Miss[];
   result: Eligibility;
@@ -27,6 +27,11 @@ export interface ConditionOutcome {
   source: string;
   clause?: string;
   layer: string;
+  /**
+   * The options the condition reads: where one is on, the result rests on the layer that
+   * adopted it and its document (`rules show`), not only on the clause that declared it.
+   */
+  options?: string[];
   expr?: string;
   missing?: string[];
 }

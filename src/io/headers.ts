@@ -7,6 +7,9 @@
  * (leading, trailing, internal), `_`/`-` in English names ("Household ID" = household_id), a
  * stray BOM, and a trailing unit suffix `（元）`, `(元)` or `(元/月)`.
  *
+ * A rule set's programs may declare columns of their own (`receiving_<program>` 享受…): the
+ * caller passes them in as `extra` columns, matched the same way.
+ *
  * Unknown columns are kept: they pass through to the output untouched.
  */
 import { BencalcError } from '../errors.js';
@@ -35,17 +38,10 @@ export const HEADER_ALIASES = {
   special_hardship: ['特困供养'],
   orphan: ['孤儿'],
   work_injury_care: ['工伤护理费'],
-  in_rehab: ['接受康复'],
   old_age_allowance: ['高龄津贴'],
   elderly_care_allowance: ['老年护理补贴'],
-  hardship_after_dibao: ['生活仍有困难'],
   student: ['在校学生'],
   poverty_exit: ['脱贫户'],
-  receiving_dibao: ['享受低保'],
-  receiving_living_subsidy: ['享受生活补贴'],
-  receiving_care_subsidy: ['享受护理补贴'],
-  receiving_care_service: ['享受托养'],
-  receiving_rehab: ['享受康复救助'],
 } as const satisfies Record<string, readonly string[]>;
 
 export type CanonicalColumn = keyof typeof HEADER_ALIASES;
@@ -68,21 +64,47 @@ export function normaliseHeader(header: string): string {
   return header.normalize('NFKC').toLowerCase().replace(/[\s\uFEFF_-]+/g, '').replace(UNIT_SUFFIX, '');
 }
 
-const LOOKUP: ReadonlyMap<string, CanonicalColumn> = (() => {
-  const m = new Map<string, CanonicalColumn>();
+/** A column a rule set declares: its canonical name and the headers accepted for it (the first is the usual one). */
+export interface ExtraColumn {
+  name: string;
+  headers: readonly string[];
+}
+
+const LOOKUP: ReadonlyMap<string, string> = (() => {
+  const m = new Map<string, string>();
   for (const col of CANONICAL_COLUMNS) {
     for (const key of [col, ...HEADER_ALIASES[col]]) m.set(normaliseHeader(key), col);
   }
   return m;
 })();
 
-/** The canonical column a header stands for, or `undefined` when it is not a roster column. */
-export function canonicalColumn(header: string): CanonicalColumn | undefined {
-  return LOOKUP.get(normaliseHeader(header));
+/** The lookup with a set of extra columns, made once per set (a roster's header is mapped once, a household file's keys often). */
+const LOOKUPS = new WeakMap<readonly ExtraColumn[], ReadonlyMap<string, string>>();
+
+function lookupWith(extra: readonly ExtraColumn[]): ReadonlyMap<string, string> {
+  if (!extra.length) return LOOKUP;
+  let m = LOOKUPS.get(extra);
+  if (m === undefined) {
+    const all = new Map(LOOKUP);
+    // A common column keeps its name: a rule set cannot take it over (the rules check this at load).
+    for (const c of extra) for (const key of [c.name, ...c.headers]) if (!all.has(normaliseHeader(key))) all.set(normaliseHeader(key), c.name);
+    LOOKUPS.set(extra, (m = all));
+  }
+  return m;
+}
+
+/** The canonical column a header stands for (a common one, or one of `extra`), or `undefined` when it is not a roster column. */
+export function canonicalColumn(header: string, extra: readonly ExtraColumn[] = []): string | undefined {
+  return lookupWith(extra).get(normaliseHeader(header));
+}
+
+/** The usual Chinese header of a common or extra column, if it has one. */
+function usualHeader(column: string, extra: readonly ExtraColumn[]): string | undefined {
+  return (HEADER_ALIASES as Record<string, readonly string[]>)[column]?.[0] ?? extra.find((c) => c.name === column)?.headers[0];
 }
 
 export interface DuplicateColumn {
-  canonical: CanonicalColumn;
+  canonical: string;
   /** 0-based column indexes, in file order (the first one is the one that is mapped). */
   columns: number[];
   /** The headers as written in the file. */
@@ -93,13 +115,13 @@ export interface DuplicateColumn {
 
 export interface HeaderMapping {
   /** Per column index: its canonical name, or `undefined` for an unknown (pass-through) column. */
-  canonical: (CanonicalColumn | undefined)[];
+  canonical: (string | undefined)[];
   /** Headers that are not roster columns, as written; these columns pass through. */
   unknown: string[];
   /** Canonical columns that two or more headers map to. Non-empty means the file is in error. */
   duplicates: DuplicateColumn[];
   /** Canonical column → its 0-based column index (the first, when duplicated). */
-  index: Partial<Record<CanonicalColumn, number>>;
+  index: Partial<Record<string, number>>;
 }
 
 /**
@@ -107,13 +129,14 @@ export interface HeaderMapping {
  * ready error each (see `mapHeadersStrict`). In `canonical`, only the first of duplicated
  * columns is mapped; the later ones are `undefined`.
  */
-export function mapHeaders(headers: readonly string[], opts: { file?: string } = {}): HeaderMapping {
-  const canonical: (CanonicalColumn | undefined)[] = new Array<CanonicalColumn | undefined>(headers.length);
+export function mapHeaders(headers: readonly string[], opts: { file?: string; extra?: readonly ExtraColumn[] } = {}): HeaderMapping {
+  const extra = opts.extra ?? [];
+  const canonical: (string | undefined)[] = new Array<string | undefined>(headers.length);
   const unknown: string[] = [];
-  const index: Partial<Record<CanonicalColumn, number>> = {};
-  const seen = new Map<CanonicalColumn, number[]>();
+  const index: Partial<Record<string, number>> = {};
+  const seen = new Map<string, number[]>();
   headers.forEach((header, i) => {
-    const col = canonicalColumn(header);
+    const col = canonicalColumn(header, extra);
     if (col === undefined) {
       canonical[i] = undefined;
       unknown.push(header);
@@ -144,8 +167,8 @@ export function mapHeaders(headers: readonly string[], opts: { file?: string } =
         ...(opts.file !== undefined && { file: opts.file }),
         line: 1,
         field: col,
-        en: `the headers ${listEn} both mean the column ${col} (${chineseHeader(col)}); keep only one of them`,
-        zh: `表头${listZh}都表示列 ${col}（${chineseHeader(col)}）；请只保留其中一列`,
+        en: `the headers ${listEn} both mean the column ${col}${usualHeader(col, extra) ? ` (${usualHeader(col, extra)})` : ''}; keep only one of them`,
+        zh: `表头${listZh}都表示列 ${col}${usualHeader(col, extra) ? `（${usualHeader(col, extra)}）` : ''}；请只保留其中一列`,
       }),
     });
   }
@@ -153,7 +176,7 @@ export function mapHeaders(headers: readonly string[], opts: { file?: string } =
 }
 
 /** `mapHeaders`, throwing the first duplicate's INPUT_BAD_CSV error. */
-export function mapHeadersStrict(headers: readonly string[], opts: { file?: string } = {}): HeaderMapping {
+export function mapHeadersStrict(headers: readonly string[], opts: { file?: string; extra?: readonly ExtraColumn[] } = {}): HeaderMapping {
   const m = mapHeaders(headers, opts);
   const dup = m.duplicates[0];
   if (dup !== undefined) throw dup.error;

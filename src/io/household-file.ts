@@ -13,7 +13,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type * as Yaml from 'yaml';
 import { BencalcError } from '../errors.js';
-import { canonicalColumn } from './headers.js';
+import { canonicalColumn, type ExtraColumn } from './headers.js';
 import { rawToText } from '../domain/person-input.js';
 
 export interface RawHousehold {
@@ -24,7 +24,8 @@ export interface RawHousehold {
 
 const MEMBERS_KEYS = ['members', '成员', '家庭成员'];
 
-export function readHouseholdFile(file: string): RawHousehold {
+/** `extra`: the input columns the rule sets declare, accepted as member fields like the common ones. */
+export function readHouseholdFile(file: string, extra: readonly ExtraColumn[] = []): RawHousehold {
   let text: string;
   try {
     text = readFileSync(file, 'utf8').replace(/^\uFEFF/, '');
@@ -65,7 +66,7 @@ export function readHouseholdFile(file: string): RawHousehold {
     const obj = data as Record<string, unknown>;
     for (const [k, v] of Object.entries(obj)) {
       if (MEMBERS_KEYS.includes(k)) list = v;
-      else if (canonicalColumn(k) === 'household_id') householdId = rawToText(v);
+      else if (canonicalColumn(k, extra) === 'household_id') householdId = rawToText(v);
       else throw bad(`unknown top-level key "${k}"; a household file has household_id and members`, `未知的顶层键“${k}”；家庭文件只有 household_id 和 members`);
     }
   }
@@ -74,7 +75,7 @@ export function readHouseholdFile(file: string): RawHousehold {
     if (!m || typeof m !== 'object' || Array.isArray(m)) throw bad(`member ${i + 1} is not a mapping of field: value`, `第 ${i + 1} 个成员不是“字段: 值”的映射`);
     const fields: Record<string, string> = {};
     for (const [k, v] of Object.entries(m as Record<string, unknown>)) {
-      const col = canonicalColumn(k);
+      const col = canonicalColumn(k, extra);
       if (!col) throw bad(`member ${i + 1}: unknown field "${k}"`, `第 ${i + 1} 个成员：未知字段“${k}”`);
       if (col === 'household_id') continue;
       fields[col] = rawToText(v);

@@ -1,11 +1,13 @@
+/* eslint-disable max-lines -- one chain merge: parameters, options, facts, programs and their declarations, targets, each with the origin errors point at */
 /**
  * Merging a chain of rule layers (national → province → city → district) into one rule
  * set. A child inherits everything and may add or override; every merged piece records
  * the layer that supplied it, so results can say where a value came from.
  *
  * Merge semantics, chosen so that a local rule adds to the national floor:
- * - parameter values form one timeline across layers; the latest `from` on or before the
- *   date wins, a deeper layer wins a tie; unit and keys may not change down the chain;
+ * - parameter values are kept per layer; which one is in force on a date (a layer's own value
+ *   stands until that layer changes or ends it, relative values, tables merged key by key) is
+ *   timeline.ts's; unit and keys may not change down the chain;
  * - options, facts, sources and outputs override by name;
  * - conditions override by id, except `any_of` alternatives, which accumulate by id;
  * - single-person routes accumulate by id;
@@ -13,6 +15,7 @@
  */
 import { BencalcError } from '../errors.js';
 import type { RuleLayer } from './load.js';
+import { mergeOption } from './option-merge.js';
 import type { KeyPath, YamlSource } from './yaml.js';
 import { positionAt, formatPath } from './yaml.js';
 import type {
@@ -25,8 +28,10 @@ import type {
   ProgramId,
   RuleFile,
   TargetDecl,
+  InputDecl,
 } from './schema.js';
-import { PROGRAM_IDS } from './schema.js';
+import { didYouMean } from '../util/suggest.js';
+import { checkRelativeValues } from './timeline.js';
 
 /** Where a merged piece was declared: enough to point at it in an error or a trace. */
 export interface Origin {
@@ -69,7 +74,10 @@ export interface MergedTarget extends TargetDecl {
   origin: Origin;
 }
 
-export interface MergedOption extends OptionDecl {
+export interface MergedOption extends Omit<OptionDecl, 'zh' | 'en' | 'cite'> {
+  zh: string;
+  en: string;
+  cite: Citation;
   name: string;
   origin: Origin;
 }
@@ -114,7 +122,13 @@ export interface MergedProgram {
   id: ProgramId;
   zh: string;
   en: string;
+  /** The short names (低保, dibao) of tables and headers. */
+  short: { zh: string; en: string };
   level: 'household' | 'person';
+  /** The roster column saying a person receives the program now, and its usual Chinese header. */
+  receiving?: { column: string; zh: string; ask?: { zh: string; en: string }; origin: Origin };
+  /** The roster columns the program reads beyond the common ones; a lower layer may add more. */
+  inputs: MergedInput[];
   dependsOn: ProgramId[];
   eligibility: MergedCondition[];
   exclusions: MergedCondition[];
@@ -132,6 +146,11 @@ export interface MergedProgram {
   outputs: MergedOutput[];
 }
 
+export interface MergedInput extends InputDecl {
+  name: string;
+  origin: Origin;
+}
+
 export interface MergedSource {
   name: string;
   decl: NonNullable<RuleFile['sources']>[string];
@@ -147,19 +166,12 @@ export interface MergedRules {
   parameters: Map<string, MergedParameter>;
   options: Map<string, MergedOption>;
   facts: MergedFact[];
+  /** The programs in the order they were declared, root layer first. */
   programs: Map<ProgramId, MergedProgram>;
   boundedInputs: Map<string, MergedBoundedInput>;
-  /** Coverage targets by program, in the canonical program order. */
+  /** Coverage targets by program, in the programs' order. */
   targets: Map<ProgramId, MergedTarget>;
 }
-
-const PROGRAM_NAMES: Record<ProgramId, [string, string]> = {
-  dibao: ['最低生活保障', 'minimum living security (dibao)'],
-  living_subsidy: ['困难残疾人生活补贴', 'living subsidy for disabled persons in hardship'],
-  care_subsidy: ['重度残疾人护理补贴', 'care subsidy for severely disabled persons'],
-  care_service: ['托养照护服务补助', 'care service assistance'],
-  rehab: ['康复救助', 'rehabilitation assistance'],
-};
 
 export function mergeChain(chain: readonly RuleLayer[]): { merged: MergedRules; errors: BencalcError[] } {
   const errors: BencalcError[] = [];
@@ -178,6 +190,9 @@ export function mergeChain(chain: readonly RuleLayer[]): { merged: MergedRules; 
     targets: new Map(),
   };
   const facts = new Map<string, MergedFact>();
+  // Checked once every layer is in: a program may be declared below the layer naming it only by mistake.
+  const dependencies: { layer: RuleLayer; path: KeyPath; id: string }[] = [];
+  const targetLayers: RuleLayer[] = [];
 
   for (const [depth, layer] of chain.entries()) {
     // `source` is read only to place an error: a layer handed over from another thread
@@ -233,7 +248,8 @@ export function mergeChain(chain: readonly RuleLayer[]): { merged: MergedRules; 
       existing.values.push(...values);
     }
     for (const [name, decl] of Object.entries(r.options ?? {})) {
-      merged.options.set(name, { ...decl, name, origin: origin(['options', name]) });
+      const option = mergeOption(name, decl, merged.options.get(name), origin(['options', name]), layer, errors);
+      if (option) merged.options.set(name, option);
     }
     for (const [name, decl] of Object.entries(r.bounded_inputs ?? {})) {
       merged.boundedInputs.set(name, { ...decl, name, origin: origin(['bounded_inputs', name]) });
@@ -241,6 +257,7 @@ export function mergeChain(chain: readonly RuleLayer[]): { merged: MergedRules; 
     for (const [pid, decl] of Object.entries(r.targets ?? {}) as [ProgramId, TargetDecl | undefined][]) {
       if (decl) merged.targets.set(pid, { ...decl, program: pid, origin: origin(['targets', pid]) });
     }
+    targetLayers.push(layer);
     for (const level of ['person', 'household'] as const) {
       for (const [name, decl] of Object.entries(r.facts?.[level] ?? {})) {
         const prior = facts.get(name);
@@ -257,12 +274,12 @@ export function mergeChain(chain: readonly RuleLayer[]): { merged: MergedRules; 
       const base = ['programs', pid];
       let p = merged.programs.get(pid);
       if (!p) {
+        const declared = newProgram(pid, decl, merged.programs, layer, errors);
+        if (!declared) continue;
         p = {
-          id: pid,
-          zh: PROGRAM_NAMES[pid][0],
-          en: PROGRAM_NAMES[pid][1],
-          level: pid === 'dibao' ? 'household' : 'person',
+          ...declared,
           dependsOn: [],
+          inputs: [],
           eligibility: [],
           exclusions: [],
           routes: [],
@@ -273,8 +290,22 @@ export function mergeChain(chain: readonly RuleLayer[]): { merged: MergedRules; 
       }
       if (decl.zh) p.zh = decl.zh;
       if (decl.en) p.en = decl.en;
-      if (decl.level) p.level = decl.level;
-      for (const d of decl.depends_on ?? []) if (!p.dependsOn.includes(d)) p.dependsOn.push(d);
+      if (decl.short) p.short = decl.short;
+      if (decl.level && decl.level !== p.level) {
+        const pos = positionAt(layer.source, [...base, 'level']);
+        errors.push(new BencalcError({ code: 'RULES_INVALID_VALUE', file: layer.file, ...(pos && { line: pos.line, column: pos.column }), path: `programs.${pid}.level`, en: `program ${pid} is declared by an upper layer at level ${p.level}; a lower layer may not change its level`, zh: `项目 ${pid} 已由上级声明为 ${p.level} 级；下级不能改变` }));
+      }
+      if (decl.receiving) p.receiving = { ...decl.receiving, origin: origin([...base, 'receiving']) };
+      for (const [name, input] of Object.entries(decl.inputs ?? {})) {
+        const entry: MergedInput = { ...input, name, origin: origin([...base, 'inputs', name]) };
+        const at = p.inputs.findIndex((x) => x.name === name);
+        if (at >= 0) p.inputs[at] = entry;
+        else p.inputs.push(entry);
+      }
+      (decl.depends_on ?? []).forEach((d, i) => {
+        if (!p!.dependsOn.includes(d)) p!.dependsOn.push(d);
+        dependencies.push({ layer, path: [...base, 'depends_on', i], id: d });
+      });
       mergeConditions(p.eligibility, decl.eligibility ?? [], (...at) => origin([...base, 'eligibility', ...at]), errors, layer);
       mergeConditions(p.exclusions, decl.exclusions ?? [], (...at) => origin([...base, 'exclusions', ...at]), errors, layer);
       (decl.single_person_routes ?? []).forEach((route, i) => {
@@ -308,10 +339,53 @@ export function mergeChain(chain: readonly RuleLayer[]): { merged: MergedRules; 
     }
   }
   merged.facts = [...facts.values()];
-  // Programs are listed in the canonical order, whatever order the layers used.
-  merged.programs = new Map(PROGRAM_IDS.filter((id) => merged.programs.has(id)).map((id) => [id, merged.programs.get(id)!]));
-  merged.targets = new Map(PROGRAM_IDS.filter((id) => merged.targets.has(id)).map((id) => [id, merged.targets.get(id)!]));
+  // A dependency or a target names a program some layer of the chain declares.
+  for (const d of dependencies) if (!merged.programs.has(d.id)) errors.push(unknownProgram(d.id, d.layer, d.path, merged.programs));
+  for (const layer of targetLayers) {
+    for (const pid of Object.keys(layer.rules.targets ?? {})) if (!merged.programs.has(pid)) errors.push(unknownProgram(pid, layer, ['targets', pid], merged.programs));
+  }
+  // Targets are listed in the programs' order, whatever order the layers used.
+  merged.targets = new Map([...merged.programs.keys()].filter((id) => merged.targets.has(id)).map((id) => [id, merged.targets.get(id)!]));
+  errors.push(...checkRelativeValues(merged));
   return { merged, errors };
+}
+
+/**
+ * The names and level of a program a layer names for the first time in its chain: that layer
+ * declares it, so it must give its level at least (names default to the id); a program named
+ * without a level is taken for a misspelt one (RULES_UNKNOWN_PROGRAM, with the nearest declared id).
+ */
+function newProgram(
+  pid: ProgramId,
+  decl: NonNullable<RuleFile['programs']>[ProgramId],
+  declared: ReadonlyMap<ProgramId, MergedProgram>,
+  layer: RuleLayer,
+  errors: BencalcError[],
+): Pick<MergedProgram, 'id' | 'zh' | 'en' | 'short' | 'level'> | undefined {
+  if (decl.level === undefined) {
+    errors.push(unknownProgram(pid, layer, ['programs', pid], declared));
+    return undefined;
+  }
+  const zh = decl.zh ?? pid;
+  const en = decl.en ?? pid;
+  return { id: pid, zh, en, short: decl.short ?? { zh, en }, level: decl.level };
+}
+
+function unknownProgram(pid: string, layer: RuleLayer, path: KeyPath, declared: ReadonlyMap<ProgramId, MergedProgram>): BencalcError {
+  // At the id itself: the key of a program or target, the item of a depends_on list.
+  const last = path[path.length - 1];
+  const pos = typeof last === 'string' ? positionAt(layer.source, path.slice(0, -1), last) : positionAt(layer.source, path);
+  const ids = [...declared.keys()];
+  const suggestion = didYouMean(pid, ids);
+  return new BencalcError({
+    code: 'RULES_UNKNOWN_PROGRAM',
+    file: layer.file,
+    ...(pos && { line: pos.line, column: pos.column }),
+    path: formatPath(path),
+    en: `unknown program "${pid}": this chain does not declare it; the programs declared in this chain are ${ids.join(', ')} (a layer declares a new program with its level and names: docs/rules.md, "Declaring a program")`,
+    zh: `未知的项目“${pid}”；本链中声明的项目为 ${ids.join(', ')}（新项目须写明 level 及名称，见 docs/rules.md“Declaring a program”）`,
+    ...(suggestion !== undefined && { suggestion }),
+  });
 }
 
 function mergeConditions(

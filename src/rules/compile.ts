@@ -16,10 +16,11 @@ import {
   HOUSEHOLD_FIELDS_FOR_PERSON_FACTS,
   UNIT_FIELDS,
 } from '../domain/household.js';
-import type { Citation, ProgramId } from './schema.js';
+import type { Citation, InputDecl, ProgramId, RuleFile } from './schema.js';
 import type { MergedRules, MergedProgram, Origin } from './chain.js';
 import { positionAt, scalarStart, toPosition, formatPath, type KeyPath } from './yaml.js';
 import { didYouMean } from '../util/suggest.js';
+import { INPUT_EXPR_TYPES, type InputColumn } from '../domain/person-input.js';
 
 export interface CompiledAlternative {
   id: string;
@@ -53,7 +54,11 @@ export interface CompiledProgram {
   id: ProgramId;
   zh: string;
   en: string;
+  short: { zh: string; en: string };
   level: 'household' | 'person';
+  receiving?: { column: string; zh: string; ask?: { zh: string; en: string } };
+  /** The program's own input columns, with what check asks for a blank one. */
+  inputs: { name: string; zh: string; en: string; type: InputColumn['type']; ask?: { zh: string; en: string } }[];
   dependsOn: ProgramId[];
   eligibility: CompiledCondition[];
   exclusions: CompiledCondition[];
@@ -91,6 +96,54 @@ export interface CompiledRules {
   householdFacts: CompiledFact[];
   /** Programs in evaluation (dependency) order. */
   programs: CompiledProgram[];
+  /** The input columns the programs declare (each program's receiving column, then its own inputs), in the programs' declared order. */
+  inputs: InputColumn[];
+}
+
+/**
+ * The input columns the programs declare: each program's receiving column (yes/no), then its
+ * own inputs. A name may be declared once in a chain, and never be a common person field's.
+ */
+function inputColumns(merged: MergedRules, errors: BencalcError[]): InputColumn[] {
+  const out: InputColumn[] = [];
+  const owner = new Map<string, string>();
+  const add = (program: string, c: InputColumn, origin: Origin, sub: KeyPath) => {
+    const clash = c.name in PERSON_FIELDS ? 'a common person field' : owner.has(c.name) ? `an input column of ${owner.get(c.name)}` : undefined;
+    if (clash !== undefined) {
+      errors.push(located(origin, sub, 'RULES_DUPLICATE_ID', `program ${program} declares the input column ${c.name}, which is already ${clash}; choose another name`, `项目 ${program} 声明的输入列 ${c.name} 已被占用（${clash}）；请换一个名称`));
+      return;
+    }
+    owner.set(c.name, program);
+    out.push(c);
+  };
+  for (const p of merged.programs.values()) {
+    if (p.receiving !== undefined) add(p.id, receivingColumn(p.receiving), p.receiving.origin, ['column']);
+    for (const i of p.inputs) add(p.id, inputColumn(i.name, i), i.origin, []);
+  }
+  return out;
+}
+
+function receivingColumn(r: { column: string; zh: string }): InputColumn {
+  return { name: r.column, type: 'yes_no', headers: [r.zh] };
+}
+
+function inputColumn(name: string, i: InputDecl): InputColumn {
+  return { name, type: i.type, headers: [i.zh, ...(i.headers ?? [])] };
+}
+
+/**
+ * The input columns one rule file's programs declare, as `inputColumns` makes them: for
+ * reading a household before its rule set is known (check reads every file's).
+ */
+export function declaredInputs(file: RuleFile): InputColumn[] {
+  return Object.values(file.programs ?? {}).flatMap((p) => [...(p.receiving ? [receivingColumn(p.receiving)] : []), ...Object.entries(p.inputs ?? {}).map(([name, i]) => inputColumn(name, i))]);
+}
+
+/** The input columns of the rule sets in play, each once (the first declaration of a name stands), in their order. */
+export function inputsOf(rules: readonly CompiledRules[]): InputColumn[] {
+  const out = new Map<string, InputColumn>();
+  for (const r of rules) for (const c of r.inputs) if (!out.has(c.name)) out.set(c.name, c);
+  return [...out.values()];
 }
 
 function paramType(unit: string, keyed: boolean): ExprType {
@@ -124,29 +177,28 @@ export function compileRules(merged: MergedRules, checks?: CheckCache): { compil
       errors.push(located(origin, sub, riseParam ? 'RULES_UNIT_MISMATCH' : 'RULES_UNKNOWN_PARAMETER', `the yearly rise "${rise}" must be a ratio parameter of this rule set${riseParam ? ` (it is ${riseParam.unit})` : ' (none is declared)'}`, `年度涨幅“${rise}”须为本规则集中单位为 ratio 的参数`));
     });
   }
+  // The programs' own input columns are person fields too, typed as declared.
+  const inputs = inputColumns(merged, errors);
+  const personFields: Record<string, ExprType> = { ...PERSON_FIELDS };
+  for (const c of inputs) personFields[c.name] = INPUT_EXPR_TYPES[c.type];
   for (const b of merged.boundedInputs.values()) {
     citeCheck(b.cite, b.origin, ['cite']);
-    if (PERSON_FIELDS[b.name] !== 'bool') {
-      const yesNo = Object.keys(PERSON_FIELDS).filter((k) => PERSON_FIELDS[k] === 'bool');
+    if (personFields[b.name] !== 'bool') {
+      const yesNo = Object.keys(personFields).filter((k) => personFields[k] === 'bool');
       errors.push(located(b.origin, [], 'RULES_INVALID_VALUE', `bounded_inputs names ${b.name}, which is not a yes/no person field; yes/no fields: ${yesNo.join(', ')}`, `bounded_inputs 中的 ${b.name} 不是是/否型的人员字段`));
     }
   }
-  for (const t of merged.targets.values()) {
-    citeCheck(t.cite, t.origin, ['cite']);
-    if (!merged.programs.has(t.program)) {
-      errors.push(located(t.origin, [], 'RULES_UNKNOWN_PROGRAM', `a coverage target is given for ${t.program}, which this rule set does not define`, `覆盖率目标所指的项目 ${t.program} 未在本规则集中定义`));
-    }
-  }
+  // (A target for a program the chain does not declare is refused when the chain is merged.)
+  for (const t of merged.targets.values()) citeCheck(t.cite, t.origin, ['cite']);
   const option: Record<string, ExprType> = {};
   for (const o of merged.options.values()) {
     option[o.name] = 'bool';
     citeCheck(o.cite, o.origin, ['cite']);
     if (o.adopted_by) citeCheck(o.adopted_by, o.origin, ['adopted_by']);
   }
-  const personFields: Record<string, ExprType> = { ...PERSON_FIELDS };
   const householdFields: Record<string, ExprType> = { ...HOUSEHOLD_FIELDS };
   for (const f of merged.facts) {
-    const builtIn = f.level === 'person' ? PERSON_FIELDS : HOUSEHOLD_FIELDS;
+    const builtIn = f.level === 'person' ? personFields : HOUSEHOLD_FIELDS;
     if (f.name in builtIn) {
       errors.push(located(f.origin, [], 'RULES_DUPLICATE_ID', `fact ${f.name} has the name of a built-in ${f.level} field; choose another name`, `事实 ${f.name} 与内置字段同名`));
       continue;
@@ -217,7 +269,7 @@ export function compileRules(merged: MergedRules, checks?: CheckCache): { compil
   const ordered = dependencyOrder(programs, merged, errors);
   checks?.save();
   if (errors.length) return { errors };
-  return { compiled: { merged, schema, treeOf: (source) => envFull.tree(source), personFacts, householdFacts, programs: ordered }, errors };
+  return { compiled: { merged, schema, treeOf: (source) => envFull.tree(source), personFacts, householdFacts, programs: ordered, inputs }, errors };
 }
 
 type CompileFn = (env: ExprCompiler, source: string, origin: Origin, sub: KeyPath, expected: ExpectedType) => CompiledExpression | undefined;
@@ -289,7 +341,7 @@ function compileProgram(
   for (const e of [...all, ...routes.map((r) => r.expr), ...notInUnit.map((r) => r.expr), amount?.expr, amount?.memberSupplement, ...outputs.map((o) => o.expr)]) {
     for (const ref of e?.references ?? []) {
       const m = /^result\.(\w+)/.exec(ref);
-      if (m && !p.dependsOn.includes(m[1] as ProgramId)) {
+      if (m && !p.dependsOn.includes(m[1]!)) {
         const origin = merged.programs.get(p.id)!;
         const where = origin.eligibility[0]?.origin ?? origin.amount?.origin ?? { file: merged.chain[merged.chain.length - 1]!.file };
         errors.push(
@@ -305,7 +357,7 @@ function compileProgram(
       }
     }
   }
-  return { id: p.id, zh: p.zh, en: p.en, level: p.level, dependsOn: p.dependsOn, eligibility, exclusions, routes, notInUnit, ...(amount && { amount }), outputs };
+  return { id: p.id, zh: p.zh, en: p.en, short: p.short, level: p.level, ...(p.receiving !== undefined && { receiving: { column: p.receiving.column, zh: p.receiving.zh, ...(p.receiving.ask && { ask: p.receiving.ask }) } }), inputs: p.inputs.map((i) => ({ name: i.name, zh: i.zh, en: i.en, type: i.type, ...(i.ask && { ask: i.ask }) })), dependsOn: p.dependsOn, eligibility, exclusions, routes, notInUnit, ...(amount && { amount }), outputs };
 }
 
 /** Income aggregates are built from the person fact `counted_income`. */

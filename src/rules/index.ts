@@ -6,10 +6,13 @@ import { BencalcErrors } from '../errors.js';
 import { loadRuleTree, chainOf, type RuleTree } from './load.js';
 import { mergeChain } from './chain.js';
 import { compileRules, type CompiledRules } from './compile.js';
+import { shadowedValues, shadowedWarning, shadowedWarns } from './shadowed.js';
+import type { BencalcError } from '../errors.js';
 
 export { loadRuleTree, openRuleTree, openRuleTreeWith, layerData, layerOf, chainOf, resolveJurisdictionId, nearestRuleSet, type RuleTree, type RuleLayer, type LayerData } from './load.js';
 export { resolveEffective, type EffectiveRules, type EvaluationSettings } from './effective.js';
-export type { CompiledRules } from './compile.js';
+export { inputsOf, declaredInputs, type CompiledRules } from './compile.js';
+export { shadowedValues, shadowedWarning, shadowedWarns, type ShadowedValue } from './shadowed.js';
 export { RuleFileCache } from './file-cache.js';
 
 /** Compile one jurisdiction's chain; the result is kept on the tree, by id. */
@@ -25,20 +28,33 @@ export function compileJurisdiction(tree: RuleTree, id: string): CompiledRules {
   return compiled;
 }
 
-/** Load a rules directory and compile every jurisdiction in it, collecting all errors. */
-export function validateTree(root: string): { tree?: RuleTree; errors: import('../errors.js').BencalcError[] } {
+/**
+ * Load a rules directory and compile every jurisdiction in it, collecting all errors; and the
+ * warnings (RULES_SHADOWED: a lower layer's value standing over a parent's later change), each once.
+ */
+export function validateTree(root: string): { tree?: RuleTree; errors: BencalcError[]; warnings: BencalcError[] } {
   let tree: RuleTree;
   try {
     tree = loadRuleTree(root);
   } catch (e) {
-    if (e instanceof BencalcErrors) return { errors: e.errors };
+    if (e instanceof BencalcErrors) return { errors: e.errors, warnings: [] };
     throw e;
   }
   const errors = [];
+  const warnings: BencalcError[] = [];
   const seen = new Set<string>();
+  const seenPairs = new Set<string>();
   for (const id of tree.layers.keys()) {
     try {
-      compileJurisdiction(tree, id);
+      const compiled = compileJurisdiction(tree, id);
+      // A pair between two layers shows up again in every chain below them: report it once.
+      for (const s of shadowedValues(compiled.merged)) {
+        const key = JSON.stringify([s.parameter, s.child.layer, s.child.from, s.parent.layer, s.parent.from]);
+        if (shadowedWarns(s) && !seenPairs.has(key)) {
+          seenPairs.add(key);
+          warnings.push(shadowedWarning(s));
+        }
+      }
     } catch (e) {
       if (!(e instanceof BencalcErrors)) throw e;
       for (const err of e.errors) {
@@ -51,5 +67,5 @@ export function validateTree(root: string): { tree?: RuleTree; errors: import('.
       }
     }
   }
-  return { tree, errors };
+  return { tree, errors, warnings };
 }

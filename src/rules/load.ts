@@ -9,11 +9,12 @@ import { readFileSync, readdirSync, existsSync, statSync, lstatSync } from 'node
 import { join, basename, resolve } from 'node:path';
 import type { z } from 'zod';
 import { BencalcError, BencalcErrors } from '../errors.js';
-import { ruleFileSchema, type RuleFile } from './schema.js';
+import { ruleFileSchema, type PlainValue, type RuleFile } from './schema.js';
+import { isRelative } from './timeline.js';
 import { readYaml, zodIssuesToErrors, positionAt, formatPath, type KeyPath, type YamlSource } from './yaml.js';
-import { didYouMean } from '../util/suggest.js';
+import { didYouMean, looseName, nearest } from '../util/suggest.js';
 import type { CompiledRules } from './compile.js';
-import { normaliseText } from '../domain/values.js';
+import { normaliseText, DISABILITY_CATEGORIES } from '../domain/values.js';
 import type { RuleFileCache } from './file-cache.js';
 
 export const RULE_FILE_NAME = 'rules.yaml';
@@ -55,7 +56,11 @@ export function parseRuleFile(file: string, text: string): { layer?: Omit<RuleLa
   const schema = ruleFileSchema();
   const parsed = schema.safeParse(data);
   if (!parsed.success) {
-    return { errors: zodIssuesToErrors(source, parsed.error.issues, data, (path) => allowedKeys(schema, path)) };
+    const errors = zodIssuesToErrors(source, parsed.error.issues, data, (path) => allowedKeys(schema, path));
+    // A mapping meant as a relative value but misspelt fails every form of a value alike; say what is wrong with it instead.
+    const relative = relativeShapeErrors(data, source).filter((r) => r.errors.length);
+    const replaced = new Set(relative.map((r) => r.valuePath));
+    return { errors: [...errors.filter((e) => !replaced.has(e.location.path ?? '')), ...relative.flatMap((r) => r.errors)] };
   }
   const rules = parsed.data;
   const refErrors = [...checkParameterValues(rules, source), ...checkOptions(rules, source)];
@@ -132,6 +137,62 @@ function checkOptions(rules: RuleFile, source: YamlSource): BencalcError[] {
   return errors;
 }
 
+const RELATIVE_KEYS = ['parent', 'times', 'plus'];
+
+/**
+ * Mappings under `values[].value` written as a relative value but not one: a key other than
+ * parent/times/plus (a misspelt `parent`), or `times`/`plus` with no `parent:` — which would
+ * otherwise read as a table with a key "times" and silently give the parent's figure.
+ */
+function relativeShapeErrors(data: unknown, source: YamlSource): { valuePath: string; errors: BencalcError[] }[] {
+  const params = (data as { parameters?: unknown } | null)?.parameters;
+  if (typeof params !== 'object' || params === null) return [];
+  return Object.entries(params as Record<string, unknown>).flatMap(([name, p]) => {
+    const values = (p as { values?: unknown } | null)?.values;
+    if (!Array.isArray(values)) return [];
+    return values.map((v: unknown, i) => ({ valuePath: formatPath(['parameters', name, 'values', i, 'value']), errors: relativeShapeErrorsAt((v as { value?: unknown } | null)?.value, name, i, source) }));
+  });
+}
+
+function relativeShapeErrorsAt(value: unknown, name: string, i: number, source: YamlSource): BencalcError[] {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return [];
+  const entries = Object.entries(value);
+  if (!entries.some(([k, x]) => RELATIVE_KEYS.includes(k) || typeof x !== 'number')) return [];
+  const path: KeyPath = ['parameters', name, 'values', i, 'value'];
+  const at = (sub: KeyPath) => {
+    const pos = positionAt(source, [...path, ...sub]);
+    return { file: source.file, ...(pos && { line: pos.line, column: pos.column }), path: formatPath([...path, ...sub]) };
+  };
+  const example = `value: { parent: ${name}, times: 1.05 }   or   value: { parent: ${name}, plus: 20 }`;
+  const errors = entries
+    .filter(([k]) => !RELATIVE_KEYS.includes(k))
+    .map(([k]) => {
+      const suggestion = didYouMean(k, RELATIVE_KEYS);
+      return new BencalcError({ code: 'RULES_UNKNOWN_KEY', ...at([k]), en: `unknown key "${k}" in a relative value; its keys are parent (the parent layer's parameter), times and plus (each a number or a table by key)`, zh: `相对数值中的未知键“${k}”；可用的键为 parent（上级参数名）、times 与 plus（数字或按键的表格）`, ...(suggestion !== undefined && { suggestion }), example });
+    });
+  if (!errors.length && !('parent' in value)) {
+    errors.push(new BencalcError({ code: 'RULES_INVALID_VALUE', ...at([]), en: `${name}: a value with times or plus is relative to the parent layer and must name the parameter it is relative to with parent: (without it, "times" would read as a table key)`, zh: `${name}：含 times 或 plus 的数值是相对上级的数值，须以 parent: 写明所依据的上级参数`, example }));
+  }
+  return errors;
+}
+
+/** The keys a table of each `keys:` kind may have: the values the rule expressions look them up by. */
+const TABLE_KEYS: Partial<Record<string, readonly string[]>> = {
+  hukou: ['urban', 'rural'],
+  grade: ['1', '2', '3', '4'],
+  category: DISABILITY_CATEGORIES,
+};
+
+/**
+ * Why `key` is no key of a `kind` table (the keys accepted), or undefined when it is one. Keys
+ * of `age_band`, `tier` and `care_type` tables are the rule set's own names, read by name in
+ * its expressions (Shandong's rehab caps have a `vision` band beside the ages).
+ */
+function tableKeyProblem(kind: string, key: string): string | undefined {
+  const accepted = TABLE_KEYS[kind];
+  return accepted && !accepted.includes(key) ? accepted.join(', ') : undefined;
+}
+
 /** The largest money value a rule file may state, in yuan: far above any benefit, far below 2⁵³ fen. */
 const MAX_YUAN = 1_000_000_000;
 
@@ -163,7 +224,10 @@ function checkParameterValues(rules: RuleFile, source: YamlSource): BencalcError
       const cellsOf = (x: number | Record<string, number> | null | undefined, key: KeyPath): [number, KeyPath][] =>
         x == null ? [] : typeof x === 'number' ? [[x, key]] : Object.values(x).map((y) => [y, key] as [number, KeyPath]);
       // The figure, and the ends of a figure known only within bounds (each placed at its own key).
-      const cells = [...cellsOf(v.value, [...path, 'value']), ...cellsOf(v.bounds?.least_generous, [...path, 'bounds', 'least_generous']), ...cellsOf(v.bounds?.most_generous, [...path, 'bounds', 'most_generous'])];
+      const relative = isRelative(v.value) ? v.value : undefined;
+      // A relative value's `plus` is a figure in the parameter's unit; its `times` is a ratio.
+      const stated = relative ? cellsOf(relative.plus, [...path, 'value', 'plus']) : cellsOf(v.value as PlainValue, [...path, 'value']);
+      const cells = [...stated, ...cellsOf(v.bounds?.least_generous, [...path, 'bounds', 'least_generous']), ...cellsOf(v.bounds?.most_generous, [...path, 'bounds', 'most_generous'])];
       const least = v.bounds?.least_generous;
       const most = v.bounds?.most_generous;
       if (least !== undefined && most !== undefined) {
@@ -205,7 +269,38 @@ function checkParameterValues(rules: RuleFile, source: YamlSource): BencalcError
           );
         }
       }
-      if (typeof v.value === 'object' && v.value !== null && !p.keys) {
+      for (const op of ['times', 'plus'] as const) {
+        if (relative && typeof relative[op] === 'object' && !p.keys) {
+          errors.push(new BencalcError({ code: 'RULES_INVALID_VALUE', ...at([...path, 'value', op]), en: `parameter ${name} is a single figure, so ${op} must be a number, not a table`, zh: `参数 ${name} 不是表格，${op} 须为单个数字`, example: `value: { parent: ${relative.parent}, ${op}: ${op === 'times' ? '1.05' : '20'} }` }));
+        }
+      }
+      if (v.overrides !== undefined && (v.note === undefined || v.follows !== undefined)) {
+        const en = v.follows !== undefined ? 'a value cannot both follow its parent (follows: parent) and stand over it (overrides: parent): keep the one the policy says' : 'overrides: parent says this value stands over the parent layer\'s later changes; give the reason in note: (the clause that sets this layer\'s own figure)';
+        const zh = v.follows !== undefined ? '同一数值不能既随上级调整（follows: parent）又不随上级调整（overrides: parent）' : 'overrides: parent 表示本级数值不随上级调整；请在 note: 中写明理由';
+        errors.push(new BencalcError({ code: 'RULES_INVALID_VALUE', ...at([...path, 'overrides']), en, zh, example: 'overrides: parent, note: 县定标准高于市标准，市调整后仍执行县标准' }));
+      }
+      if (v.until !== undefined && v.until < v.from) {
+        errors.push(new BencalcError({ code: 'RULES_BAD_DATE', ...at([...path, 'until']), en: `until ${v.until} is before from ${v.from}: until is the last day the value is in force`, zh: `until ${v.until} 早于 from ${v.from}：until 是该数值有效的最后一天` }));
+      }
+      errors.push(...relativeShapeErrorsAt(v.value, name, i, source));
+      const candidates: [unknown, KeyPath][] = [
+        [relative ? undefined : v.value, [...path, 'value']],
+        [relative?.times, [...path, 'value', 'times']],
+        [relative?.plus, [...path, 'value', 'plus']],
+        [v.bounds?.least_generous, [...path, 'bounds', 'least_generous']],
+        [v.bounds?.most_generous, [...path, 'bounds', 'most_generous']],
+      ];
+      const tables = candidates.filter((x): x is [Record<string, number>, KeyPath] => typeof x[0] === 'object' && x[0] !== null);
+      for (const [table, tablePath] of p.keys !== undefined ? tables : []) {
+        for (const key of Object.keys(table)) {
+          if (RELATIVE_KEYS.includes(key) && tablePath[tablePath.length - 1] === 'value') continue; // said above
+          const accepted = tableKeyProblem(p.keys!, key);
+          if (accepted === undefined) continue;
+          const suggestion = didYouMean(key, TABLE_KEYS[p.keys!] ?? []);
+          errors.push(new BencalcError({ code: 'RULES_INVALID_VALUE', ...at([...tablePath, key]), en: `${name} is a table by ${p.keys} (keys: ${p.keys}), whose keys are ${accepted}; "${key}" is none of them — a key no person has would leave that cell to the parent layer`, zh: `${name} 是按 ${p.keys} 的表格，键应为 ${accepted}；“${key}”不是其中之一`, ...(suggestion !== undefined && { suggestion }) }));
+        }
+      }
+      if (typeof v.value === 'object' && v.value !== null && !relative && !p.keys) {
         errors.push(
           new BencalcError({
             code: 'RULES_INVALID_VALUE',
@@ -445,21 +540,47 @@ export function nearestRuleSet(tree: RuleTree, region: string): string | undefin
   return [code, `${code.slice(0, 4)}00`, `${code.slice(0, 2)}0000`].find((c) => tree.dirs.has(c));
 }
 
-/** Resolve a command-line argument that names a jurisdiction by id, folder or name. */
+/** Words of a name that say the level, not the place: "Kunming City", "江北区". */
+const LEVEL_WORDS_EN = /\s+(city|district|county|province|banner|autonomous county|baseline)$/i;
+const LEVEL_WORDS_ZH = /(自治县|省|市|区|县|旗)$/;
+
+/**
+ * Resolve a command-line argument that names a jurisdiction: its id, its folder, or its name
+ * in English or Chinese — case, spaces and apostrophes aside, with or without the level word
+ * (`kunming`, `Xi'an City`, `xian`, `昆明市`). Anything else is refused with the nearest
+ * names in both languages, and a "did you mean" when one is close enough to be a typo.
+ */
 export function resolveJurisdictionId(tree: RuleTree, arg: string): string {
   if (tree.dirs.has(arg)) return arg;
   for (const [id, dir] of tree.dirs) if (basename(dir) === arg || resolve(dir) === resolve(arg)) return id;
   // Names need the files: parse them (only on this slower path).
-  for (const id of tree.dirs.keys()) {
+  const named = [...tree.dirs.keys()].map((id) => {
     const j = layerOf(tree, id)!.rules.jurisdiction;
-    if (j.en.toLowerCase() === arg.toLowerCase() || j.zh === arg) return id;
+    const en = [j.en, j.en.replace(LEVEL_WORDS_EN, '')];
+    return { id, j, en, names: [id, basename(tree.dirs.get(id)!), ...en, j.zh, j.zh.replace(LEVEL_WORDS_ZH, '')] };
+  });
+  const typed = looseName(arg);
+  // An English name may leave out its level word (the files are not consistent about it); a
+  // Chinese one may not — 江北 is 江北区 of Chongqing or of Ningbo: that is a suggestion.
+  const exact = named.filter((x) => x.j.zh === arg.trim() || x.en.some((e) => looseName(e) === typed));
+  if (exact.length === 1) return exact[0]!.id;
+  // A division code with no rule set of its own: the one above it is what its rows would use.
+  const above = exact.length === 0 && /^\d{6}$/.test(arg.trim()) ? named.find((x) => x.id === nearestRuleSet(tree, arg.trim())) : undefined;
+  if (above) {
+    throw new BencalcError({
+      code: 'RULES_NOT_FOUND',
+      en: `${arg} has no rule set of its own; a place without one uses the nearest one above it, ${above.id} ${above.j.en} ${above.j.zh} (give that, or add a folder for ${arg})`,
+      zh: `${arg} 没有自己的规则集；没有规则集的地方使用其上级最近的规则集 ${above.id} ${above.j.zh}（请改用该代码，或为 ${arg} 新建规则目录）`,
+      suggestion: `${above.id} ${above.j.en} ${above.j.zh}`,
+    });
   }
-  const names = [...tree.dirs.values()].map((d) => basename(d));
-  const suggestion = didYouMean(arg, [...tree.dirs.keys(), ...names]);
+  const near = exact.length > 1 ? exact.map((value) => ({ value, close: false })) : nearest(arg, named.map((x) => ({ value: x, names: x.names })));
+  const show = (x: (typeof named)[number]) => `${x.id} ${x.j.en} ${x.j.zh}`;
+  const close = near.find((x) => x.close);
   throw new BencalcError({
     code: 'RULES_NOT_FOUND',
-    en: `no rule set named "${arg}"; use an id or folder such as ${names.slice(0, 3).join(', ')}`,
-    zh: `找不到规则集“${arg}”`,
-    ...(suggestion !== undefined && { suggestion }),
+    en: `${exact.length > 1 ? `"${arg}" names more than one rule set` : `no rule set named "${arg}"`}${near.length ? `; the nearest: ${near.map((x) => show(x.value)).join(', ')}` : ', nor one near it'}. Give an id, a folder, or a name in English or Chinese (\`bencalc rules list\` lists them); a place without its own rule set uses its city's`,
+    zh: `${exact.length > 1 ? `“${arg}”对应多个规则集` : `找不到规则集“${arg}”`}${near.length ? `；最接近的：${near.map((x) => show(x.value)).join('，')}` : '，也没有相近的名称'}。请给出代码、目录名或中英文名称（bencalc rules list 可列出全部）；没有自己规则集的地方使用其所在市的规则`,
+    ...(close !== undefined && { suggestion: show(close.value) }),
   });
 }

@@ -8,14 +8,20 @@
  */
 import { createRequire } from 'node:module';
 import type * as Zod from 'zod';
+import { INPUT_TYPES } from '../domain/person-input.js';
 
-export const PROGRAM_IDS = ['dibao', 'living_subsidy', 'care_subsidy', 'care_service', 'rehab'] as const;
-export type ProgramId = (typeof PROGRAM_IDS)[number];
+/** A program's id, as a rule set declares it under `programs:` (docs/rules.md "Declaring a program"). */
+export type ProgramId = string;
 
 export const UNITS = ['cny_per_month', 'cny_per_year', 'ratio', 'years', 'months', 'count'] as const;
 export type Unit = (typeof UNITS)[number];
 
-export const LEVELS = ['national', 'province', 'city', 'district'] as const;
+/**
+ * Administrative levels. Below a city, GB/T 2260 codes a 市辖区 (district), a 县 (county), a
+ * 县级市 (county-level city), a 旗 (banner) and a 自治县 (autonomous county) alike; each is
+ * named as the plans name it. (A province-level 直辖市 such as Chongqing is `province`.)
+ */
+export const LEVELS = ['national', 'province', 'city', 'district', 'county', 'county_city', 'banner', 'autonomous_county'] as const;
 
 /** How a coverage rate is held against its target: more than (＞) or at least (≥, a plain figure). */
 export const TARGET_COMPARISONS = ['>', '>='] as const;
@@ -45,7 +51,7 @@ function buildSchemas(z: typeof Zod.z) {
     .refine(isRealDate, { message: 'a real calendar date as YYYY-MM-DD, such as 2024-07-01' });
 
   const text = z.string().min(1);
-  const identifier = z.string().regex(/^[a-z][a-z0-9_]*$/, { message: 'a snake_case name such as dibao_standard' });
+  const identifier = z.string().regex(/^[a-z][a-z0-9_]*$/, { message: 'a snake_case name such as monthly_standard' });
 
   /** A short reference to a source, with the clause inside it. */
   const citationSchema = z
@@ -72,13 +78,31 @@ function buildSchemas(z: typeof Zod.z) {
   const scalarValue = z.number().nonnegative();
   /** A value, or a table keyed by urban/rural, grade, category or age band. */
   const paramValue = z.union([scalarValue, z.record(z.string().regex(/^[a-z0-9_]+$/), scalarValue)]);
+  /**
+   * A value stated relative to the parent layer (不低于当地低保标准5%, 在市标准基础上增加20元):
+   * the parent layer's value of `parent` on the same date, times `times`, plus `plus` (in the
+   * rule file's units), each a number or a table by key (a key left out is unchanged).
+   */
+  const relativeValue = z
+    .object({ parent: identifier, times: paramValue.optional(), plus: paramValue.optional() })
+    .strict();
 
   const paramValueSchema = z
     .object({
       from: dateString,
       published: dateString.optional(),
-      /** The value; `null` records a known gap: nothing in force from this date. */
-      value: paramValue.nullable(),
+      /** The value; `null` records a known gap: nothing in force from this date. A table may leave keys out: they are the parent layer's. */
+      value: z.union([scalarValue, relativeValue, paramValue]).nullable(),
+      /** The last day this layer's value is in force; from the next day the parent layer's value applies again. */
+      until: dateString.optional(),
+      /** `parent`: the value stands only until the parent layer's figure next changes (the older reading). */
+      follows: z.literal('parent').optional(),
+      /**
+       * `parent`: the value is meant to stand over the parent layer's later changes, and `note`
+       * says why — RULES_SHADOWED is then not warned by validate (lint lists it as info) unless a
+       * parent's new figure is above this one.
+       */
+      overrides: z.literal('parent').optional(),
       source: identifier,
       clause: text.optional(),
       confidence: z.enum(CONFIDENCE),
@@ -121,9 +145,14 @@ function buildSchemas(z: typeof Zod.z) {
 
   const optionSchema = z
     .object({
-      zh: text,
-      en: text,
-      cite: citationSchema,
+      /**
+       * Names and citation: required where the option is first declared. A lower layer that
+       * re-declares an inherited option to adopt it (or record it as unconfirmed) may leave
+       * them out and inherit them (chain.ts), giving only the state and `adopted_by`.
+       */
+      zh: text.optional(),
+      en: text.optional(),
+      cite: citationSchema.optional(),
       /** The hedging word of the plan: 逐步, 鼓励, 有条件的, 探索, … */
       wording: text.optional(),
       /** The date from which the option is adopted, or `false` when it is not adopted. */
@@ -192,13 +221,36 @@ function buildSchemas(z: typeof Zod.z) {
     .object({ id: identifier, zh: text, en: text, cite: citationSchema, when: text })
     .strict();
 
+  /** What check asks for a blank input (its question, in both languages). */
+  const askSchema = z.object({ zh: text, en: text }).strict();
+
+  /** A roster column a program reads beyond the common person columns. */
+  const inputSchema = z
+    .object({
+      /** The usual Chinese header (接受康复); `headers` are more that are accepted. */
+      zh: text,
+      headers: z.array(text).optional(),
+      /** What the column says, in English. */
+      en: text,
+      type: z.enum(INPUT_TYPES),
+      ask: askSchema.optional(),
+    })
+    .strict();
+
   const programSchema = z
     .object({
+      /** The full names (default: the id); the layer that first names a program declares it, with its `level`. */
       zh: text.optional(),
       en: text.optional(),
-      /** `household` programs are decided per dibao unit; `person` programs per person. */
+      /** The short names caseworkers use (低保), for tables and messages. */
+      short: z.object({ zh: text, en: text }).strict().optional(),
+      /** `household` programs are decided per unit (with a `<id>_unit` column); `person` programs per person. */
       level: z.enum(['household', 'person']).optional(),
-      depends_on: z.array(z.enum(PROGRAM_IDS)).optional(),
+      /** The roster column that says a person receives the program now, with its usual Chinese header (coverage). */
+      receiving: z.object({ column: identifier, zh: text, ask: askSchema.optional() }).strict().optional(),
+      /** Roster columns the program reads beyond the common person columns, by name (read in expressions as `person.<name>`). */
+      inputs: z.record(identifier, inputSchema).optional(),
+      depends_on: z.array(identifier).optional(),
       eligibility: z.array(conditionSchema).optional(),
       exclusions: z.array(conditionSchema).optional(),
       /** Household programs: ways a member may form a unit alone (单人户). Layers add routes. */
@@ -266,17 +318,17 @@ function buildSchemas(z: typeof Zod.z) {
         })
         .strict()
         .optional(),
-      programs: z.partialRecord(z.enum(PROGRAM_IDS), programSchema).optional(),
+      programs: z.record(identifier, programSchema).optional(),
       /**
        * Yes/no person fields that, left blank, are read both ways — no in the least generous
        * reading, yes in the most — instead of leaving the result unknown (rulings R6, R8, R12).
        */
       bounded_inputs: z.record(identifier, z.object({ zh: text, en: text, cite: citationSchema }).strict()).optional(),
       /** Coverage targets by program, from the plan's indicator table; a lower layer's replaces its parent's. */
-      targets: z.partialRecord(z.enum(PROGRAM_IDS), targetSchema).optional(),
+      targets: z.record(identifier, targetSchema).optional(),
     })
     .strict();
-  return { citationSchema, sourceSchema, paramValueSchema, parameterSchema, optionSchema, factSchema, conditionSchema, outputSchema, routeSchema, programSchema, targetSchema, ruleFileSchema };
+  return { citationSchema, sourceSchema, paramValueSchema, parameterSchema, optionSchema, factSchema, conditionSchema, outputSchema, routeSchema, inputSchema, programSchema, targetSchema, ruleFileSchema };
 }
 
 type Schemas = ReturnType<typeof buildSchemas>;
@@ -294,10 +346,15 @@ export function ruleFileSchema(): Schemas['ruleFileSchema'] {
 
 export type Citation = Zod.infer<Schemas['citationSchema']>;
 export type ParamValueDecl = Zod.infer<Schemas['paramValueSchema']>;
+/** `value: { parent: NAME, times: …, plus: … }`: a value derived from the parent layer's. */
+export type RelativeValueDecl = Extract<NonNullable<ParamValueDecl['value']>, { parent: string }>;
+/** A value as stated: a number, a table by key, or null for a recorded gap. */
+export type PlainValue = Exclude<ParamValueDecl['value'], RelativeValueDecl>;
 export type ParameterDecl = Zod.infer<Schemas['parameterSchema']>;
 export type OptionDecl = Zod.infer<Schemas['optionSchema']>;
 export type FactDecl = Zod.infer<Schemas['factSchema']>;
 export type ConditionDecl = Zod.infer<Schemas['conditionSchema']>;
 export type ProgramDecl = Zod.infer<Schemas['programSchema']>;
+export type InputDecl = Zod.infer<Schemas['inputSchema']>;
 export type TargetDecl = Zod.infer<Schemas['targetSchema']>;
 export type RuleFile = Zod.infer<Schemas['ruleFileSchema']>;

@@ -153,15 +153,13 @@ export function zodIssuesToErrors(
   for (const issue of issues) {
     const path = issue.path.filter((k): k is string | number => typeof k !== 'symbol');
     if (issue.code === 'unrecognized_keys') {
-      // Programs and targets are keyed by program id.
-      const programs = path.length === 1 && (path[0] === 'programs' || path[0] === 'targets');
-      const allowed = programs ? ['dibao', 'living_subsidy', 'care_subsidy', 'care_service', 'rehab'] : allowedAt(path);
+      const allowed = allowedAt(path);
       for (const key of issue.keys) {
         const pos = positionAt(source, path, key);
         const suggestion = allowed.length ? didYouMean(key, allowed) : undefined;
         out.push(
           new BencalcError({
-            code: programs ? 'RULES_UNKNOWN_PROGRAM' : 'RULES_UNKNOWN_KEY',
+            code: 'RULES_UNKNOWN_KEY',
             file: source.file,
             ...(pos && { line: pos.line, column: pos.column }),
             path: formatPath([...path, key]),
@@ -176,25 +174,14 @@ export function zodIssuesToErrors(
     const pos = positionAt(source, path);
     const found = describeFound(valueAt(data, path));
     const isDate = /YYYY-MM-DD/.test(issue.message);
-    const isKey = issue.code === 'invalid_key';
-    const programKey = isKey && (path[0] === 'programs' || path[0] === 'targets');
-    const lastKey = path[path.length - 1];
-    const suggestion = programKey && typeof lastKey === 'string'
-      ? didYouMean(lastKey, ['dibao', 'living_subsidy', 'care_subsidy', 'care_service', 'rehab'])
-      : undefined;
     out.push(
       new BencalcError({
-        code: programKey ? 'RULES_UNKNOWN_PROGRAM' : isDate ? 'RULES_BAD_DATE' : 'RULES_INVALID_VALUE',
+        code: isDate ? 'RULES_BAD_DATE' : 'RULES_INVALID_VALUE',
         file: source.file,
         ...(pos && { line: pos.line, column: pos.column }),
         path: formatPath(path),
-        en: programKey
-          ? `unknown program "${String(lastKey)}"; the programs are dibao, living_subsidy, care_subsidy, care_service, rehab`
-          : `${expectedText(issue)}; found ${found}`,
-        zh: programKey
-          ? `未知的项目“${String(lastKey)}”；项目只有 dibao, living_subsidy, care_subsidy, care_service, rehab`
-          : `应为 ${expectedText(issue)}；实际为 ${found}`,
-        ...(suggestion !== undefined && { suggestion }),
+        en: `${expectedText(issue)}; found ${found}`,
+        zh: `应为 ${expectedText(issue)}；实际为 ${found}`,
       }),
     );
   }

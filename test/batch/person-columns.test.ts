@@ -3,29 +3,39 @@
  * poverty_exit 脱贫户 (yes/no) and elderly_care_allowance 老年护理补贴 (yuan per month) — read
  * from a CSV roster both ways batch reads a row: `PersonReader` for the usual cells and
  * `parsePerson` for the rest (and for every error message). Both must read them as they read
- * the older columns of the same kind (`in_rehab`, `old_age_allowance`).
+ * the older columns of the same kind (`in_rehab`, `old_age_allowance`). hardship_after_dibao (and
+ * in_rehab) are columns the national rule set's programs declare (docs/rules.md, "Declaring a
+ * program"): read by their declared type into the person's `inputs`.
  */
 import { describe, expect, it } from 'vitest';
 import { parseCsvString } from '../../src/io/csv-read.js';
 import { mapHeadersStrict } from '../../src/io/headers.js';
-import { parsePerson, type PersonParse } from '../../src/domain/person-input.js';
+import { parsePerson, personValue, type PersonParse } from '../../src/domain/person-input.js';
+import { openRuleTree, compileJurisdiction } from '../../src/rules/index.js';
+import { RULES_DIR } from '../helpers.js';
 import { PersonReader } from '../../src/batch/person-reader.js';
 import { PERSON_FIELDS, type PersonInput } from '../../src/domain/household.js';
 import { personRecord } from '../../src/engine/derive.js';
 
 const YES_NO = ['hardship_after_dibao', 'student', 'poverty_exit'] as const;
 
+/** The input columns the shipped national programs declare. */
+const INPUTS = compileJurisdiction(openRuleTree(RULES_DIR), '000000').inputs;
+
+/** A person's fields side by side: the common ones and the declared inputs. */
+const flat = (p: PersonInput): Record<string, unknown> => ({ ...p, ...p.inputs });
+
 /** A roster's rows, each read both ways: `quick` is PersonReader's person (undefined when it leaves the row to parsePerson). */
 function readRoster(csv: string): { quick: PersonInput | undefined; full: PersonParse }[] {
   const [header, ...rows] = parseCsvString(csv).map((r) => r.cells);
-  const mapping = mapHeadersStrict(header!);
-  const reader = new PersonReader(mapping.index);
+  const mapping = mapHeadersStrict(header!, { extra: INPUTS });
+  const reader = new PersonReader(mapping.index as Record<string, number>, INPUTS);
   return rows.map((cells) => {
     const fields: Record<string, string> = {};
     mapping.canonical.forEach((name, i) => {
       if (name !== undefined) fields[name] = cells[i] ?? '';
     });
-    return { quick: reader.read(cells), full: parsePerson(fields, { file: 'roster.csv', line: 2 }) };
+    return { quick: reader.read(cells), full: parsePerson(fields, { file: 'roster.csv', line: 2 }, INPUTS) };
   });
 }
 
@@ -41,19 +51,19 @@ function onePerson(csv: string): PersonInput {
 describe('the optional columns of issue 12 in a CSV roster', () => {
   it('are read under their English headers', () => {
     const p = onePerson('person_id,hardship_after_dibao,student,poverty_exit,elderly_care_allowance\nP1,Y,N,1,300\n');
-    expect(p).toMatchObject({ hardship_after_dibao: true, student: false, poverty_exit: true, elderly_care_allowance: 30000 });
+    expect(flat(p)).toMatchObject({ hardship_after_dibao: true, student: false, poverty_exit: true, elderly_care_allowance: 30000 });
   });
 
   it('are read under their Chinese headers (with a unit suffix on the money column)', () => {
     const p = onePerson('人员编号,生活仍有困难,在校学生,脱贫户,老年护理补贴（元）\nP1,否,是,否,"1,234.50"\n');
-    expect(p).toMatchObject({ hardship_after_dibao: false, student: true, poverty_exit: false, elderly_care_allowance: 123450 });
+    expect(flat(p)).toMatchObject({ hardship_after_dibao: false, student: true, poverty_exit: false, elderly_care_allowance: 123450 });
   });
 
   it('are absent when blank or missing, never false or 0', () => {
     const blank = onePerson('person_id,hardship_after_dibao,student,poverty_exit,elderly_care_allowance\nP1,,  ,,\n');
     const none = onePerson('person_id\nP1\n');
     for (const p of [blank, none]) {
-      for (const field of [...YES_NO, 'elderly_care_allowance'] as const) expect(p[field], field).toBeUndefined();
+      for (const field of [...YES_NO, 'elderly_care_allowance'] as const) expect(personValue(p, field), field).toBeUndefined();
     }
   });
 
@@ -61,7 +71,7 @@ describe('the optional columns of issue 12 in a CSV roster', () => {
     '%s: %j is %s',
     (field, cell, value) => {
       const p = onePerson(`person_id,${field}\nP1,${cell}\n`);
-      expect(p[field]).toBe(value);
+      expect(personValue(p, field)).toBe(value);
     },
   );
 
@@ -103,10 +113,11 @@ describe('the optional columns of issue 12 in a CSV roster', () => {
 
   it('a bad value in one new column leaves the others of the row reported separately', () => {
     const [row] = readRoster('person_id,生活仍有困难,在校学生,脱贫户,老年护理补贴\nP1,maybe,Y,perhaps,-1\n');
+    // The common columns first, in their order, then the rule set's own (hardship_after_dibao).
     expect(row!.full.errors.map((e) => [e.location.field, e.code])).toEqual([
       ['elderly_care_allowance', 'INPUT_BAD_NUMBER'],
-      ['hardship_after_dibao', 'INPUT_BAD_BOOLEAN'],
       ['poverty_exit', 'INPUT_BAD_BOOLEAN'],
+      ['hardship_after_dibao', 'INPUT_BAD_BOOLEAN'],
     ]);
   });
 });
@@ -116,14 +127,15 @@ describe('the optional columns of issue 12 in the person record', () => {
     const given = personRecord(onePerson('人员编号,生活仍有困难,在校学生,脱贫户,老年护理补贴\nP1,Y,N,Y,150\n'), '2025-08-01', true);
     const blank = personRecord(onePerson('person_id\nP1\n'), '2025-08-01', true);
     expect(given).toMatchObject({ hardship_after_dibao: true, student: false, poverty_exit: true, elderly_care_allowance: 15000 });
-    for (const field of [...YES_NO, 'elderly_care_allowance']) {
-      expect(field in blank, field).toBe(true);
-      expect(blank[field], field).toBeUndefined();
-    }
-    expect(Object.keys(blank)).toEqual(Object.keys(given));
+    for (const field of [...YES_NO, 'elderly_care_allowance']) expect(blank[field], field).toBeUndefined();
+    // The common fields in one shape, present and undefined when blank; a declared column only when given.
+    for (const field of ['student', 'poverty_exit', 'elderly_care_allowance']) expect(field in blank, field).toBe(true);
+    expect('hardship_after_dibao' in blank).toBe(false);
+    expect(Object.keys(given)).toEqual([...Object.keys(blank), 'hardship_after_dibao']);
     // Every field the rule language's schema declares is in the record, and nothing else.
-    expect(Object.keys(given).sort()).toEqual(Object.keys(PERSON_FIELDS).sort());
-    for (const field of YES_NO) expect(PERSON_FIELDS[field], field).toBe('bool');
+    expect(Object.keys(blank).sort()).toEqual(Object.keys(PERSON_FIELDS).sort());
+    for (const field of ['student', 'poverty_exit'] as const) expect(PERSON_FIELDS[field], field).toBe('bool');
     expect(PERSON_FIELDS.elderly_care_allowance).toBe('int');
+    expect(INPUTS.find((c) => c.name === 'hardship_after_dibao')).toMatchObject({ type: 'yes_no', headers: ['生活仍有困难'] });
   });
 });

@@ -16,7 +16,7 @@ import { evaluateHouseholdFast } from '../../src/batch/kernel.js';
 import { EngineMemo } from '../../src/batch/memo.js';
 import { readsOf } from '../../src/batch/person-outcomes.js';
 import type { PersonInput } from '../../src/domain/household.js';
-import { tree, effs, arbHousehold } from '../engine/arbitraries.js';
+import { tree, effs, arbHousehold, movedToInputs } from '../engine/arbitraries.js';
 
 /** The shipped rule sets again with every option adopted (extensions that read `household.tier`, …). */
 const withOptions = [...tree.layers.keys()].map((id) => {
@@ -49,7 +49,7 @@ const arbAlike = (i: number) =>
       old_age_allowance: fc.boolean(),
     },
     { requiredKeys: ['person_id', 'monthly_income', 'birth_date'] },
-  ) as fc.Arbitrary<PersonInput>;
+  ).map(movedToInputs);
 const arbAlikeHousehold = fc.integer({ min: 1, max: 4 }).chain((n) => fc.tuple(...Array.from({ length: n }, (_, i) => arbAlike(i))));
 /** Now and then a member with nothing but an id (an invalid row), whose data is all missing. */
 const arbWithInvalid = fc.tuple(arbAlikeHousehold, fc.boolean()).map(([members, blank]) => (blank ? [...members, { person_id: 'X' }] : members));
@@ -187,6 +187,7 @@ describe('a program whose expression reads a record whole', () => {
   it('keeps no outcomes for it, and gives the outcomes of separate evaluations', () => {
     // `person["disabled"]` is not a `person.<field>` reference: what the program reads is not known.
     const eff = ownRuleSet(root, `  living_subsidy:
+    level: person
     depends_on: [dibao]
     eligibility:
       - { id: disabled, zh: 残疾, en: disabled, cite: { source: doc }, when: 'person["disabled"] == true' }
@@ -194,6 +195,7 @@ describe('a program whose expression reads a record whole', () => {
     amount:
       expr: param.standard
   care_subsidy:
+    level: person
     eligibility:
       - { id: severe, zh: 重度, en: severe, cite: { source: doc }, when: person.severe }
     amount:
@@ -235,12 +237,14 @@ describe('numbers kept by where they fall among the bounds they are compared wit
         autism: fc.boolean(),
         in_rehab: fc.boolean(),
       })
-      .map(({ age, day, disability_category, ...rest }): PersonInput => ({
-        person_id: `P${i}`,
-        birth_date: `${2025 - age}-${day}`,
-        ...rest,
-        ...(disability_category !== undefined && { disability_category }),
-      }));
+      .map(({ age, day, disability_category, ...rest }): PersonInput =>
+        movedToInputs({
+          person_id: `P${i}`,
+          birth_date: `${2025 - age}-${day}`,
+          ...rest,
+          ...(disability_category !== undefined && { disability_category }),
+        }),
+      );
   const arbAgedHousehold = fc.integer({ min: 1, max: 4 }).chain((n) => fc.tuple(...Array.from({ length: n }, (_, i) => arbAged(i))));
 
   it('persons of every age, one memo: the outcomes of separate evaluations', () => {
@@ -282,11 +286,13 @@ describe('a program that reads a number other than in comparisons with bounds', 
   it('keys it by each value, and gives the outcomes of separate evaluations', () => {
     // The amount grows with age: two adults are not alike, though every bound sees them alike.
     const eff = ownRuleSet(root, `  care_subsidy:
+    level: person
     eligibility:
       - { id: adult, zh: 成年, en: adult, cite: { source: doc }, when: person.age >= 18 }
     amount:
       expr: param.standard + person.age * 100
   rehab:
+    level: person
     eligibility:
       - { id: child, zh: 儿童, en: child, cite: { source: doc }, when: person.age <= 6 || 60 < person.age }
     amount:

@@ -10,6 +10,11 @@ import { isPlainIdAt, isPlainCertificateNumber, isRealDate, parseIdNumber, parse
 import { parsePerson, PERSON_FIELD_NAMES, PERSON_FIELD_PARSERS } from '../../src/domain/person-input.js';
 import { PersonReader } from '../../src/batch/person-reader.js';
 import { monthsBetween } from '../../src/engine/derive.js';
+import { openRuleTree, compileJurisdiction, inputsOf } from '../../src/rules/index.js';
+import { RULES_DIR } from '../helpers.js';
+
+/** The input columns the shipped programs declare (receiving_<program>, in_rehab, hardship_after_dibao): read after the person fields. */
+const INPUTS = inputsOf([compileJurisdiction(openRuleTree(RULES_DIR), '000000')]);
 
 const digits = (min: number, max: number) => fc.stringMatching(new RegExp(`^[0-9]{${min},${max}}$`));
 
@@ -98,12 +103,12 @@ describe('isPlainIdAt and isPlainCertificateNumber', () => {
 
 describe('PersonReader', () => {
   // Every field, in a shuffled column order, with values valid or not in many spellings.
-  const columns = [...PERSON_FIELD_NAMES].reverse();
+  const columns = [...PERSON_FIELD_NAMES, ...INPUTS.map((c) => c.name)].reverse();
   const index = Object.fromEntries(columns.map((name, i) => [name, i]));
-  const reader = new PersonReader(index);
+  const reader = new PersonReader(index, INPUTS);
   const value = (field: string): fc.Arbitrary<string> => {
     const any = fc.constantFrom('', ' ', 'Y', 'n', '是', 'maybe', '1', '２', '=1', '\u200B');
-    if (PERSON_FIELD_PARSERS[field] === parseBoolean) return fc.oneof(fc.constantFrom('Y', 'N', 'yes', '否', '有', '0', 'TRUE', 'Ｎ', '是的'), any);
+    if (PERSON_FIELD_PARSERS[field] === parseBoolean || INPUTS.some((c) => c.name === field && c.type === 'yes_no')) return fc.oneof(fc.constantFrom('Y', 'N', 'yes', '否', '有', '0', 'TRUE', 'Ｎ', '是的'), any);
     switch (field) {
       case 'id_number':
         return fc.oneof(idLike, any);
@@ -166,13 +171,13 @@ describe('PersonReader', () => {
       fc.property(row, (cells) => {
         const quick = reader.read(cells);
         const fields = Object.fromEntries(columns.map((name, i) => [name, cells[i]!]));
-        const full = parsePerson(fields);
+        const full = parsePerson(fields, {}, INPUTS);
         if (quick === undefined) return;
         read++;
         expect(full.errors).toEqual([]);
         // The same values, in the same key order (blank fields are present and undefined).
         expect(JSON.stringify(quick)).toBe(JSON.stringify(full.person));
-        expect(Object.keys(quick)).toEqual(PERSON_FIELD_NAMES);
+        expect(Object.keys(quick)).toEqual([...PERSON_FIELD_NAMES, 'inputs']);
       }),
       { numRuns: 3000 },
     );
@@ -181,12 +186,12 @@ describe('PersonReader', () => {
 
   it('remembers one-character spellings by their code, and never one it gives up on', () => {
     // A reader of its own: its remembered spellings start empty.
-    const own = new PersonReader(index);
+    const own = new PersonReader(index, INPUTS);
     const cellsWith = (sex: string, autism: string) => columns.map((name) => ({ person_id: 'P1', sex, autism })[name] ?? '');
     for (let i = 0; i < 3; i++) {
       for (const [sex, autism] of [['M', 'Y'], ['f', 'n'], ['X', 'Y'], ['M', '2'], ['男', '1']]) {
         const fields = Object.fromEntries(columns.map((name, j) => [name, cellsWith(sex!, autism!)[j]!]));
-        const full = parsePerson(fields);
+        const full = parsePerson(fields, {}, INPUTS);
         const quick = own.read(cellsWith(sex!, autism!));
         if (full.errors.length) expect(quick).toBeUndefined();
         else expect(JSON.stringify(quick)).toBe(JSON.stringify(full.person));
@@ -198,15 +203,15 @@ describe('PersonReader', () => {
     const id = '50022819750412972X';
     const fields: Record<string, string> = { person_id: 'P1', name: '严枝', id_number: id, birth_date: '1975-04-12', sex: 'F', hukou: 'rural', region: '610103', disability_certificate: `${id}44`, disability_category: 'physical', disability_grade: '4', autism: 'N', monthly_income: '1102.70', employment_start: '2012-04-12', employed: 'Y' };
     const cells = columns.map((name) => fields[name] ?? '');
-    expect(JSON.stringify(reader.read(cells))).toBe(JSON.stringify(parsePerson(fields).person));
+    expect(JSON.stringify(reader.read(cells))).toBe(JSON.stringify(parsePerson(fields, {}, INPUTS).person));
   });
 
-  it('reads the optional columns of issue 12 itself, each into its own field', () => {
+  it('reads the optional columns of issue 12 and the programs\' own columns itself, each into its own field', () => {
     const fields: Record<string, string> = { person_id: 'P1', in_rehab: 'N', old_age_allowance: '120', elderly_care_allowance: '88.08', hardship_after_dibao: 'Y', student: '否', poverty_exit: '1', receiving_dibao: 'Y' };
     const cells = columns.map((name) => fields[name] ?? '');
     const quick = reader.read(cells);
-    expect(quick).toMatchObject({ old_age_allowance: 12000, elderly_care_allowance: 8808, hardship_after_dibao: true, student: false, poverty_exit: true, receiving_dibao: true, in_rehab: false });
-    expect(JSON.stringify(quick)).toBe(JSON.stringify(parsePerson(fields).person));
+    expect(quick).toMatchObject({ old_age_allowance: 12000, elderly_care_allowance: 8808, student: false, poverty_exit: true, inputs: { hardship_after_dibao: true, receiving_dibao: true, in_rehab: false } });
+    expect(JSON.stringify(quick)).toBe(JSON.stringify(parsePerson(fields, {}, INPUTS).person));
   });
 });
 

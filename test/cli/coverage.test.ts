@@ -16,7 +16,6 @@ import { tmpdir } from 'node:os';
 import { cli, fixtureRulesDir, tempDir } from '../helpers.js';
 import { parseCsvString } from '../../src/io/csv-read.js';
 import { meets, type CoverageReport } from '../../src/cli/coverage.js';
-import { PROGRAM_IDS } from '../../src/rules/schema.js';
 
 let rules: string;
 let dir: string;
@@ -81,9 +80,12 @@ function coverageTempDirs(root: string): string[] {
 }
 
 type Row = [eligible: number, receiving: number | null, covered: number | null, notReceiving: number | null, receivingNotEligible: number | null, unknown: number, rate: number | null, met: boolean | null];
-function fig(f: CoverageReport['programs']['dibao']['total']): Row {
+function fig(f: CoverageReport['programs'][string]['total']): Row {
   return [f.eligible, f.receiving, f.covered, f.eligible_not_receiving, f.receiving_not_eligible, f.unknown, f.rate, f.target_met];
 }
+
+/** The five programs the shipped national rule set declares, in its order. */
+const PROGRAM_IDS = ['dibao', 'living_subsidy', 'care_subsidy', 'care_service', 'rehab'];
 
 describe('bencalc coverage', () => {
   it('counts eligible, receiving, covered, 应保未保 and receiving-not-eligible per program and region', async () => {
@@ -101,32 +103,32 @@ describe('bencalc coverage', () => {
     // P10 (特困) is not in the dibao unit (R4): eligible 6, covered 4, receiving-not-eligible 2.
     // 990100 is held to its own targets; 990000 states none, so neither its rows nor the "all"
     // rows (the two rule sets disagree) have one: target_met is null there.
-    expect(fig(p.dibao.regions['990100']!)).toEqual([6, 6, 4, 2, 2, 1, 4 / 6, false]);
-    expect(fig(p.dibao.regions['990000']!)).toEqual([0, 1, 0, 0, 0, 2, null, null]);
-    expect(fig(p.dibao.total)).toEqual([6, 7, 4, 2, 2, 3, 4 / 6, null]);
-    expect(fig(p.living_subsidy.regions['990100']!)).toEqual([3, 3, 2, 1, 1, 1, 2 / 3, false]);
-    expect(fig(p.living_subsidy.regions['990000']!)).toEqual([0, 1, 0, 0, 0, 2, null, null]);
-    expect(fig(p.living_subsidy.total)).toEqual([3, 4, 2, 1, 1, 3, 2 / 3, null]);
-    expect(fig(p.care_subsidy.regions['990100']!)).toEqual([3, 3, 3, 0, 0, 0, 1, true]);
-    expect(fig(p.care_subsidy.regions['990000']!)).toEqual([2, 1, 1, 1, 0, 0, 0.5, null]);
-    expect(fig(p.care_subsidy.total)).toEqual([5, 4, 4, 1, 0, 0, 0.8, null]);
+    expect(fig(p.dibao!.regions['990100']!)).toEqual([6, 6, 4, 2, 2, 1, 4 / 6, false]);
+    expect(fig(p.dibao!.regions['990000']!)).toEqual([0, 1, 0, 0, 0, 2, null, null]);
+    expect(fig(p.dibao!.total)).toEqual([6, 7, 4, 2, 2, 3, 4 / 6, null]);
+    expect(fig(p.living_subsidy!.regions['990100']!)).toEqual([3, 3, 2, 1, 1, 1, 2 / 3, false]);
+    expect(fig(p.living_subsidy!.regions['990000']!)).toEqual([0, 1, 0, 0, 0, 2, null, null]);
+    expect(fig(p.living_subsidy!.total)).toEqual([3, 4, 2, 1, 1, 3, 2 / 3, null]);
+    expect(fig(p.care_subsidy!.regions['990100']!)).toEqual([3, 3, 3, 0, 0, 0, 1, true]);
+    expect(fig(p.care_subsidy!.regions['990000']!)).toEqual([2, 1, 1, 1, 0, 0, 0.5, null]);
+    expect(fig(p.care_subsidy!.total)).toEqual([5, 4, 4, 1, 0, 0, 0.8, null]);
     // No target for care service in either rule set: target_met is null.
-    expect(fig(p.care_service.regions['990100']!)).toEqual([5, 3, 2, 2, 1, 1, 0.4, null]);
-    expect(fig(p.care_service.regions['990000']!)).toEqual([2, 1, 1, 1, 0, 0, 0.5, null]);
-    expect(fig(p.care_service.total)).toEqual([7, 4, 3, 3, 1, 1, 3 / 7, null]);
+    expect(fig(p.care_service!.regions['990100']!)).toEqual([5, 3, 2, 2, 1, 1, 0.4, null]);
+    expect(fig(p.care_service!.regions['990000']!)).toEqual([2, 1, 1, 1, 0, 0, 0.5, null]);
+    expect(fig(p.care_service!.total)).toEqual([7, 4, 3, 3, 1, 1, 3 / 7, null]);
     // No receiving column: eligibility only, the rest unknown (null), not zero.
-    expect(fig(p.rehab.regions['990100']!)).toEqual([1, null, null, null, null, 0, null, null]);
-    expect(fig(p.rehab.total)).toEqual([1, null, null, null, null, 0, null, null]);
-    expect(p.rehab.receiving_column).toBeNull();
-    expect(p.living_subsidy.receiving_column).toBe('享受生活补贴');
-    expect(p.dibao.receiving_column).toBe('receiving_dibao');
+    expect(fig(p.rehab!.regions['990100']!)).toEqual([1, null, null, null, null, 0, null, null]);
+    expect(fig(p.rehab!.total)).toEqual([1, null, null, null, null, 0, null, null]);
+    expect(p.rehab!.receiving_column).toBeNull();
+    expect(p.living_subsidy!.receiving_column).toBe('享受生活补贴');
+    expect(p.dibao!.receiving_column).toBe('receiving_dibao');
     // The fixture city's targets, as its rules.yaml states them (docs/rules.md section 5).
-    const target = (f: CoverageReport['programs']['dibao']['total']) => (f.target ? [f.target.value, f.target.comparison, f.target.kind] : null);
-    expect(PROGRAM_IDS.map((id) => target(p[id].regions['990100']!))).toEqual([[1, '>=', 'binding'], [0.97, '>', 'expected'], [0.98, '>', 'binding'], null, null]);
-    expect(PROGRAM_IDS.map((id) => target(p[id].regions['990000']!))).toEqual([null, null, null, null, null]);
-    expect(PROGRAM_IDS.map((id) => target(p[id].total))).toEqual([null, null, null, null, null]);
-    expect(PROGRAM_IDS.map((id) => p[id].targets_differ)).toEqual([true, true, true, false, false]);
-    expect(p.dibao.regions['990100']!.target!.cited).toEqual([{ layer: '990100', source: 'ec_plan', clause: '专栏1 3.' }]);
+    const target = (f: CoverageReport['programs'][string]['total']) => (f.target ? [f.target.value, f.target.comparison, f.target.kind] : null);
+    expect(PROGRAM_IDS.map((id) => target(p[id]!.regions['990100']!))).toEqual([[1, '>=', 'binding'], [0.97, '>', 'expected'], [0.98, '>', 'binding'], null, null]);
+    expect(PROGRAM_IDS.map((id) => target(p[id]!.regions['990000']!))).toEqual([null, null, null, null, null]);
+    expect(PROGRAM_IDS.map((id) => target(p[id]!.total))).toEqual([null, null, null, null, null]);
+    expect(PROGRAM_IDS.map((id) => p[id]!.targets_differ)).toEqual([true, true, true, false, false]);
+    expect(p.dibao!.regions['990100']!.target!.cited).toEqual([{ layer: '990100', source: 'ec_plan', clause: '专栏1 3.' }]);
     // The dibao miss is binding (exit 1); the living subsidy's is expected (预期性): reported only.
   });
 
@@ -209,10 +211,10 @@ describe('bencalc coverage', () => {
     const en = await coverageJson(write('roster-en.csv', [HEADER, ...ROWS]));
     const zh = await coverageJson(write('roster-zh.csv', [zhHeader, ...ROWS]));
     expect(zh.code).toBe(1);
-    expect(zh.report.programs.dibao.receiving_column).toBe('享受低保');
+    expect(zh.report.programs.dibao!.receiving_column).toBe('享受低保');
     const figures = (r: CoverageReport) => Object.fromEntries(Object.entries(r.programs).map(([k, v]) => [k, { regions: v.regions, total: v.total }]));
     expect(figures(zh.report)).toEqual(figures(en.report));
-    expect(zh.report.programs.dibao.total.eligible_not_receiving).toBe(2);
+    expect(zh.report.programs.dibao!.total.eligible_not_receiving).toBe(2);
   });
 
   it('exits 0 when every binding target is met, even with care service not taken up (no target)', async () => {
@@ -226,9 +228,9 @@ describe('bencalc coverage', () => {
     expect(r.code).toBe(0);
     expect(r.report.ok).toBe(true);
     expect(r.report.regions).toEqual(['990100']);
-    expect(fig(r.report.programs.dibao.total)).toEqual([2, 2, 2, 0, 0, 0, 1, true]);
-    expect(fig(r.report.programs.care_subsidy.total)).toEqual([2, 2, 2, 0, 0, 0, 1, true]);
-    expect(fig(r.report.programs.care_service.total)).toEqual([2, 1, 1, 1, 0, 0, 0.5, null]);
+    expect(fig(r.report.programs.dibao!.total)).toEqual([2, 2, 2, 0, 0, 0, 1, true]);
+    expect(fig(r.report.programs.care_subsidy!.total)).toEqual([2, 2, 2, 0, 0, 0, 1, true]);
+    expect(fig(r.report.programs.care_service!.total)).toEqual([2, 1, 1, 1, 0, 0, 0.5, null]);
     const table = await coverage(write('met-table.csv', [HEADER, ...rows]));
     expect(table.code).toBe(0);
     expect(table.stdout).toContain('Every binding target is met.');
@@ -240,7 +242,7 @@ describe('bencalc coverage', () => {
     const lists = join(dir, 'blank-lists.csv');
     const r = await coverageJson(write('blank.csv', [HEADER, ...rows]), '-o', lists);
     expect(r.code).toBe(1);
-    expect(fig(r.report.programs.dibao.total)).toEqual([2, 1, 1, 0, 0, 1, 0.5, false]);
+    expect(fig(r.report.programs.dibao!.total)).toEqual([2, 1, 1, 0, 0, 1, 0.5, false]);
     const listed = parseCsvString(readFileSync(lists, 'utf8')).map((x) => x.cells);
     expect(listed.slice(1).map((x) => [x[0], x[1], x[4]])).toEqual([
       ['unknown', 'dibao', 'P2'],
@@ -253,8 +255,8 @@ describe('bencalc coverage', () => {
     const header = 'household_id,person_id,name,birth_date,relation,hukou,monthly_income,disability_category,disability_grade,needs_long_term_care,special_hardship,work_injury_care,orphan,享受低保';
     const r = await coverageJson(write('noregion.csv', [header, 'H1,P1,张一,1970-05-01,户主,urban,800,,,N,N,N,N,Y', 'H1,P2,张二,1999-05-01,子女,urban,0,肢体,二级,Y,N,N,N,N']), '-j', '990100');
     expect(r.report.regions).toEqual(['990100']);
-    expect(fig(r.report.programs.dibao.total)).toEqual([2, 1, 1, 1, 0, 0, 0.5, false]);
-    expect(r.report.programs.living_subsidy.receiving_column).toBeNull();
+    expect(fig(r.report.programs.dibao!.total)).toEqual([2, 1, 1, 1, 0, 0, 0.5, false]);
+    expect(r.report.programs.living_subsidy!.receiving_column).toBeNull();
     expect(r.code).toBe(1);
     const table = await coverage(join(dir, 'noregion.csv'), '-j', '990100');
     expect(table.stdout).toContain('Target not checked (no receiving column): living_subsidy (>97% expected), care_subsidy (>98% binding)');
@@ -354,7 +356,7 @@ describe('bencalc coverage against the plans\' own targets (R13)', () => {
     // seed 004 lines 75–78: 4.困难残疾人生活补贴覆盖率(%) | 2025年 ＞97% | 约束性
     const miss = await run('jn-97.csv', households('370800', 100, 100, 97));
     expect(miss.stderr).toBe('');
-    const f = miss.report.programs.living_subsidy.regions['370800']!;
+    const f = miss.report.programs.living_subsidy!.regions['370800']!;
     expect([f.eligible, f.covered, f.rate]).toEqual([100, 97, 0.97]);
     expect(f.target).toMatchObject({ value: 0.97, comparison: '>', kind: 'binding', cited: [{ layer: '370800', source: 'jn_plan' }] });
     expect(f.target!.cited[0]!.clause).toContain('第75–78行');
@@ -366,7 +368,7 @@ describe('bencalc coverage against the plans\' own targets (R13)', () => {
     expect(missTable.stdout).toMatch(/│ living_subsidy │ 370800 │ 100 +│ 97 +│ 97 +│ 3 +│ 0 +│ 0 +│ 97\.0% +│ >97% binding +│/);
     expect(missTable.stdout).toContain('Binding target missed: living_subsidy (97.0%; target >97% binding)');
     const met = await run('jn-98.csv', households('370800', 100, 100, 98));
-    expect(met.report.programs.living_subsidy.regions['370800']!.target_met).toBe(true);
+    expect(met.report.programs.living_subsidy!.regions['370800']!.target_met).toBe(true);
     expect(met.code).toBe(0);
     // The care subsidy's >98 % (lines 80–83) has no receiving column here: not checked, and said so.
     const metTable = await table('jn-98.csv');
@@ -377,12 +379,12 @@ describe('bencalc coverage against the plans\' own targets (R13)', () => {
   it("'>=' at the boundary: Kunming's living subsidy 100 % binding is met at exactly 100 % (exit 0), missed at 99 %", async () => {
     // seed 000 lines 75–81: 4.困难残疾人生活补贴覆盖率 | 至2025年 100% | 约束性 — a plain figure, reached at it
     const met = await run('km-100.csv', households('530100', 100, 100, 100));
-    const f = met.report.programs.living_subsidy.total;
+    const f = met.report.programs.living_subsidy!.total;
     expect(f.target).toMatchObject({ value: 1, comparison: '>=', kind: 'binding' });
     expect([f.rate, f.target_met]).toEqual([1, true]);
     expect(met.code).toBe(0);
     const miss = await run('km-99.csv', households('530100', 100, 100, 99));
-    expect(miss.report.programs.living_subsidy.total.target_met).toBe(false);
+    expect(miss.report.programs.living_subsidy!.total.target_met).toBe(false);
     expect(miss.code).toBe(1);
     // The comparison alone decides at the boundary (Jining's >97 %, seed 004 line 77).
     expect(meets(97, 100, { value: 0.97, comparison: '>' })).toBe(false);
@@ -396,10 +398,10 @@ describe('bencalc coverage against the plans\' own targets (R13)', () => {
     // seed 004 lines 70–73: 3.符合条件的残疾人纳入最低生活保障比例(%) | 2025年 100% | 预期性;
     // the living subsidy's >97 % (lines 75–78) is met by all 100 receiving.
     const r = await run('jn-dibao.csv', households('370800', 100, 99, 100));
-    const f = r.report.programs.dibao.regions['370800']!;
+    const f = r.report.programs.dibao!.regions['370800']!;
     expect(f.target).toMatchObject({ value: 1, comparison: '>=', kind: 'expected' });
     expect([f.eligible, f.covered, f.target_met]).toEqual([100, 99, false]);
-    expect(r.report.programs.living_subsidy.regions['370800']!.target_met).toBe(true);
+    expect(r.report.programs.living_subsidy!.regions['370800']!.target_met).toBe(true);
     expect(r.report.ok).toBe(true);
     expect(r.code).toBe(0);
     const t = await table('jn-dibao.csv');
@@ -416,7 +418,7 @@ describe('bencalc coverage against the plans\' own targets (R13)', () => {
     // Kunming (seed 000 lines 67–73, 75–81) and Yongji (seed 001 lines 78, 79): dibao and the
     // living subsidy 100 % 约束性 in both plans — they agree.
     const agree = await run('km-yj.csv', [...households('530100', 2, 2, 2), ...households('140881', 2, 2, 2)]);
-    const dibao = agree.report.programs.dibao;
+    const dibao = agree.report.programs.dibao!;
     expect(dibao.targets_differ).toBe(false);
     expect(dibao.total.target).toMatchObject({ value: 1, comparison: '>=', kind: 'binding' });
     expect(dibao.total.target!.cited.map((c) => c.source)).toEqual(['yongji_plan', 'km_plan']);
@@ -427,10 +429,10 @@ describe('bencalc coverage against the plans\' own targets (R13)', () => {
     // subsidy is ≥100 % in Kunming and >97 % in Jining (line 77): they differ.
     const differ = await run('km-jn.csv', [...households('530100', 2, 2, 2), ...households('370800', 2, 1, 2)]);
     const p = differ.report.programs;
-    expect([p.dibao.targets_differ, p.living_subsidy.targets_differ, p.care_subsidy.targets_differ]).toEqual([true, true, true]);
-    expect([p.dibao.total.target, p.dibao.total.target_met]).toEqual([null, null]);
+    expect([p.dibao!.targets_differ, p.living_subsidy!.targets_differ, p.care_subsidy!.targets_differ]).toEqual([true, true, true]);
+    expect([p.dibao!.total.target, p.dibao!.total.target_met]).toEqual([null, null]);
     // Jining's dibao miss (1 of 2) is expected only: the run passes.
-    expect(p.dibao.regions['370800']!.target_met).toBe(false);
+    expect(p.dibao!.regions['370800']!.target_met).toBe(false);
     expect(differ.code).toBe(0);
     const t = await table('km-jn.csv');
     expect(t.stdout).toMatch(/│ dibao +│ all +│ 4 +│ 3 +│ 3 +│ 1 +│ 0 +│ 0 +│ 75\.0% +│ — +│/);
@@ -441,7 +443,7 @@ describe('bencalc coverage against the plans\' own targets (R13)', () => {
 
   it('a rule set that states no target has none, whatever the program (Beilin: no indicator table in seed 002)', async () => {
     const r = await run('bl.csv', households('610103', 2, 1, 1));
-    expect(PROGRAM_IDS.map((id) => r.report.programs[id].regions['610103']!.target)).toEqual([null, null, null, null, null]);
+    expect(PROGRAM_IDS.map((id) => r.report.programs[id]!.regions['610103']!.target)).toEqual([null, null, null, null, null]);
     expect(r.code).toBe(0);
     expect((await table('bl.csv')).stdout).toContain('No coverage target: the rule sets in play state none.');
   });

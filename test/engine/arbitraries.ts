@@ -31,6 +31,18 @@ export const arbPerson = (i: number) =>
       receiving_dibao: fc.boolean(),
     },
     { requiredKeys: ['person_id'] },
-  ) as fc.Arbitrary<PersonInput>;
+  ).map(movedToInputs);
+
+/** The input columns the shipped rule sets' programs declare (in_rehab, receiving_dibao, hardship_after_dibao, …). */
+export const PROGRAM_INPUTS: ReadonlySet<string> = new Set([...tree.layers.keys()].flatMap((id) => compileJurisdiction(tree, id).inputs.map((c) => c.name)));
+
+/** A person written with every field side by side, as a PersonInput: the programs' own columns go under `inputs`. */
+export function movedToInputs(fields: Readonly<Record<string, unknown>>): PersonInput {
+  const person: Record<string, unknown> = {};
+  const inputs: Record<string, unknown> = {};
+  // (A person already split has its columns under `inputs`: they are taken from there.)
+  for (const [k, v] of Object.entries({ ...fields, ...(fields.inputs as object | undefined) })) if (k !== 'inputs') (PROGRAM_INPUTS.has(k) ? inputs : person)[k] = v;
+  return (Object.keys(inputs).length ? { ...person, inputs } : person) as unknown as PersonInput;
+}
 
 export const arbHousehold = fc.integer({ min: 1, max: 6 }).chain((n) => fc.tuple(...Array.from({ length: n }, (_, i) => arbPerson(i))));

@@ -9,7 +9,7 @@ import { loadRuleTree, compileJurisdiction, resolveEffective } from '../../src/r
 import { lastConfirmedOf, raisedBound, startedYears } from '../../src/rules/effective.js';
 import { evaluateHousehold } from '../../src/engine/evaluate.js';
 import { RULES_DIR, fixtureRulesDir } from '../helpers.js';
-import { arbHousehold } from './arbitraries.js';
+import { arbHousehold, movedToInputs } from './arbitraries.js';
 
 const tree = loadRuleTree(RULES_DIR);
 
@@ -113,15 +113,15 @@ describe('bounds, as a property of the shipped rule sets', () => {
       fc.property(fc.constantFrom(...ids), arbHousehold, fc.boolean(), fc.nat({ max: 60_000 }), (id, members, answer, income) => {
         const eff = resolveEffective(compileJurisdiction(tree, id), { asOf: '2025-08-01' });
         const blank = members.map((m, i) => {
-          const copy: Record<string, unknown> = { ...m, monthly_income: i === 0 ? income : 0, employment_income: 0 };
+          const copy: Record<string, unknown> = { ...m, ...m.inputs, monthly_income: i === 0 ? income : 0, employment_income: 0 };
           for (const f of fields) delete copy[f];
-          return copy as unknown as typeof m;
+          return movedToInputs(copy);
         });
-        const answered = blank.map((m) => ({ ...m, ...Object.fromEntries(fields.map((f) => [f, answer])) }));
+        const answered = blank.map((m) => movedToInputs({ ...m, ...Object.fromEntries(fields.map((f) => [f, answer])) }));
         const merged = evaluateHousehold(eff, { household_id: 'H', members: blank });
         const filled = evaluateHousehold(eff, { household_id: 'H', members: answered });
         merged.persons.forEach((p, i) => {
-          for (const [program, o] of Object.entries(p.programs)) {
+          for (const [program, o] of Object.entries(p.programs) as [string, NonNullable<(typeof p.programs)[string]>][]) {
             const other = filled.persons[i]!.programs[program as keyof typeof p.programs]!;
             // Firm: not unknown, no "at least", and no open amount; then no answer to a blank changes it.
             if (o.eligible === 'unknown' || o.atLeast || (o.eligible === 'yes' && o.amountFen === null)) continue;

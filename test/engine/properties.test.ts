@@ -36,7 +36,7 @@ describe('engine properties', () => {
         const eff = resolveEffective(compiled, { asOf, paramOverrides: declared });
         const out = evaluateHousehold(eff, { household_id: 'H', members });
         for (const p of out.persons) {
-          for (const r of Object.values(p.programs)) {
+          for (const r of Object.values(p.programs).filter((x) => x !== undefined)) {
             if (r.amountFen !== null) {
               expect(Number.isInteger(r.amountFen)).toBe(true);
               expect(r.amountFen).toBeGreaterThanOrEqual(0);

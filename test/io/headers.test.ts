@@ -12,15 +12,14 @@ import {
 } from '../../src/io/headers.js';
 
 describe('canonical columns', () => {
-  it('has the 33 roster columns with their usual Chinese headers', () => {
-    expect(CANONICAL_COLUMNS).toHaveLength(33);
+  it('has the 26 common roster columns with their usual Chinese headers (the programs\' own columns are the rule sets\')', () => {
+    expect(CANONICAL_COLUMNS).toHaveLength(26);
     expect(chineseHeader('household_id')).toBe('户编号');
     expect(chineseHeader('old_age_allowance')).toBe('高龄津贴');
     expect(chineseHeader('elderly_care_allowance')).toBe('老年护理补贴');
-    expect(chineseHeader('hardship_after_dibao')).toBe('生活仍有困难');
     expect(chineseHeader('student')).toBe('在校学生');
     expect(chineseHeader('poverty_exit')).toBe('脱贫户');
-    expect(chineseHeader('receiving_rehab')).toBe('享受康复救助');
+    expect(canonicalColumn('享受康复救助')).toBeUndefined();
   });
 
   it('every person field the engine reads has a roster column, and no column is unknown to it', () => {
@@ -32,6 +31,25 @@ describe('canonical columns', () => {
       expect(canonicalColumn(col)).toBe(col);
       for (const alias of HEADER_ALIASES[col]) expect(canonicalColumn(alias), alias).toBe(col);
     }
+  });
+});
+
+describe('columns a rule set declares (extra)', () => {
+  const extra = [{ name: 'receiving_temp_aid', headers: ['享受临时救助', '临时救助'] }];
+  it('are matched by name and by each header, as tolerantly as the common ones', () => {
+    for (const h of ['receiving_temp_aid', 'Receiving Temp Aid', '享受临时救助', ' 临时救助 ', '享受临时救助（元）']) expect(canonicalColumn(h, extra), h).toBe('receiving_temp_aid');
+    expect(canonicalColumn('享受临时救助')).toBeUndefined();
+    const m = mapHeaders(['户编号', '享受临时救助', 'note'], { extra });
+    expect(m.index).toEqual({ household_id: 0, receiving_temp_aid: 1 });
+    expect(m.unknown).toEqual(['note']);
+  });
+  it('never take over a common column', () => {
+    expect(canonicalColumn('姓名', [{ name: 'alias', headers: ['姓名'] }])).toBe('name');
+  });
+  it('twice in a header is the same error as a common column twice, naming the usual header', () => {
+    const m = mapHeaders(['receiving_temp_aid', '临时救助'], { extra });
+    expect(m.duplicates.map((d) => d.canonical)).toEqual(['receiving_temp_aid']);
+    expect(m.duplicates[0]!.error.en).toContain('享受临时救助');
   });
 });
 
@@ -56,10 +74,8 @@ describe('header matching', () => {
     ['高龄津贴（元）', 'old_age_allowance'],
     ['老年护理补贴', 'elderly_care_allowance'],
     ['老年护理补贴(元/月)', 'elderly_care_allowance'],
-    ['生活仍有困难', 'hardship_after_dibao'],
     ['在校学生', 'student'],
     ['脱贫户', 'poverty_exit'],
-    ['Hardship After Dibao', 'hardship_after_dibao'],
     ['POVERTY-EXIT', 'poverty_exit'],
     ['Elderly Care Allowance', 'elderly_care_allowance'],
     // English, case, full-width letters, spaces for underscores

@@ -146,7 +146,7 @@ ${targets}`;
     { name: 'no citation', targets: NATIONAL_TARGET.replace('    cite: { source: doc, clause: 专栏1 3. }\n', ''), code: 'RULES_INVALID_VALUE', line: 24, words: ['targets.dibao.cite', 'missing'] },
     { name: 'an unknown source', targets: NATIONAL_TARGET.replace('source: doc', 'source: dco'), code: 'RULES_UNKNOWN_SOURCE', line: 29, words: ['dco'] },
     { name: 'a program that is not one of the five', targets: NATIONAL_TARGET.replace('  dibao:', '  diabo:'), code: 'RULES_UNKNOWN_PROGRAM', line: 23, words: ['diabo', 'dibao'] },
-    { name: 'a program the rule set does not define', targets: NATIONAL_TARGET.replace('  dibao:', '  rehab:'), code: 'RULES_UNKNOWN_PROGRAM', line: 24, words: ['rehab', 'does not define'] },
+    { name: 'a program the rule set does not define', targets: NATIONAL_TARGET.replace('  dibao:', '  rehab:'), code: 'RULES_UNKNOWN_PROGRAM', line: 23, words: ['rehab', 'does not declare'] },
     { name: 'an unknown key', targets: NATIONAL_TARGET.replace('    kind: binding', '    kind: binding\n    note: 草案'), code: 'RULES_UNKNOWN_KEY', line: 29, words: ['note', 'comparison'] },
   ];
 
