@@ -87,7 +87,7 @@ async function countLines(file) {
 async function runBatch(file, persons) {
   const out = join(OUT, `result-${persons}.csv`);
   rmSync(out, { force: true });
-  const args = [join(ROOT, 'bin', 'bencalc.js'), 'batch', file, '-o', out, '--as-of', AS_OF, '--quiet'];
+  const args = [join(ROOT, 'bin', 'bencalc.js'), '--lang', 'en', 'batch', file, '-o', out, '--as-of', AS_OF, '--quiet'];
   const r = await measure(process.execPath, args, { cwd: ROOT });
   const notImplemented = r.code !== 0 && /unknown command/i.test(r.stderr);
   const outRows = existsSync(out) ? (await countLines(out)) - 1 : undefined;

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 
 const runs = Number(process.argv[process.argv.indexOf('--runs') + 1]) || 20;
 const bin = fileURLToPath(new URL('../bin/bencalc.js', import.meta.url));
-const args = [bin, 'check', '-j', '530100', '--as-of', '2025-08-01', '--age', '34', '--disability', '智力:二级', '--hukou', 'urban', '--income', '0', '--needs-care', '--no-special-hardship', '--no-work-injury-care', '--no-orphan'];
+const args = [bin, '--lang', 'en', 'check', '-j', '530100', '--as-of', '2025-08-01', '--age', '34', '--disability', '智力:二级', '--hukou', 'urban', '--income', '0', '--needs-care', '--no-special-hardship', '--no-work-injury-care', '--no-orphan'];
 const once = () => {
   const t0 = process.hrtime.bigint();
   const r = spawnSync(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -47,7 +47,7 @@ const settings = {
   ...(fallback !== undefined && { fallback }),
   layout,
   headerLength: header.length,
-  resultLayout: resultLayout(compiledAll, explain),
+  resultLayout: resultLayout(compiledAll, explain, lang),
   cellOptions: {
     lang,
     maskIds: args.includes('--mask-ids'),

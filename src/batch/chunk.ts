@@ -6,13 +6,14 @@
 import { BencalcError, type Lang } from '../errors.js';
 import { openRuleTree, compileJurisdiction, resolveEffective, nearestRuleSet, type EffectiveRules, type RuleTree } from '../rules/index.js';
 import { RosterEvaluator, type RosterLayout, type RosterRow, type RowResult } from './roster-evaluator.js';
-import { resultCells, resultHeader, inputCells, padCells, CsvRowWriter, type CellOptions, type ResultLayout } from './result-columns.js';
+import { resultCells, resultKeys, inputCells, padCells, CsvRowWriter, type CellOptions, type ResultLayout } from './result-columns.js';
 import { serializeRow } from '../io/csv-write.js';
 import type { RawRosterRow } from './roster-pieces.js';
 import type { Utf8Sink } from '../io/utf8-sink.js';
 import { normaliseText } from '../domain/values.js';
 import { maskIdNumber } from '../domain/identity.js';
 import { maskIdTokens } from '../domain/id-mask.js';
+import { isAmountUnknown } from './provenance.js';
 
 /** Everything a chunk processor needs; structured-cloneable for worker threads. */
 export interface BatchSettings {
@@ -41,6 +42,8 @@ export interface Tally {
   invalid: number;
   eligible: Record<string, number>;
   totalFen: Record<string, number>;
+  /** Per program, the eligible persons whose amount is not known (shown `unknown`, not summed into the total). */
+  amountUnknown: Record<string, number>;
 }
 
 export interface ChunkResult {
@@ -53,7 +56,7 @@ export type { HouseholdGroup } from './roster-passes.js';
 import type { HouseholdGroup } from './roster-passes.js';
 
 export function emptyTally(): Tally {
-  return { rows: 0, invalid: 0, eligible: {}, totalFen: {} };
+  return { rows: 0, invalid: 0, eligible: {}, totalFen: {}, amountUnknown: {} };
 }
 
 export function addTally(into: Tally, t: Tally): void {
@@ -61,6 +64,7 @@ export function addTally(into: Tally, t: Tally): void {
   into.invalid += t.invalid;
   for (const [k, v] of Object.entries(t.eligible)) into.eligible[k] = (into.eligible[k] ?? 0) + v;
   for (const [k, v] of Object.entries(t.totalFen)) into.totalFen[k] = (into.totalFen[k] ?? 0) + v;
+  for (const [k, v] of Object.entries(t.amountUnknown)) into.amountUnknown[k] = (into.amountUnknown[k] ?? 0) + v;
 }
 
 export class ChunkProcessor {
@@ -89,7 +93,7 @@ export class ChunkProcessor {
     this.tree = tree ?? openRuleTree(s.rulesDir);
     this.duplicates = new Map(s.duplicates);
     this.scattered = new Map(s.scattered);
-    this.resultNames = resultHeader(s.resultLayout);
+    this.resultNames = resultKeys(s.resultLayout);
     // A header that is really a first row of data may hold ID numbers.
     this.keys = s.cellOptions.maskIds ? s.header.map(maskIdTokens) : s.header;
   }
@@ -228,7 +232,10 @@ function countRow(t: Tally, r: RowResult): void {
   // for…in visits the programs in the order Object.entries would, without the pairs.
   for (const p in programs) {
     const o = programs[p as keyof typeof programs];
-    if (o?.eligible === 'yes') t.eligible[p] = (t.eligible[p] ?? 0) + 1;
+    if (o?.eligible === 'yes') {
+      t.eligible[p] = (t.eligible[p] ?? 0) + 1;
+      if (isAmountUnknown(o)) t.amountUnknown[p] = (t.amountUnknown[p] ?? 0) + 1;
+    }
     if (o?.amountFen) t.totalFen[p] = (t.totalFen[p] ?? 0) + o.amountFen;
   }
 }

@@ -17,9 +17,8 @@
 import crypto from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { BencalcError } from '../errors.js';
-import { PERSON_FIELD_PARSERS } from '../domain/person-input.js';
+import { parserOf, type InputColumn } from '../domain/person-input.js';
 import { normaliseText, parseDate, parseMoney } from '../domain/values.js';
-import { PROGRAM_IDS } from '../rules/schema.js';
 import type { ProgramOutcome } from '../engine/types.js';
 
 /** Hex digits kept of the rules digest, and of the input and record digests. */
@@ -45,13 +44,14 @@ export function rowRulesDigest(digest: string | undefined): string {
  * by that field's own parser and written in canonical form (2025/8/1 → 2025-08-01, 1410 →
  * 141000 fen, 是 → Y), whatever the rest of the row — so the digest turns on the cells alone,
  * not on whether the row was valid when batch read it; a cell its parser refuses, and every
- * other column, is its trimmed text (`columns[i]`: the canonical field of column i, if any).
+ * other column, is its trimmed text (`columns[i]`: the canonical field of column i, if any, a
+ * common person field or one of the rule sets' `inputs`).
  */
-export function normalisedInput(cells: readonly string[], columns: readonly (string | undefined)[] | undefined): string {
+export function normalisedInput(cells: readonly string[], columns: readonly (string | undefined)[] | undefined, inputs: readonly InputColumn[] = []): string {
   const values = new Array<string>(cells.length);
   for (let i = 0; i < cells.length; i++) {
     const cell = cells[i]!;
-    const parse = columns?.[i] === undefined ? undefined : PERSON_FIELD_PARSERS[columns[i]!];
+    const parse = columns?.[i] === undefined ? undefined : parserOf(columns[i]!, inputs);
     const read = parse === undefined || cell === '' ? undefined : parse(cell);
     values[i] = read?.ok ? canonical(read.value) : normaliseText(cell);
   }
@@ -74,7 +74,7 @@ export interface RecordProvenance {
   inputDigest: string;
 }
 
-/** A program's cells that a record digest covers: eligible mark, amount (fen or blank), unit (dibao's). */
+/** A program's cells that a record digest covers: eligible mark, amount (fen or blank), unit (a household program's). */
 export interface ProgramCells {
   mark: string;
   amountFen: string;
@@ -88,30 +88,79 @@ export function recordText(programs: readonly ProgramCells[], errorCode: string,
   return `${text}${errorCode}\u001f${p.rulesId}\u001f${p.rulesDigest}\u001f${p.asOf}\u001f${p.options}\u001f${p.version}\u001f${p.inputDigest}`;
 }
 
-/** A row's program cells from its outcomes, as batch writes them (`eligibleMark`, the amount, dibao's unit). */
-export function programCellsOf(programs: Partial<Record<string, ProgramOutcome>> | undefined, invalid: boolean, mark: (o: ProgramOutcome) => string): ProgramCells[] {
-  return PROGRAM_IDS.map((id) => {
-    const o = programs?.[id];
-    if (!o) return { mark: invalid ? '?' : '', amountFen: '', unit: '' };
-    return { mark: mark(o), amountFen: o.amountFen === null ? '' : String(o.amountFen), unit: id === 'dibao' ? (o.unit ?? '') : '' };
+/** The programs whose cells a record digest covers, in the output's column order; household ones have a unit column. */
+export type DigestPrograms = readonly { id: string; household: boolean }[];
+
+/** The programs a batch output's header shows, in its order: each `<id>_eligible` column, with a unit column when `<id>_unit` follows. */
+export function programsOfHeader(header: readonly string[]): DigestPrograms {
+  const names = new Set(header);
+  return header.filter((h) => h.endsWith('_eligible')).map((h) => {
+    const id = h.slice(0, -'_eligible'.length);
+    return { id, household: names.has(`${id}_unit`) };
   });
 }
 
-/** A program's cells as read back from a file, in canonical form: 是/否/待定 as Y/N/?, the amount in fen. */
+/** A row's program cells from its outcomes, as batch writes them (`eligibleMark`, the amount, a household program's unit). */
+export function programCellsOf(
+  layout: DigestPrograms,
+  programs: Partial<Record<string, ProgramOutcome>> | undefined,
+  invalid: boolean,
+  mark: (o: ProgramOutcome) => string,
+): ProgramCells[] {
+  return layout.map(({ id, household }) => {
+    const o = programs?.[id];
+    if (!o) return { mark: invalid ? '?' : '', amountFen: '', unit: '' };
+    return { mark: mark(o), amountFen: o.amountFen === null ? '' : String(o.amountFen), unit: household ? (o.unit ?? '') : '' };
+  });
+}
+
+/**
+ * Whether an eligible person's amount is not known — a figure missing, not a program paid in
+ * services or kind (which states no cash amount and names nothing missing): shown as
+ * `unknown` and counted apart from the total (issue 16).
+ */
+export function isAmountUnknown(o: ProgramOutcome, fen: number | null | undefined = o.amountFen): boolean {
+  return fen === null && o.eligible === 'yes' && o.missing.length > 0;
+}
+
+/** The amount cell of an eligible person whose amount is not known (issue 16): a word, not a blank. */
+export function unknownAmountText(lang: 'zh' | 'en'): string {
+  return lang === 'zh' ? '待定' : 'unknown';
+}
+
+/** Eligibility marks as a spreadsheet or a person may write them back (是/否/待定, TRUE/FALSE), by their canonical Y/N/?. */
+const MARKS: Readonly<Record<string, string>> = { Y: 'Y', N: 'N', '?': '?', 是: 'Y', 否: 'N', 待定: '?', TRUE: 'Y', FALSE: 'N', YES: 'Y', NO: 'N', UNKNOWN: '?' };
+
+/** A household program's unit as Chinese output writes it: the whole household (全户) or a single-person unit (单人户). */
+export const UNITS_ZH: Readonly<Record<string, string>> = { household: '全户', single: '单人户' };
+const UNITS_READ: Readonly<Record<string, string>> = Object.fromEntries(Object.entries(UNITS_ZH).map(([en, zh]) => [zh, en]));
+
+/**
+ * A program's cells as read back from a file, in canonical form: 是/否/待定 and TRUE/FALSE as
+ * Y/N/?, the amount in fen (1410 and 1410.00 alike; `unknown`/待定 as the blank it stands
+ * for in the digest).
+ */
 export function programCellsRead(mark: string, amount: string, unit: string): ProgramCells {
   const m = normaliseText(mark);
-  const fen = amount.trim() === '' ? undefined : parseMoney(amount);
+  const a = normaliseText(amount);
+  const fen = a === '' || a === unknownAmountText('en') || a === unknownAmountText('zh') ? undefined : parseMoney(a);
   return {
-    mark: m === '是' ? 'Y' : m === '否' ? 'N' : m === '待定' ? '?' : m,
-    amountFen: fen === undefined ? '' : fen.ok ? String(fen.value) : normaliseText(amount),
-    unit: normaliseText(unit),
+    mark: MARKS[m.toUpperCase()] ?? m,
+    amountFen: fen === undefined ? '' : fen.ok ? String(fen.value) : a,
+    unit: UNITS_READ[normaliseText(unit)] ?? normaliseText(unit),
   };
 }
 
-/** A date cell as read back (2025/8/1 → 2025-08-01); other text trimmed. */
+/**
+ * A date cell as read back, in the forms a spreadsheet writes: 2025/8/1, 2025-8-1 → 2025-08-01,
+ * and a date serial (45870, days since 1899-12-30, what a date column shows once its format
+ * is lost); other text trimmed.
+ */
 export function dateRead(cell: string): string {
-  const d = cell.trim() === '' ? undefined : parseDate(cell);
-  return d?.ok && d.value !== undefined ? d.value : normaliseText(cell);
+  const t = normaliseText(cell);
+  if (/^\d{5}$/.test(t)) return new Date(Date.UTC(1899, 11, 30) + Number(t) * 86_400_000).toISOString().slice(0, 10);
+  const d = t === '' ? undefined : parseDate(t);
+  return d?.ok && d.value !== undefined ? d.value : t;
 }
 
 /** The input digest of files written before normalised digests (64 hex digits): SHA-256 of the raw cells' JSON. */
@@ -139,8 +188,8 @@ export function auditKeyOf(file: string | undefined, env: NodeJS.ProcessEnv = pr
 }
 
 /** The record digest of a row as read back (`cell`: a cell of the row by column name), in canonical form. */
-export function recordDigestOfCells(cell: (column: string) => string, key: string | undefined): string {
-  const programs = PROGRAM_IDS.map((p) => programCellsRead(cell(`${p}_eligible`), cell(`${p}_amount`), p === 'dibao' ? cell('dibao_unit') : ''));
+export function recordDigestOfCells(layout: DigestPrograms, cell: (column: string) => string, key: string | undefined): string {
+  const programs = layout.map(({ id, household }) => programCellsRead(cell(`${id}_eligible`), cell(`${id}_amount`), household ? cell(`${id}_unit`) : ''));
   const provenance = { rulesId: cell('rules_id').trim(), rulesDigest: cell('rules_digest').trim(), asOf: dateRead(cell('as_of')), options: cell('options').trim(), version: cell('bencalc_version').trim(), inputDigest: cell('input_digest').trim() };
   return digestHex(recordText(programs, cell('error_code').trim(), provenance), key);
 }

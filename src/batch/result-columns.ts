@@ -5,8 +5,8 @@
  * Pure formatting: results in, cells out.
  */
 import type { Lang } from '../errors.js';
-import { PROGRAM_IDS, type ProgramId } from '../rules/schema.js';
-import type { CompiledRules } from '../rules/compile.js';
+import type { ProgramId } from '../rules/schema.js';
+import type { CompiledOutput, CompiledRules } from '../rules/compile.js';
 import type { EffectiveRules } from '../rules/effective.js';
 import type { RowResult } from './roster-evaluator.js';
 import type { ProgramOutcome, ConditionOutcome, PersonOutcome } from '../engine/types.js';
@@ -15,17 +15,27 @@ import { maskIdTokens } from '../domain/id-mask.js';
 import { formatFen, isWhitespaceCode } from '../domain/values.js';
 import { escapeCell, isFormulaStartCode, neutraliseFormula, serializeRow } from '../io/csv-write.js';
 import { VERSION } from '../version.js';
-import { digestHex, normalisedInput, programCellsOf, recordText, rowRulesDigest } from './provenance.js';
+import { digestHex, normalisedInput, programCellsOf, recordText, rowRulesDigest, unknownAmountText, isAmountUnknown, UNITS_ZH } from './provenance.js';
 import type { Utf8Sink } from '../io/utf8-sink.js';
+import { reasonWordsZh, blockedByZh, NOT_CLAIMED_ZH } from './reason-words.js';
+import type { InputColumn } from '../domain/person-input.js';
 
 export interface ResultLayout {
+  /** The programs of the rule sets in play, in declaration order (a rule set's own programs after its parents'); household ones have a unit column. */
+  programs: { id: ProgramId; household: boolean; short: { zh: string; en: string } }[];
   /** Programs with a yearly amount somewhere in the rule sets in play. */
   yearly: ProgramId[];
   /** Extra outputs of each program, across the rule sets in play, in a fixed order. */
-  outputs: { program: ProgramId; name: string }[];
+  outputs: { program: ProgramId; name: string; zh: string }[];
   /** The same outputs' names, by program (derived from `outputs`, kept for the per-row loop). */
   outputsByProgram: Record<string, string[]>;
   explain: boolean;
+  /**
+   * The language of the header and of each program's cells (issue 16): `zh` writes Chinese
+   * headers from the programs' declared short names, 是/否/待定, reasons in words, and a
+   * `<program>_reason_codes` column (原因代码) with the codes for machines.
+   */
+  lang: Lang;
 }
 
 export interface CellOptions {
@@ -36,54 +46,114 @@ export interface CellOptions {
   idColumns: readonly number[];
   /** The canonical person field of each input column, if any: the input digest normalises those (provenance.ts). */
   columns?: readonly (string | undefined)[];
+  /** The rule sets' own input columns, which `columns` may name. */
+  inputs?: readonly InputColumn[];
   /** With a key, the input and record digests are HMACs (provenance.ts). */
   auditKey?: string | undefined;
 }
 
 /** The columns for the rule sets that may be used, in a deterministic order. */
-export function resultLayout(rules: readonly CompiledRules[], explain: boolean): ResultLayout {
+export function resultLayout(rules: readonly CompiledRules[], explain: boolean, lang: Lang = 'en'): ResultLayout {
   const yearly = new Set<ProgramId>();
-  const outputs = new Map<string, { program: ProgramId; name: string }>();
+  const outputs = new Map<string, { program: ProgramId; name: string; zh: string }>();
+  const programs = new Map<ProgramId, ResultLayout['programs'][number]>();
   for (const r of rules) {
     for (const p of r.programs) {
+      if (!programs.has(p.id)) programs.set(p.id, { id: p.id, household: p.level === 'household', short: p.short });
       if (p.amount?.yearly) yearly.add(p.id);
-      for (const o of p.outputs) outputs.set(`${p.id}:${o.name}`, { program: p.id, name: o.name });
+      for (const o of p.outputs) if (!outputs.has(`${p.id}:${o.name}`)) outputs.set(`${p.id}:${o.name}`, { program: p.id, name: o.name, zh: outputHeaderZh(o) });
     }
   }
-  const order = (id: ProgramId) => PROGRAM_IDS.indexOf(id);
+  const ids = [...programs.keys()];
+  const order = (id: ProgramId) => ids.indexOf(id);
   const sorted = [...outputs.values()].sort((a, b) => order(a.program) - order(b.program) || (a.name < b.name ? -1 : 1));
   return {
-    yearly: PROGRAM_IDS.filter((p) => yearly.has(p)),
+    programs: [...programs.values()],
+    yearly: ids.filter((p) => yearly.has(p)),
     outputs: sorted,
-    outputsByProgram: Object.fromEntries(PROGRAM_IDS.map((p) => [p, sorted.filter((o) => o.program === p).map((o) => o.name)])),
+    outputsByProgram: Object.fromEntries(ids.map((p) => [p, sorted.filter((o) => o.program === p).map((o) => o.name)])),
     explain,
+    lang,
   };
 }
 
-export function resultHeader(layout: ResultLayout): string[] {
-  const cols: string[] = [];
-  for (const p of PROGRAM_IDS) {
-    cols.push(`${p}_eligible`, `${p}_amount`);
-    if (layout.yearly.includes(p)) cols.push(`${p}_amount_yearly`);
-    cols.push(`${p}_reason`);
-    if (p === 'dibao') cols.push('dibao_unit');
-    cols.push(...layout.outputsByProgram[p]!);
+/**
+ * An extra output's Chinese header: its `zh` up to the first bracket or semicolon (the rest
+ * says how the rule file counts it: 「（每人每年，分）」), with （元） for money — written in
+ * yuan, as every amount is.
+ */
+function outputHeaderZh(o: CompiledOutput): string {
+  const name = o.zh.split(/[（(；;]/)[0]!.trim() || o.name;
+  const money = (o.unit ?? '').startsWith('cny') || /[（(][^）)]*分/.test(o.zh);
+  return money ? `${name}（元）` : name;
+}
+
+/** The provenance columns after the programs', and their Chinese headers. */
+const TAIL_COLUMNS = ['provisional', 'rules_id', 'rules_digest', 'as_of', 'options', 'bencalc_version', 'input_digest', 'record_digest', 'error_code', 'error', 'explain'] as const;
+const TAIL_ZH: Readonly<Record<(typeof TAIL_COLUMNS)[number], string>> = {
+  provisional: '暂定参数',
+  rules_id: '规则集',
+  rules_digest: '规则摘要',
+  as_of: '评估日期',
+  options: '选项',
+  bencalc_version: 'bencalc版本',
+  input_digest: '输入摘要',
+  record_digest: '记录摘要',
+  error_code: '错误代码',
+  error: '错误说明',
+  explain: '核算过程',
+};
+
+/** The result columns as [canonical name, Chinese header] pairs, in output order. */
+function resultColumns(layout: ResultLayout): [string, string][] {
+  const cols: [string, string][] = [];
+  const zh = layout.lang === 'zh';
+  for (const { id: p, household, short } of layout.programs) {
+    const s = short.zh;
+    cols.push([`${p}_eligible`, `${s}_是否符合`], [`${p}_amount`, `${s}_金额（元）`]);
+    if (layout.yearly.includes(p)) cols.push([`${p}_amount_yearly`, `${s}_年金额（元）`]);
+    cols.push([`${p}_reason`, `${s}_原因`]);
+    if (zh) cols.push([`${p}_reason_codes`, `${s}_原因代码`]);
+    if (household) cols.push([`${p}_unit`, `${s}_核算单元`]);
+    for (const o of layout.outputs) if (o.program === p) cols.push([o.name, `${s}_${o.zh}`]);
   }
-  cols.push('provisional', 'rules_id', 'rules_digest', 'as_of', 'options', 'bencalc_version', 'input_digest', 'record_digest', 'error_code', 'error');
-  if (layout.explain) cols.push('explain');
+  for (const c of TAIL_COLUMNS) if (c !== 'explain' || layout.explain) cols.push([c, TAIL_ZH[c]]);
   return cols;
+}
+
+/** The result columns' headers, in the layout's language. */
+export function resultHeader(layout: ResultLayout): string[] {
+  const i = layout.lang === 'zh' ? 1 : 0;
+  return resultColumns(layout).map((c) => c[i]);
+}
+
+/** The result columns' canonical (English) names, in output order: what NDJSON keys and readers of the output go by, whatever the header's language. */
+export function resultKeys(layout: ResultLayout): string[] {
+  return resultColumns(layout).map((c) => c[0]);
+}
+
+/**
+ * A header as read back (a batch output in either language) with each Chinese result header
+ * of `layout`'s programs (in either language's layout) turned into its canonical name; other
+ * headers as they are. Headers are compared after NFKC and trimming, as a spreadsheet may
+ * have turned （元） into (元).
+ */
+export function canonicalResultHeader(header: readonly string[], layout: ResultLayout): string[] {
+  const key = (h: string) => h.normalize('NFKC').trim();
+  const byZh = new Map(resultColumns({ ...layout, lang: 'zh', explain: true }).map(([en, zh]) => [key(zh), en]));
+  return header.map((h) => byZh.get(key(h)) ?? h);
 }
 
 /** A row's input digest (provenance.ts): of its normalised input values, as read (before masking). */
 export function inputDigest(cells: readonly string[], opts: CellOptions): string {
-  return digestHex(normalisedInput(cells, opts.columns), opts.auditKey);
+  return digestHex(normalisedInput(cells, opts.columns, opts.inputs), opts.auditKey);
 }
 
 /** A row's record digest (provenance.ts): of its input digest, results and provenance. */
-export function recordDigest(r: RowResult, inputDigestHex: string, opts: CellOptions, asOf: string): string {
+export function recordDigest(layout: ResultLayout, r: RowResult, inputDigestHex: string, opts: CellOptions, asOf: string): string {
   const eff = r.eff;
   const provenance = { rulesId: eff?.compiled.merged.id ?? '', rulesDigest: rowRulesDigest(eff?.digest), asOf: eff?.asOf ?? asOf, options: eff?.optionsText ?? '', version: VERSION, inputDigest: inputDigestHex };
-  return digestHex(recordText(programCellsOf(r.person?.programs, r.error !== undefined, eligibleMark), r.error?.code ?? '', provenance), opts.auditKey);
+  return digestHex(recordText(programCellsOf(layout.programs, r.person?.programs, r.error !== undefined, eligibleMark), r.error?.code ?? '', provenance), opts.auditKey);
 }
 
 /** A row's cells made `n` long (blank cells added, extra ones dropped), as the output's input part has the header's width. */
@@ -102,7 +172,9 @@ export function inputCells(cells: readonly string[], opts: CellOptions): string[
   return out;
 }
 
-function amountCell(fen: number | null | undefined): string {
+/** An amount cell: blank when there is no amount to claim, `unknown` (待定) when an eligible person's amount is not known — never blank then (issue 16). */
+function amountCell(o: ProgramOutcome, fen: number | null | undefined, lang: Lang): string {
+  if (isAmountUnknown(o, fen)) return unknownAmountText(lang);
   return fen === undefined || fen === null ? '' : formatFen(fen);
 }
 
@@ -112,10 +184,32 @@ function outputCell(o: ProgramOutcome, name: string): string {
   return v === undefined || v === null ? '' : typeof v === 'number' && Number.isInteger(v) ? formatFen(v) : String(v);
 }
 
-/** The reason cell; unknown because an invalid member's data is missing: name the member, not the field. */
+/** Whether an outcome is unknown because an invalid member's data is missing: its reason names the member, not the field. */
+function isBlocked(o: ProgramOutcome, r: RowResult): boolean {
+  return o.eligible === 'unknown' && r.blockedBy !== undefined && r.blockedBy.some((b) => o.missing.some((m) => m.startsWith(`person[${b}]`)));
+}
+
+/** The reason cell in codes (the `_reason` cell in English, `_reason_codes` in Chinese output). */
 function reasonCell(o: ProgramOutcome, r: RowResult): string {
-  const blocked = o.eligible === 'unknown' && r.blockedBy?.some((b) => o.missing.some((m) => m.startsWith(`person[${b}]`)));
-  return blocked ? `blocked_by:${r.blockedBy!.join(';')}` : reasonText(o);
+  return isBlocked(o, r) ? `blocked_by:${r.blockedBy!.join(';')}` : reasonText(o);
+}
+
+/** The reason cell in words, for Chinese output (reason-words.ts). */
+function reasonWordsCell(o: ProgramOutcome, r: RowResult): string {
+  return isBlocked(o, r) ? blockedByZh(r.blockedBy!) : reasonWordsZh(o, r.eff?.compiled, showsMissing(o));
+}
+
+/** The eligibility cell as shown: Y/N/? in English, 是/否/待定 in Chinese (the record digest reads both as Y/N/?). */
+function shownMark(o: ProgramOutcome | undefined, lang: Lang): string {
+  const m = o === undefined ? '?' : eligibleMark(o);
+  return lang === 'zh' ? MARKS_ZH[m]! : m;
+}
+
+const MARKS_ZH: Readonly<Record<string, string>> = { Y: '是', N: '否', '?': '待定' };
+
+/** A household program's unit as shown (the record digest reads both as household/single). */
+function unitCell(unit: string | undefined, lang: Lang): string {
+  return unit === undefined ? '' : lang === 'zh' ? (UNITS_ZH[unit] ?? unit) : unit;
 }
 
 /** The provisional parameters any of the person's outcomes used: sorted, unique, `;`-joined. */
@@ -127,9 +221,14 @@ function eligibleMark(o: ProgramOutcome): string {
   return o.eligible === 'yes' ? 'Y' : o.eligible === 'no' ? 'N' : '?';
 }
 
+/** Whether the reason cell names the missing data: for an unknown outcome, and an unknown amount. */
+function showsMissing(o: ProgramOutcome): boolean {
+  return o.eligible === 'unknown' || (o.eligible === 'yes' && o.amountFen === null && o.missing.length > 0);
+}
+
 function reasonText(o: ProgramOutcome): string {
   const ids = o.reasons.join(';');
-  if (o.eligible === 'unknown' || (o.eligible === 'yes' && o.amountFen === null && o.missing.length)) {
+  if (showsMissing(o)) {
     return `${ids}${o.missing.length ? ` | missing: ${o.missing.join(';')}` : ''}`;
   }
   return ids;
@@ -150,31 +249,6 @@ interface ListPath {
   text: string | undefined;
 }
 
-/** The program whose outcomes carry a household's amount, and the others (`writeSettled`). */
-/**
- * `programs[program]`, written out per program: a read by a name that varies from call to call
- * is megamorphic in V8 (tens of ns), and the writer makes several per row; by a fixed name it is
- * a few ns.
- */
-function outcomeOf(programs: PersonOutcome['programs'], program: ProgramId): ProgramOutcome | undefined {
-  switch (program) {
-    case 'dibao':
-      return programs.dibao;
-    case 'living_subsidy':
-      return programs.living_subsidy;
-    case 'care_subsidy':
-      return programs.care_subsidy;
-    case 'care_service':
-      return programs.care_service;
-    case 'rehab':
-      return programs.rehab;
-    default:
-      return programs[program as ProgramId];
-  }
-}
-
-const FIRST: ProgramId = PROGRAM_IDS[0];
-const OTHERS: readonly ProgramId[] = PROGRAM_IDS.slice(1);
 /**
  * Cells remembered as UTF-8 bytes, by key (a map, or a trie of maps), in one arena, within
  * bounds: when full, everything is forgotten, and what comes often comes back first.
@@ -307,22 +381,26 @@ function isFormulaStart(s: string): boolean {
 export function resultCells(r: RowResult, layout: ResultLayout, cells: readonly string[], opts: CellOptions, provenance: { asOf: string }): string[] {
   const out: string[] = [];
   const person = r.person;
-  for (const p of PROGRAM_IDS) {
+  // The header's language decides the columns (and the words in them).
+  const lang = layout.lang;
+  for (const { id: p, household } of layout.programs) {
     const o = person?.programs[p];
     if (!o) {
       // Invalid row, or a program the rule set does not define: claim nothing.
       const why = r.error ? 'invalid_row' : person ? 'not_defined_here' : '';
-      out.push(r.error ? '?' : '', '');
+      out.push(r.error ? shownMark(undefined, lang) : '', '');
       if (layout.yearly.includes(p)) out.push('');
-      out.push(why);
-      if (p === 'dibao') out.push('');
+      out.push(lang === 'zh' ? NOT_CLAIMED_ZH[why] : why);
+      if (lang === 'zh') out.push(why);
+      if (household) out.push('');
       for (let i = 0; i < layout.outputsByProgram[p]!.length; i++) out.push('');
       continue;
     }
-    out.push(eligibleMark(o), amountCell(o.amountFen));
-    if (layout.yearly.includes(p)) out.push(amountCell(o.yearlyFen));
+    out.push(shownMark(o, lang), amountCell(o, o.amountFen, opts.lang));
+    if (layout.yearly.includes(p)) out.push(amountCell(o, o.yearlyFen, opts.lang));
+    if (lang === 'zh') out.push(reasonWordsCell(o, r));
     out.push(reasonCell(o, r));
-    if (p === 'dibao') out.push(o.unit ?? '');
+    if (household) out.push(unitCell(o.unit, lang));
     for (const name of layout.outputsByProgram[p]!) out.push(outputCell(o, name));
   }
   const eff = r.eff;
@@ -335,7 +413,7 @@ export function resultCells(r: RowResult, layout: ResultLayout, cells: readonly 
     eff?.optionsText ?? '',
     VERSION,
     digest,
-    recordDigest(r, digest, opts, provenance.asOf),
+    recordDigest(layout, r, digest, opts, provenance.asOf),
     r.error?.code ?? '',
     r.error ? errorText(r, opts.lang) : '',
   );
@@ -352,6 +430,7 @@ const digestCells = new Set([2, 6, 7]);
 /** A program's result columns, and their text when the row claims nothing from it. */
 interface ProgramColumns {
   id: ProgramId;
+  household: boolean;
   yearly: boolean;
   outputs: readonly string[];
   invalid: string;
@@ -371,6 +450,9 @@ const NOTHING_MASKED: readonly boolean[] = [];
 
 export class CsvRowWriter {
   private readonly programs: ProgramColumns[];
+  /** The program whose outcomes carry a household's amount (the first declared), and the others (`writeSettled`). */
+  private readonly first: ProgramId;
+  private readonly others: readonly ProgramId[];
   /** Rule set → its escaped `,rules_id,rules_digest,as_of,options,bencalc_version` (one per rule set in play). */
   private readonly tails = new Map<EffectiveRules | undefined, string>();
   /** Reused for each row's cells, joined once. */
@@ -394,6 +476,16 @@ export class CsvRowWriter {
   private readonly firstCells = rememberedCells<ProgramOutcome | undefined>(1 << 18, 2_048);
   private readonly restCells = rememberedCells<EffectiveRules | undefined>(1 << 19, 8_192);
   private readonly encoder = new TextEncoder();
+  /** An eligible person's amount that is not known (`amountCell`). */
+  private readonly unknownAmount: string;
+  /** Chinese output: 是/否/待定, reasons in words and a codes column (`resultCells`). */
+  private readonly zh: boolean;
+  /**
+   * Chinese reason texts by rule set (their words are its conditions'), then as `reasonTexts`.
+   * The first program's remembered cells (`firstCells`, by outcome alone) hold such words too:
+   * that is sound because the engine shares an outcome only within one rule set (memo.ts).
+   */
+  private readonly reasonWords = new Map<CompiledRules | undefined, Map<string, Map<readonly string[], Map<readonly string[], string>>>>();
 
   constructor(
     private readonly layout: ResultLayout,
@@ -402,13 +494,18 @@ export class CsvRowWriter {
     /** Cells per output row from the input: the header's. */
     private readonly width: number,
   ) {
-    this.programs = PROGRAM_IDS.map((id) => {
+    this.unknownAmount = unknownAmountText(opts.lang);
+    this.zh = layout.lang === 'zh';
+    this.programs = layout.programs.map(({ id, household }) => {
       const yearly = layout.yearly.includes(id);
       const outputs = layout.outputsByProgram[id]!;
-      // Everything after the eligible cell when the row claims nothing from the program.
-      const rest = (why: string) => `,${yearly ? ',' : ''},${escapeCell(why)}${id === 'dibao' ? ',' : ''}${','.repeat(outputs.length)}`;
-      return { id, yearly, outputs, invalid: `?${rest('invalid_row')}`, notDefined: rest('not_defined_here'), blank: rest('') };
+      // Everything after the eligible cell when the row claims nothing from the program (in Chinese, the words, then the code).
+      const why = (code: keyof typeof NOT_CLAIMED_ZH) => (this.zh ? `${escapeCell(NOT_CLAIMED_ZH[code])},${code}` : code);
+      const rest = (code: keyof typeof NOT_CLAIMED_ZH) => `,${yearly ? ',' : ''},${why(code)}${household ? ',' : ''}${','.repeat(outputs.length)}`;
+      return { id, household, yearly, outputs, invalid: `${shownMark(undefined, layout.lang)}${rest('invalid_row')}`, notDefined: rest('not_defined_here'), blank: rest('') };
     });
+    this.first = this.programs[0]?.id ?? '';
+    this.others = this.programs.slice(1).map((p) => p.id);
   }
 
   /** One output line, with its newline. `cells` are the row's cells as read. */
@@ -454,7 +551,7 @@ export class CsvRowWriter {
     if (this.writeSettled(r, out)) {
       out.writeAscii(digest);
       out.writeAscii(',');
-      out.writeAscii(recordDigest(r, digest, this.opts, this.asOf));
+      out.writeAscii(recordDigest(this.layout, r, digest, this.opts, this.asOf));
       out.writeAscii(',,\n');
       return;
     }
@@ -509,7 +606,7 @@ export class CsvRowWriter {
     const person = r.person;
     n = this.settledParts(n, r);
     parts[n++] = digest;
-    parts[n++] = recordDigest(r, digest, this.opts, this.asOf);
+    parts[n++] = recordDigest(this.layout, r, digest, this.opts, this.asOf);
     parts[n++] = escapeCell(r.error?.code ?? '');
     parts[n++] = r.error ? escapeCell(errorText(r, this.opts.lang)) : '';
     if (this.layout.explain) parts[n++] = person && r.household ? escapeCell(explainText(r, this.opts.lang)) : '';
@@ -532,11 +629,12 @@ export class CsvRowWriter {
       parts[n++] = r.error ? p.invalid : r.person ? p.notDefined : p.blank;
       return n;
     }
-    parts[n++] = eligibleMark(o);
-    parts[n++] = this.fenText(o.amountFen);
-    if (p.yearly) parts[n++] = this.fenText(o.yearlyFen);
+    parts[n++] = this.zh ? shownMark(o, 'zh') : eligibleMark(o);
+    parts[n++] = isAmountUnknown(o) ? this.unknownAmount : this.fenText(o.amountFen);
+    if (p.yearly) parts[n++] = isAmountUnknown(o, o.yearlyFen) ? this.unknownAmount : this.fenText(o.yearlyFen);
+    if (this.zh) parts[n++] = this.reasonWordsText(o, r);
     parts[n++] = this.reasonText(o, r);
-    if (p.id === 'dibao') parts[n++] = escapeCell(o.unit ?? '');
+    if (p.household) parts[n++] = escapeCell(unitCell(o.unit, this.layout.lang));
     for (const name of p.outputs) {
       const v = o.eligible === 'no' ? undefined : o.outputs[name];
       parts[n++] = typeof v === 'number' && Number.isInteger(v) ? this.fenText(v) : escapeCell(outputCell(o, name));
@@ -558,9 +656,10 @@ export class CsvRowWriter {
     const person = r.person;
     if (person === undefined || r.error !== undefined || r.blockedBy !== undefined || this.layout.explain) return false;
     const programs = person.programs;
-    const first = programs[FIRST];
+    const first = programs[this.first];
+    const others = this.others;
     let node = this.restCells.root.get(r.eff) as SettledNode | undefined;
-    for (let i = 0; node !== undefined && i < OTHERS.length; i++) node = node.get(outcomeOf(programs, OTHERS[i]!)) as SettledNode | undefined;
+    for (let i = 0; node !== undefined && i < others.length; i++) node = node.get(programs[others[i]!]) as SettledNode | undefined;
     let rest = node?.get(first?.provisional) as Uint8Array | undefined;
     if (rest === undefined) {
       rest = this.rememberRest(r, programs);
@@ -590,9 +689,9 @@ export class CsvRowWriter {
 
   /** The other programs' cells and the provisional and rule set cells (`,` before each and after the last), remembered when their outcomes are shared. */
   private rememberRest(r: RowResult, programs: PersonOutcome['programs']): Uint8Array | undefined {
-    const first = programs[FIRST];
+    const first = programs[this.first];
     if (first !== undefined && !Object.isFrozen(first.provisional)) return undefined;
-    for (const p of OTHERS) if (!isSharedOutcome(programs[p])) return undefined;
+    for (const p of this.others) if (!isSharedOutcome(programs[p])) return undefined;
     const parts = this.parts;
     let n = 1;
     parts[0] = '';
@@ -600,11 +699,11 @@ export class CsvRowWriter {
     parts[n++] = this.provisionalText(r.person) + this.tailOf(r.eff);
     parts[n++] = '';
     parts.length = n;
-    const bytes = this.remember(this.restCells, parts.join(','), OTHERS.length + 1);
+    const bytes = this.remember(this.restCells, parts.join(','), this.others.length + 1);
     if (bytes === undefined) return undefined;
     let node = this.restCells.root.get(r.eff) as SettledNode | undefined;
     if (node === undefined) this.restCells.root.set(r.eff, (node = new Map()));
-    for (const p of OTHERS) {
+    for (const p of this.others) {
       const key = programs[p];
       let next = node.get(key) as SettledNode | undefined;
       if (next === undefined) node.set(key, (next = new Map<unknown, unknown>()));
@@ -646,7 +745,7 @@ export class CsvRowWriter {
    */
   private reasonText(o: ProgramOutcome, r: RowResult): string {
     if (o.eligible === 'unknown' && r.blockedBy) return escapeCell(reasonCell(o, r));
-    const withMissing = o.eligible === 'unknown' || (o.eligible === 'yes' && o.amountFen === null && o.missing.length > 0);
+    const withMissing = showsMissing(o);
     let byMissing = this.reasonTexts.get(o.reasons);
     let text = byMissing?.get(withMissing ? o.missing : NO_MISSING);
     if (text === undefined) {
@@ -655,6 +754,31 @@ export class CsvRowWriter {
       if (this.remembered < TEXTS_LIMIT && Object.isFrozen(o.reasons) && (!withMissing || Object.isFrozen(o.missing))) {
         this.remembered++;
         if (byMissing === undefined) this.reasonTexts.set(o.reasons, (byMissing = new Map()));
+        byMissing.set(withMissing ? o.missing : NO_MISSING, text);
+      }
+    }
+    return text;
+  }
+
+  /** The escaped reason cell in words (Chinese output), remembered as `reasonText` is, per rule set. */
+  private reasonWordsText(o: ProgramOutcome, r: RowResult): string {
+    if (o.eligible === 'unknown' && r.blockedBy) return escapeCell(reasonWordsCell(o, r));
+    const withMissing = showsMissing(o);
+    const compiled = r.eff?.compiled;
+    let byOutcome = this.reasonWords.get(compiled);
+    if (byOutcome === undefined) this.reasonWords.set(compiled, (byOutcome = new Map()));
+    // One list may be a "yes" outcome's passed conditions and a "no" outcome's failed ones, or
+    // two programs' conditions of the same id: the words differ, so they are keyed by both.
+    const key = `${o.program}:${o.eligible}`;
+    let byReasons = byOutcome.get(key);
+    if (byReasons === undefined) byOutcome.set(key, (byReasons = new Map()));
+    let byMissing = byReasons.get(o.reasons);
+    let text = byMissing?.get(withMissing ? o.missing : NO_MISSING);
+    if (text === undefined) {
+      text = escapeCell(reasonWordsZh(o, compiled, withMissing));
+      if (this.remembered < TEXTS_LIMIT && Object.isFrozen(o.reasons) && (!withMissing || Object.isFrozen(o.missing))) {
+        this.remembered++;
+        if (byMissing === undefined) byReasons.set(o.reasons, (byMissing = new Map()));
         byMissing.set(withMissing ? o.missing : NO_MISSING, text);
       }
     }

@@ -8,6 +8,29 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { onAbort } from '../util/abort.js';
 import { hasBareCr, copyWithBareCrAsLf } from '../io/line-ends.js';
+import { isXlsxPath, xlsxToCsv } from '../io/xlsx-read.js';
+import { randomBytes } from 'node:crypto';
+
+/**
+ * A workbook (.xlsx) as the UTF-8 CSV the roster reader reads (xlsx-read.ts: row r is line
+ * r), written beside the output (or in the temporary folder) under a temporary name, removed
+ * if the conversion fails or is interrupted; undefined for any other file. The caller removes
+ * it, as it does a roster's copy.
+ */
+export async function workbookAsCsv(file: string, output: string | undefined, sheet: string | undefined): Promise<string | undefined> {
+  if (!isXlsxPath(file)) return undefined;
+  const csv = join(output ? dirname(resolve(output)) : tmpdir(), `.bencalc-in-${process.pid}-${randomBytes(4).toString('hex')}-${basename(file)}.csv`);
+  const stop = removeOnSignal(() => [csv]);
+  try {
+    await xlsxToCsv(file, csv, { sheet });
+  } catch (e) {
+    rmSync(csv, { force: true });
+    throw e;
+  } finally {
+    stop();
+  }
+  return csv;
+}
 
 /**
  * A copy of `roster` with LF for every bare CR, when it is stdin (`-`), not a regular file (a

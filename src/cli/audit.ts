@@ -20,14 +20,18 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import Table from 'cli-table3';
 import { BencalcError, EXIT, type Lang } from '../errors.js';
-import { openRuleTree, compileJurisdiction, resolveEffective, RuleFileCache, type EffectiveRules, type RuleTree } from '../rules/index.js';
+import { openRuleTree, compileJurisdiction, inputsOf, resolveEffective, RuleFileCache, type EffectiveRules, type RuleTree } from '../rules/index.js';
 import { diffEffective } from '../rules/diff.js';
-import { PROGRAM_IDS } from '../rules/schema.js';
-import { parseEncodingChoice } from '../io/encoding.js';
+import { parseEncodingChoice, type EncodingChoice } from '../io/encoding.js';
+import { readCsvBatches } from '../io/csv-read.js';
+import { formatFen } from '../domain/values.js';
+import { rmSync } from 'node:fs';
+import { onAbort } from '../util/abort.js';
+import { removeOnSignal, workbookAsCsv } from '../batch/temporaries.js';
 import { AtomicFileWriter, isFormulaStartCode, serializeRow } from '../io/csv-write.js';
 import { scanRoster, householdGroups, headerLayout } from '../batch/roster-passes.js';
-import { resultLayout, resultHeader, inputDigest, type CellOptions } from '../batch/result-columns.js';
-import { auditKeyOf, dateRead, legacyInputDigest, programCellsRead, recordDigestOfCells, rowRulesDigest } from '../batch/provenance.js';
+import { resultLayout, resultKeys, canonicalResultHeader, inputDigest, type CellOptions } from '../batch/result-columns.js';
+import { auditKeyOf, dateRead, legacyInputDigest, programCellsRead, programsOfHeader, recordDigestOfCells, rowRulesDigest, type DigestPrograms } from '../batch/provenance.js';
 import type { RosterRow } from '../batch/roster-evaluator.js';
 import { ChunkProcessor, type BatchSettings } from '../batch/chunk.js';
 import type { Io, GlobalOptions } from './main.js';
@@ -35,7 +39,69 @@ import type { CommandState } from './rules-commands.js';
 import { parseAsOf } from './format.js';
 import { VERSION } from '../version.js';
 
-export type Cause = 'record_altered' | 'input_changed' | 'rules_unknown' | 'rules_changed' | 'engine_changed' | 'unexplained' | 'not_replayable';
+export type Cause = 'record_altered' | 'input_changed' | 'rules_unknown' | 'rules_changed' | 'engine_changed' | 'unexplained';
+
+/**
+ * One line of the differences: eligibility and amount each recorded and recomputed, and the
+ * amount's difference (recomputed − recorded, yuan). For program `(row)` the eligibility cells
+ * hold the row's error code (or `valid`); for `(record)` the recorded one holds the record digest.
+ */
+const DIFF_HEADER = ['line', 'household_id', 'person_id', 'program', 'recorded_eligible', 'recomputed_eligible', 'recorded_amount', 'recomputed_amount', 'amount_difference', 'cause', 'detail'];
+/** The same header with --lang zh (the cells below stay codes: program ids, causes). */
+const DIFF_HEADER_ZH = ['行号', '户编号', '人员编号', '项目', '记录_是否符合', '复算_是否符合', '记录_金额（元）', '复算_金额（元）', '金额差额（元）', '原因', '说明'];
+/** The cells copied from the file (ids and recorded values) are neutralised; the rest are bencalc's. */
+const DIFF_NEUTRALISE = [false, true, true, false, true, false, true, false, false, false, false];
+type Difference = [program: string, recordedEligible: string, recomputedEligible: string, recordedAmount: string, recomputedAmount: string, difference: string];
+
+/** Recomputed − recorded, in yuan with two decimals, when both amounts are numbers (fen as text); else blank. */
+function amountDifference(recordedFen: string, recomputedFen: string): string {
+  if (!/^\d+$/.test(recordedFen) || !/^\d+$/.test(recomputedFen)) return '';
+  const d = Number(recomputedFen) - Number(recordedFen);
+  return `${d < 0 ? '-' : d > 0 ? '+' : ''}${formatFen(Math.abs(d))}`;
+}
+
+/** Lines listed in a refusal, at most. */
+const REFUSAL_LINES = 10;
+
+/**
+ * Refuse, once and up front, a file whose ID numbers cannot be the ones batch read: masked
+ * (`--mask-ids`: 530102********1234) or turned into numbers by a spreadsheet (1.40881E+17,
+ * digits lost) — every row would differ for the same reason (issue 16).
+ */
+async function refuseUnreplayable(file: string, readOpts: { encoding: EncodingChoice }, idColumns: readonly (number | undefined)[]): Promise<void> {
+  const columns = idColumns.filter((c): c is number => c !== undefined);
+  if (!columns.length) return;
+  const masked: number[] = [];
+  const numbers: number[] = [];
+  let first = true;
+  for await (const batch of readCsvBatches(file, readOpts)) {
+    for (const rec of batch) {
+      if (first) {
+        first = false;
+        continue;
+      }
+      for (const c of columns) {
+        const cell = (rec.cells[c] ?? '').trim();
+        if (/\*{4,}/.test(cell)) masked.push(rec.line);
+        else if (/^\d(?:\.\d+)?E\+\d+$/i.test(cell)) numbers.push(rec.line);
+        else continue;
+        break;
+      }
+    }
+  }
+  const [lines, en, zh] = masked.length
+    ? [masked, 'its ID numbers are masked (written with --mask-ids)', '其中的身份证号已被遮盖（由 --mask-ids 写出）']
+    : [numbers, 'its ID numbers were turned into numbers by a spreadsheet (1.40881E+17: digits lost)', '其中的身份证号已被电子表格转换成数字（如 1.40881E+17，位数已丢失）'];
+  if (!lines.length) return;
+  const shown = `${lines.slice(0, REFUSAL_LINES).join(', ')}${lines.length > REFUSAL_LINES ? ` … (${lines.length})` : ''}`;
+  throw new BencalcError({
+    code: 'INPUT_NOT_REPLAYABLE',
+    file,
+    line: lines[0]!,
+    en: `${file} cannot be replayed: ${en}, at line ${shown}. Audit the unmasked output as batch wrote it (or its .xlsx, where IDs are text)`,
+    zh: `${file} 无法复核：${zh}，见第 ${shown} 行。请复核 batch 写出的未遮盖原文件（或 .xlsx 文件，其中身份证号为文本）`,
+  });
+}
 
 export interface AuditOptions {
   output?: string;
@@ -51,12 +117,12 @@ const PROVENANCE = ['rules_id', 'rules_digest', 'as_of', 'options', 'bencalc_ver
 export function registerAuditCommand(program: Command, io: Io, state: CommandState): void {
   program
     .command('audit <determinations>')
-    .description('replay a batch output with the rules in force on its dates; classify every difference (审计复核)')
+    .description('replay a batch output (CSV or .xlsx) with the rules in force on its dates; classify every difference (审计复核)')
     .option('-o, --output <file>', 'write the differences CSV here (atomically) instead of stdout')
     .option('--rules-then <dir>', 'the rules directory as it was when the determinations were made, to name changed values')
     .option('--as-known-at <date>', 'replay with only the rule values published by this date')
     .addOption(new Option('--encoding <enc>', 'input encoding').choices(['auto', 'utf8', 'utf-8', 'gb18030', 'gbk']).default('auto'))
-    .addOption(new Option('--lang <lang>', 'language of the summary').choices(['zh', 'en']))
+    .addOption(new Option('--lang <lang>', 'language of the summary (the determinations are read in either language)').choices(['zh', 'en']))
     .option('--quiet', 'no summary table')
     .option('--audit-key-file <file>', 'the key the row digests were made with (or set BENCALC_AUDIT_KEY)')
     .action(async (file: string, opts: AuditOptions & { lang?: Lang }, cmd: Command) => {
@@ -80,6 +146,22 @@ function switchesOf(text: string): Record<string, boolean> {
 }
 
 export async function runAudit(file: string, opts: AuditOptions, g: GlobalOptions, io: Io): Promise<number> {
+  // A workbook is read from its CSV (xlsx-read.ts: row r is line r), removed on every way out.
+  const csv = await workbookAsCsv(file, opts.output, undefined);
+  if (csv === undefined) return auditFile(file, opts, g, io);
+  const forget = onAbort(() => rmSync(csv, { force: true }));
+  const stop = removeOnSignal(() => [csv]);
+  try {
+    return await auditFile(csv, { ...opts, encoding: 'utf8' }, g, io, file);
+  } finally {
+    stop();
+    forget();
+    rmSync(csv, { force: true });
+  }
+}
+
+/** `file`: the determinations as CSV; `original`: the file given (a workbook converted), which the output must not overwrite. */
+async function auditFile(file: string, opts: AuditOptions, g: GlobalOptions, io: Io, original = file): Promise<number> {
   const lang = g.lang;
   const readOpts = { encoding: parseEncodingChoice(opts.encoding) };
   const knownAt = opts.asKnownAt ? parseAsOf(opts.asKnownAt, '--as-known-at') : undefined;
@@ -89,28 +171,36 @@ export async function runAudit(file: string, opts: AuditOptions, g: GlobalOption
 
   let split = -1;
   let col: Record<string, number> = {};
-  const { header, layout, scatteredRows, duplicates } = await scanRoster(file, readOpts, (h) => {
-    split = h.indexOf('dibao_eligible');
+  // The results start at the first program's eligible column, whichever rule set declared it.
+  const compiledAll = [...tree.dirs.keys()].map((id) => compileJurisdiction(tree, id));
+  const resultCols = resultLayout(compiledAll, false, lang);
+  const inputs = inputsOf(compiledAll);
+  const firstResults = new Set(resultCols.programs.map((p) => `${p.id}_eligible`));
+  const firstName = `${resultCols.programs[0]?.id ?? ''}_eligible`;
+  let recorded: DigestPrograms = [];
+  const { header, layout, scatteredRows, duplicates } = await scanRoster(file, readOpts, (read) => {
+    // Results written in Chinese (低保_是否符合, 评估日期, …) are read by their canonical names; the input part as it is.
+    const h = canonicalResultHeader(read, resultCols);
+    split = h.findIndex((name) => firstResults.has(name));
     const missing = PROVENANCE.filter((c) => !h.includes(c));
     if (split < 0 || missing.length) {
       throw new BencalcError({
         code: 'INPUT_BAD_CSV',
         file,
         line: 1,
-        en: `${file} is not a bencalc batch output: ${split < 0 ? 'no dibao_eligible column' : `missing provenance columns ${missing.join(', ')}`}`,
-        zh: `${file} 不是 bencalc batch 的输出：${split < 0 ? '缺少 dibao_eligible 列' : `缺少来源列 ${missing.join(', ')}`}`,
+        en: `${file} is not a bencalc batch output: ${split < 0 ? `no ${firstName} column` : `missing provenance columns ${missing.join(', ')}`}`,
+        zh: `${file} 不是 bencalc batch 的输出：${split < 0 ? `缺少 ${firstName} 列` : `缺少来源列 ${missing.join(', ')}`}`,
       });
     }
     col = Object.fromEntries(h.map((name, i) => [name, i]));
-    return headerLayout(h.slice(0, split), file);
+    recorded = programsOfHeader(h.slice(split));
+    return headerLayout(read.slice(0, split), file, inputs);
   });
   const inputHeader = header.slice(0, split);
   const toInput = (r: RosterRow): RosterRow => ({ ...r, cells: r.cells.slice(0, split).map(unescapeCell) });
-  const compiledAll = [...tree.dirs.keys()].map((id) => compileJurisdiction(tree, id));
-  const resultCols = resultLayout(compiledAll, false);
-  const resultNames = resultHeader(resultCols);
+  const resultNames = resultKeys(resultCols);
   const auditKey = auditKeyOf(opts.auditKeyFile);
-  const cellOptions: CellOptions = { lang, maskIds: false, formulaEscape: true, idColumns: [], columns: inputHeader.map((_, i) => Object.keys(layout.index).find((f) => layout.index[f] === i)), auditKey };
+  const cellOptions: CellOptions = { lang, maskIds: false, formulaEscape: true, idColumns: [], columns: inputHeader.map((_, i) => Object.keys(layout.index).find((f) => layout.index[f] === i)), inputs, auditKey };
   const processors = new Map<string, ChunkProcessor>();
   const processorFor = (asOf: string, options: string): ChunkProcessor => {
     const key = `${asOf}|${options}`;
@@ -171,13 +261,14 @@ export async function runAudit(file: string, opts: AuditOptions, g: GlobalOption
     return known;
   };
 
-  const writer = opts.output ? await AtomicFileWriter.open(opts.output, { inputs: [file] }) : undefined;
+  await refuseUnreplayable(file, readOpts, [layout.index.id_number, layout.index.disability_certificate]);
+  const writer = opts.output ? await AtomicFileWriter.open(opts.output, { inputs: [file, original], bom: true }) : undefined;
   const out = async (text: string) => (writer ? writer.write(text) : io.out(text));
   const counts = new Map<string, number>();
   let rows = 0;
   let differing = 0;
   try {
-    await out(serializeRow(['line', 'household_id', 'person_id', 'program', 'recorded', 'recomputed', 'cause', 'detail'], { newline: '\n' }));
+    await out(serializeRow(lang === 'zh' ? DIFF_HEADER_ZH : DIFF_HEADER, { newline: '\n' }));
     for await (const [householdId, group, oversized] of householdGroups(file, readOpts, layout)) {
       const first = group[0]!.cells;
       const processor = processorFor(dateRead(first[col.as_of!] ?? ''), (first[col.options!] ?? '').trim());
@@ -197,30 +288,26 @@ export async function runAudit(file: string, opts: AuditOptions, g: GlobalOption
         const recomputed = processor.resultCellsOf(input, results[i]!);
         const now = (name: string) => recomputed[resultNames.indexOf(name)] ?? '';
         const then = (name: string) => row.cells[col[name] ?? -1] ?? '';
-        const diffs: [string, string, string][] = [];
-        for (const p of PROGRAM_IDS) {
+        const diffs: Difference[] = [];
+        for (const p of new Set([...recorded.map((x) => x.id), ...resultCols.programs.map((x) => x.id)])) {
           // Compared in canonical form: 是 is Y, 1410 is 1410.00.
           const a = programCellsRead(then(`${p}_eligible`), then(`${p}_amount`), '');
           const b = programCellsRead(now(`${p}_eligible`), now(`${p}_amount`), '');
-          if (a.mark !== b.mark || a.amountFen !== b.amountFen) diffs.push([p, `${then(`${p}_eligible`)} ${then(`${p}_amount`)}`.trim(), `${now(`${p}_eligible`)} ${now(`${p}_amount`)}`.trim()]);
+          if (a.mark !== b.mark || a.amountFen !== b.amountFen) diffs.push([p, then(`${p}_eligible`), now(`${p}_eligible`), then(`${p}_amount`), now(`${p}_amount`), amountDifference(a.amountFen, b.amountFen)]);
         }
-        if (then('error_code').trim() !== now('error_code')) diffs.push(['(row)', then('error_code') || 'valid', now('error_code') || 'valid']);
+        if (then('error_code').trim() !== now('error_code')) diffs.push(['(row)', then('error_code') || 'valid', now('error_code') || 'valid', '', '', '']);
         // The record's own digest, over the cells as read (files written before it have no such column).
-        const altered = col.record_digest !== undefined && recordDigestOfCells(then, auditKey) !== then('record_digest').trim();
-        if (altered && !diffs.length) diffs.push(['(record)', then('record_digest'), '']);
+        const altered = col.record_digest !== undefined && recordDigestOfCells(recorded, then, auditKey) !== then('record_digest').trim();
+        if (altered && !diffs.length) diffs.push(['(record)', then('record_digest'), '', '', '', '']);
         if (!diffs.length) return;
         differing++;
         const pid = layout.index.person_id !== undefined ? (input.cells[layout.index.person_id] ?? '') : '';
         let cause: Cause;
         let detail: string;
-        const masked = [layout.index.id_number, layout.index.disability_certificate].some((c) => c !== undefined && /\*{4,}/.test(input.cells[c] ?? ''));
         const recordedRules = then('rules_digest').trim();
         if (altered) {
           cause = 'record_altered';
           detail = 'the row does not match its record_digest: a result or provenance cell was edited after batch wrote it; nothing else can be concluded';
-        } else if (masked) {
-          cause = 'not_replayable';
-          detail = 'ID numbers were masked (--mask-ids) in this output; replay needs the unmasked output';
         } else if (!inputHolds(i)) {
           cause = 'input_changed';
           detail = "the row's input cells no longer match its input_digest";
@@ -240,9 +327,9 @@ export async function runAudit(file: string, opts: AuditOptions, g: GlobalOption
           cause = 'unexplained';
           detail = 'same input, rules and bencalc version, different result: please report this as a defect';
         }
-        for (const [program, a, b] of diffs) {
+        for (const [program, ...cells] of diffs) {
           counts.set(`${cause}|${program}`, (counts.get(`${cause}|${program}`) ?? 0) + 1);
-          text += serializeRow([String(row.line), householdId, pid, program, a, b, cause, detail], { newline: '\n', neutralise: [false, true, true, false, false, false, false, false] });
+          text += serializeRow([String(row.line), householdId, pid, program, ...cells, cause, detail], { newline: '\n', neutralise: DIFF_NEUTRALISE });
         }
       });
       if (text) await out(text);

@@ -14,15 +14,16 @@ import { tmpdir } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { EXIT, type Lang } from '../errors.js';
 import { onAbort } from '../util/abort.js';
-import { openRuleTree, compileJurisdiction, resolveEffective, resolveJurisdictionId, layerData, RuleFileCache } from '../rules/index.js';
+import { openRuleTree, compileJurisdiction, inputsOf, resolveEffective, resolveJurisdictionId, layerData, RuleFileCache } from '../rules/index.js';
 import type { CompiledRules } from '../rules/compile.js';
 import { parseEncodingChoice, type EncodingChoice } from '../io/encoding.js';
-import { AtomicFileWriter, serializeRow, neutraliseFormula, UTF8_BOM, assertNotSameFile, assertDistinctOutputs, removeStaleTemporaries } from '../io/csv-write.js';
+import { OutputEncoder, type OutputFormat } from '../io/output-bytes.js';
+import { AtomicFileWriter, serializeRow, neutraliseFormula, UTF8_BOM, assertNotSameFile, assertDistinctOutputs } from '../io/csv-write.js';
 import { maskIdTokens } from '../domain/id-mask.js';
 import { headerLayout } from '../batch/roster-passes.js';
 import { readRosterHead } from '../batch/roster-pieces.js';
 import type { PieceSettings } from '../batch/piece.js';
-import { resultLayout, resultHeader, type CellOptions, type ResultLayout } from '../batch/result-columns.js';
+import { resultLayout, resultHeader, resultKeys, type CellOptions, type ResultLayout } from '../batch/result-columns.js';
 import { startWorkers, type WorkerPool } from '../batch/pool.js';
 import { runPasses, type Sinks, type Workers } from '../batch/passes.js';
 import { rosterCopyIfNeeded, removeOnSignal } from '../batch/temporaries.js';
@@ -30,8 +31,18 @@ import { Progress } from '../batch/progress.js';
 import { auditKeyOf } from '../batch/provenance.js';
 import type { Io, GlobalOptions } from './main.js';
 import type { CommandState } from './rules-commands.js';
-import { parseAsOf, todayIso, parseSwitches, collect } from './format.js';
-import { summaryTable } from './batch-summary.js';
+import { parseAsOf, todayIso, parseSwitches, collect, removeStaleTemporariesSaying } from './format.js';
+import { summaryTable, provenanceRows } from './batch-summary.js';
+import { BencalcError } from '../errors.js';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { isXlsxPath } from '../io/xlsx-read.js';
+import type { ColumnKind } from '../io/xlsx-write.js';
+import { writeWorkbook } from '../batch/workbook.js';
+import { workbookAsCsv } from '../batch/temporaries.js';
+import { rowRulesDigest } from '../batch/provenance.js';
+import { PERSON_FIELD_PARSERS } from '../domain/person-input.js';
+import { parseDate } from '../domain/values.js';
 
 export interface BatchOptions {
   output?: string;
@@ -42,29 +53,37 @@ export interface BatchOptions {
   explain?: boolean;
   maskIds?: boolean;
   encoding: string;
+  /** Undefined: a BOM in a file, none on stdout. */
   bom?: boolean;
+  crlf?: boolean;
+  outputEncoding?: string;
   errors?: string;
   format: 'csv' | 'ndjson';
   quiet?: boolean;
   formulaEscape: boolean;
   workers?: string;
   auditKeyFile?: string;
+  sheet?: string;
 }
 
 export function registerBatchCommand(program: Command, io: Io, state: CommandState): void {
   program
     .command('batch <roster>')
-    .description('evaluate a household roster (花名册) CSV: eligibility, amount and reason columns per program')
-    .option('-o, --output <file>', 'write the result here (atomically) instead of stdout')
+    .description('evaluate a household roster (花名册), CSV or .xlsx: eligibility, amount and reason columns per program')
+    .option('-o, --output <file>', 'write the result here (atomically) instead of stdout; a name ending .xlsx writes a workbook')
     .option('-j, --jurisdiction <id>', 'rule set for rows without a region column value (e.g. 530100)')
     .option('--as-of <date>', 'date of evaluation, YYYY-MM-DD (default: today)')
     .option('--as-known-at <date>', 'use only rule values published by this date')
     .option('--option <name=on|off>', 'switch a policy option for this run (repeatable)', collect, [] as string[])
-    .addOption(new Option('--lang <lang>', 'language of error messages in the output').choices(['zh', 'en']))
+    .addOption(new Option('--lang <lang>', 'language of the output: zh writes Chinese headers (低保_是否符合), 是/否/待定, reasons in words beside a _原因代码 column of codes, and Chinese error messages').choices(['zh', 'en']))
     .option('--explain', 'add a compact trace column per row')
     .option('--mask-ids', 'mask ID and certificate numbers in the output (530102********1234)')
     .addOption(new Option('--encoding <enc>', 'input encoding').choices(['auto', 'utf8', 'utf-8', 'gb18030', 'gbk']).default('auto'))
-    .option('--bom', 'start the UTF-8 output with a BOM (for Excel)')
+    .option('--bom', 'start the UTF-8 output with a BOM, also on stdout (a file has one by default, for Excel)')
+    .option('--no-bom', 'no BOM at the start of the output file')
+    .option('--crlf', 'end the output\'s records with CRLF, as Excel writes CSV (default LF)')
+    .addOption(new Option('--output-encoding <enc>', 'encoding of the CSV output files (--encoding is the input\'s)').choices(['utf8', 'utf-8', 'gb18030', 'gbk']).default('utf8'))
+    .option('--sheet <name|n>', 'the sheet of an .xlsx roster to read (its name, or 1 for the first; default the first)')
     .option('--errors <file>', 'also write the invalid rows and their errors to this CSV')
     .addOption(new Option('--format <format>', 'output format').choices(['csv', 'ndjson']).default('csv'))
     .option('--quiet', 'no progress bar and no summary on stderr')
@@ -83,33 +102,50 @@ export async function runBatch(roster: string, opts: BatchOptions, g: GlobalOpti
   const asOf = opts.asOf ? parseAsOf(opts.asOf, '--as-of') : todayIso();
   const knownAt = opts.asKnownAt ? parseAsOf(opts.asKnownAt, '--as-known-at') : undefined;
   const switches = parseSwitches(opts.option);
-  // Temporary files that earlier runs could not remove (killed): beside the output, and ours in the temporary folder.
-  const stale = (opts.output ? removeStaleTemporaries(dirname(resolve(opts.output))) : 0) + removeStaleTemporaries(tmpdir());
-  if (stale > 0) {
-    io.err(
-      lang === 'zh'
-        ? `注意：已删除 ${stale} 个此前被中止的运行遗留的临时文件（可能含个人信息）。\n`
-        : `note: removed ${stale} temporary file${stale === 1 ? '' : 's'} left by earlier runs that were killed (they may hold personal data).\n`,
-    );
-  }
-  // A roster that can be read only once (stdin, a pipe) or whose lines end in a bare CR is
-  // read from a copy — with LF line ends — beside the output (or in the temporary folder),
-  // removed on every way out (issue 13).
-  const copy = await rosterCopyIfNeeded(roster, opts.output);
+  removeStaleTemporariesSaying(opts.output, io.err, lang);
+  const toWorkbook = opts.output !== undefined && isXlsxPath(opts.output);
+  if (opts.sheet !== undefined && !isXlsxPath(roster)) throw usage('--sheet chooses a sheet of an .xlsx roster; this roster is not one', '--sheet 用于选择 .xlsx 花名册的工作表；此花名册不是 .xlsx');
+  if (opts.errors !== undefined && isXlsxPath(opts.errors)) throw usage('--errors writes a CSV file; the invalid rows are also in the results, with their error_code and error columns (filter them in the .xlsx)', '--errors 写出 CSV 文件；无效行也在结果中，带 error_code 和 error 列（可在 .xlsx 中筛选）');
+  if (toWorkbook && opts.format === 'ndjson') throw usage('--format ndjson writes text; an .xlsx output is a workbook: choose one', '--format ndjson 输出文本，.xlsx 输出是工作簿：请二选一');
+  if (opts.output) await assertNotSameFile(opts.output, [roster]);
+  // A workbook is read from its CSV (xlsx-read.ts); a roster that can be read only once (stdin,
+  // a pipe) or whose lines end in a bare CR from a copy with LF line ends (issue 13): beside the
+  // output (or in the temporary folder), removed on every way out.
+  const workbook = await workbookAsCsv(roster, opts.output, opts.sheet);
+  const copy = workbook ?? (await rosterCopyIfNeeded(roster, opts.output));
   const source = copy ?? roster;
-  const forget = copy ? onAbort(() => rmSync(copy, { force: true })) : undefined;
+  // Results for a workbook go through the one row formatter into a CSV beside it, then into the workbook.
+  const results = toWorkbook ? join(dirname(resolve(opts.output!)), `.bencalc-tmp-${process.pid}-${randomBytes(4).toString('hex')}-results.csv`) : undefined;
+  const forget = onAbort(() => [copy, results].forEach((f) => f && rmSync(f, { force: true })));
   try {
     // Worker threads start now, loading their code while the rules are compiled here.
     const pool = await startWorkers(source, opts.workers);
     try {
-      return await batchWith(pool, source, opts, g, io, { lang, encoding, asOf, knownAt, switches, ...(copy !== undefined && { copy }) });
+      const run: RunSettings = { lang, encoding: workbook ? 'utf8' : encoding, asOf, knownAt, switches, ...(copy !== undefined && { copy }), ...(results !== undefined && { workbook: { csv: results, target: opts.output!, roster } }) };
+      return await batchWith(pool, source, opts, g, io, run);
     } finally {
       await pool?.close();
     }
   } finally {
-    forget?.();
+    forget();
     if (copy) rmSync(copy, { force: true });
+    if (results) rmSync(results, { force: true });
   }
+}
+
+function usage(en: string, zh: string): BencalcError {
+  return new BencalcError({ code: 'USAGE', en, zh });
+}
+
+/** A run's settings, past its flags. `workbook`: the results go to `csv` first, then into the workbook `target`. */
+interface RunSettings {
+  lang: Lang;
+  encoding: EncodingChoice;
+  asOf: string;
+  knownAt: string | undefined;
+  switches: Record<string, boolean>;
+  copy?: string;
+  workbook?: { csv: string; target: string; roster: string };
 }
 
 
@@ -119,8 +155,11 @@ async function batchWith(
   opts: BatchOptions,
   g: GlobalOptions,
   io: Io,
-  { lang, encoding, asOf, knownAt, switches, copy }: { lang: Lang; encoding: EncodingChoice; asOf: string; knownAt: string | undefined; switches: Record<string, boolean>; copy?: string },
+  { lang, encoding, asOf, knownAt, switches, copy, workbook }: RunSettings,
 ): Promise<number> {
+  // With a workbook output, the pipeline's output is its CSV: values as they are (a workbook cell is never a formula), UTF-8, no BOM.
+  const output = workbook?.csv ?? opts.output;
+  if (workbook) opts = { ...opts, formulaEscape: false };
   const tree = openRuleTree(g.rules, { cache: RuleFileCache.fromEnv() });
   const fallback = opts.jurisdiction ? resolveJurisdictionId(tree, opts.jurisdiction) : undefined;
   const compiledAll: CompiledRules[] = fallback ? [compileJurisdiction(tree, fallback)] : [...tree.dirs.keys()].map((id) => compileJurisdiction(tree, id));
@@ -131,16 +170,19 @@ async function batchWith(
     }
   }
   // Resolve every rule set in play once here, so that a rules error stops the run before any output.
+  const digests: [string, string][] = [];
   for (const c of compiledAll) {
-    resolveEffective(c, { asOf, ...(knownAt !== undefined && { knownAt }), options: Object.fromEntries(Object.entries(switches).filter(([k]) => c.merged.options.has(k))) });
+    const eff = resolveEffective(c, { asOf, ...(knownAt !== undefined && { knownAt }), options: Object.fromEntries(Object.entries(switches).filter(([k]) => c.merged.options.has(k))) });
+    digests.push([c.merged.id, rowRulesDigest(eff.digest)]);
   }
   if (opts.output) await assertNotSameFile(opts.output, [roster]);
   if (opts.errors) await assertNotSameFile(opts.errors, [roster]);
   if (opts.output && opts.errors) await assertDistinctOutputs(opts.output, opts.errors, ['-o', '--errors']);
 
-  const head = await readRosterHead(roster, encoding, (h) => headerLayout(h, roster));
+  const inputs = inputsOf(compiledAll);
+  const head = await readRosterHead(roster, encoding, (h) => headerLayout(h, roster, inputs));
   const { header, layout } = head;
-  const resultCols = resultLayout(compiledAll, opts.explain ?? false);
+  const resultCols = resultLayout(compiledAll, opts.explain ?? false, lang);
   const cellOpts: CellOptions = {
     lang,
     maskIds: opts.maskIds ?? false,
@@ -148,6 +190,7 @@ async function batchWith(
     idColumns: [layout.index.id_number, layout.index.disability_certificate].filter((i): i is number => i !== undefined),
     // What the input digest normalises (a column's person field), and the key its digests are HMACs under, if any.
     columns: header.map((_, i) => Object.keys(layout.index).find((f) => layout.index[f] === i)),
+    inputs,
     auditKey: auditKeyOf(opts.auditKeyFile),
   };
   const base: PieceSettings = {
@@ -183,30 +226,37 @@ async function batchWith(
   const temporary = new Set<() => string | undefined>();
   // The LF copy of the roster, if any, goes on an interrupt too.
   if (copy) temporary.add(() => copy);
+  if (workbook) temporary.add(() => workbook.csv);
   const stopWatching = removeOnSignal(() => [...temporary].map((f) => f()).filter((p): p is string => p !== undefined));
+  // Files open in Excel: UTF-8 with a BOM unless --no-bom (GB18030 has none), record ends as asked; stdout has a BOM only with --bom.
+  const format: OutputFormat = { encoding: parseEncodingChoice(opts.outputEncoding ?? 'utf8') === 'gb18030' ? 'gb18030' : 'utf8', crlf: opts.crlf ?? false };
+  const fileOptions = { inputs: [roster], bom: format.encoding === 'utf8' && (opts.bom ?? true), ...format };
   const openSinks = async (): Promise<Sinks> => {
-    const writer = opts.output ? await AtomicFileWriter.open(opts.output, { inputs: [roster], bom: opts.bom ?? false }) : undefined;
+    const writer = output ? await AtomicFileWriter.open(output, workbook ? { inputs: [roster] } : fileOptions) : undefined;
     // Each temporary file is registered as soon as it exists; one that cannot be opened takes the other with it.
     temporary.add(() => writer?.tempPath);
     let errorsWriter: AtomicFileWriter | undefined;
     try {
-      errorsWriter = opts.errors ? await AtomicFileWriter.open(opts.errors, { inputs: [roster] }) : undefined;
+      errorsWriter = opts.errors ? await AtomicFileWriter.open(opts.errors, fileOptions) : undefined;
     } catch (e) {
       await writer?.abort();
       throw e;
     }
     temporary.add(() => errorsWriter?.tempPath);
+    const stdout = new OutputEncoder(format);
+    const toStdout = (bytes: Uint8Array): void => (io.outBytes ? io.outBytes(stdout.bytes(bytes)) : io.out(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('utf8')));
     if (writer) await writer.write(outHeader);
-    else io.out(`${opts.bom ? UTF8_BOM : ''}${outHeader}`);
+    else if (stdout.identity) io.out(`${opts.bom === true ? UTF8_BOM : ''}${outHeader}`);
+    else toStdout(Buffer.from(`${opts.bom === true && format.encoding === 'utf8' ? UTF8_BOM : ''}${outHeader}`, 'utf8'));
     if (errorsWriter) await errorsWriter.write(serializeRow(['line', 'household_id', 'person_id', 'field', 'error_code', 'error'], { newline: '\n' }));
-    return { writer, errorsWriter, stdout: (bytes) => (io.outBytes ? io.outBytes(bytes) : io.out(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('utf8'))) };
+    return { writer, errorsWriter, stdout: toStdout };
   };
   const progress = new Progress(io.err, !opts.quiet && io.isTTY.err, head.size);
 
   const summary = await runPasses(roster, head, base, workers, {
-    toFile: opts.output !== undefined,
+    toFile: output !== undefined,
     // Partitions of a roster in another order go beside the output (or in the temporary folder).
-    folder: opts.output ? dirname(resolve(opts.output)) : tmpdir(),
+    folder: output ? dirname(resolve(output)) : tmpdir(),
     openSinks,
     progress,
     temporary,
@@ -219,9 +269,33 @@ async function batchWith(
       );
     },
   }).finally(stopWatching);
+  if (workbook) {
+    // The workers' heaps go before the workbook is written (runBatch's close is then a no-op).
+    await pool?.close();
+    // On Ctrl-C while it is written, its CSV and its temporary file go.
+    const converting = [workbook.csv];
+    const stopConverting = removeOnSignal(() => converting);
+    await writeWorkbook(workbook.csv, workbook.target, {
+      onTemporary: (path) => converting.push(path),
+      sheetName: lang === 'zh' ? '结果' : 'results',
+      kinds: workbookKinds(header, layout.index, resultKeys(resultCols)),
+      summary: { name: lang === 'zh' ? '汇总与来源' : 'summary', rows: provenanceRows(summary, lang, { roster: workbook.roster, asOf, knownAt, switches, digests, sheet: opts.sheet, programs: resultCols.programs.map((p) => p.id) }) },
+      inputs: [workbook.roster],
+    }).finally(stopConverting);
+  }
   progress.done();
-  if (!opts.quiet) io.err(summaryTable(summary, lang, io));
+  if (!opts.quiet) io.err(summaryTable(summary, lang, io, resultCols.programs.map((p) => p.id)));
   return summary.invalid > 0 ? EXIT.INVALID_ROWS : EXIT.OK;
+}
+
+/** Each output column's kind in a workbook: input date columns and as_of are dates, amounts numbers, the rest text. */
+function workbookKinds(header: readonly string[], index: Readonly<Record<string, number | undefined>>, results: readonly string[]): ColumnKind[] {
+  const kinds: ColumnKind[] = header.map((_, i) => {
+    const field = Object.keys(index).find((f) => index[f] === i);
+    return field !== undefined && PERSON_FIELD_PARSERS[field] === parseDate ? 'date' : 'text';
+  });
+  for (const name of results) kinds.push(name === 'as_of' ? 'date' : /_amount(?:_yearly)?$/.test(name) ? 'amount' : 'text');
+  return kinds;
 }
 
 export type { ResultLayout };

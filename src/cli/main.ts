@@ -49,8 +49,19 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   check: async () => (await import('./check.js')).registerCheckCommand,
   coverage: async () => (await import('./coverage.js')).registerCoverageCommand,
   audit: async () => (await import('./audit.js')).registerAuditCommand,
+  compare: async () => (await import('./compare.js')).registerCompareCommand,
+  arrears: async () => (await import('./arrears.js')).registerArrearsCommand,
   rules: async () => (await import('./rules-commands.js')).registerRulesCommands,
 };
+
+/**
+ * The language the locale asks for: the first of LC_ALL, LC_MESSAGES and LANG that is set
+ * (POSIX precedence) — Chinese for zh_CN.UTF-8, zh_TW, zh; English otherwise (C, POSIX, en_US).
+ */
+export function localeLang(env: NodeJS.ProcessEnv): Lang {
+  const locale = [env.LC_ALL, env.LC_MESSAGES, env.LANG].find((v) => v !== undefined && v !== '') ?? '';
+  return /^zh(?:[_.@-]|$)/i.test(locale) ? 'zh' : 'en';
+}
 
 /** The command named on the command line (after the global options), if any. */
 export function commandName(argv: readonly string[]): string | undefined {
@@ -70,7 +81,7 @@ export async function buildProgram(io: Io, state: CommandState, argv: readonly s
     .description('Benefit eligibility and subsidy calculator for Chinese disability-related social assistance\n残疾人相关社会救助资格与补贴计算工具')
     .version(VERSION, '-V, --version')
     .addOption(new Option('--rules <dir>', 'rules directory (default: the rule files shipped with bencalc)').default(DEFAULT_RULES_DIR, 'shipped rules'))
-    .addOption(new Option('--lang <lang>', 'language of messages and tables').choices(['zh', 'en']).default('en'))
+    .addOption(new Option('--lang <lang>', 'language of messages, tables and batch output (default: zh where the locale is Chinese, LC_ALL/LC_MESSAGES/LANG zh_*, else en)').choices(['zh', 'en']).default(localeLang(process.env)))
     .option('--debug', 'print stack traces on errors', false)
     .showSuggestionAfterError(true)
     .exitOverride()

@@ -19,7 +19,8 @@ import { open, realpath, rename, stat, unlink, type FileHandle } from 'node:fs/p
 import { readdirSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { BencalcError } from '../errors.js';
-import { iconv, type Encoding } from './encoding.js';
+import type { Encoding } from './encoding.js';
+import { OutputEncoder } from './output-bytes.js';
 import { isWhitespaceCode } from '../domain/values.js';
 
 export const UTF8_BOM = '\uFEFF';
@@ -195,6 +196,8 @@ export interface AtomicWriterOptions {
   encoding?: Encoding;
   /** Start a UTF-8 file with a BOM, which Excel needs to open UTF-8 CSV correctly. */
   bom?: boolean;
+  /** Record ends as CRLF (output-bytes.ts); the text written has LF. */
+  crlf?: boolean;
   /** Buffer this many characters before writing (default 64 Ki). */
   chunkSize?: number;
 }
@@ -218,6 +221,8 @@ export class AtomicFileWriter {
   private readonly realTarget: string;
   private fh: FileHandle | undefined;
   private readonly encoding: Encoding;
+  /** The text's UTF-8 bytes, LF record ends, to the file's encoding and record ends. */
+  private readonly encoder: OutputEncoder;
   private readonly chunkSize: number;
   private pending = '';
   private chain: Promise<void> = Promise.resolve();
@@ -235,6 +240,7 @@ export class AtomicFileWriter {
     this.tempPath = tempPath;
     this.fh = fh;
     this.encoding = opts.encoding ?? 'utf8';
+    this.encoder = new OutputEncoder({ encoding: this.encoding, crlf: opts.crlf ?? false });
     this.chunkSize = opts.chunkSize ?? 64 * 1024;
     if (opts.bom === true && this.encoding === 'utf8') this.pending = UTF8_BOM;
   }
@@ -267,15 +273,14 @@ export class AtomicFileWriter {
   }
 
   /**
-   * Write bytes already encoded (UTF-8 output only): what batch's worker threads hand back.
-   * Text buffered by `write()` goes first.
+   * Write UTF-8 bytes with LF record ends (what batch's worker threads hand back), turned into
+   * the file's encoding and record ends. Text buffered by `write()` goes first.
    */
   writeBytes(bytes: Uint8Array): Promise<void> {
     this.assertWritable();
-    if (this.encoding !== 'utf8') throw new Error('writeBytes needs a UTF-8 writer');
     this.synced = false;
     void this.flushPending();
-    return this.enqueue(bytes);
+    return this.enqueue(this.encoder.bytes(bytes));
   }
 
   private assertWritable(): void {
@@ -298,7 +303,7 @@ export class AtomicFileWriter {
     if (this.pending.length === 0) return this.chain;
     const text = this.pending;
     this.pending = '';
-    return this.enqueue(this.encoding === 'utf8' ? Buffer.from(text, 'utf8') : iconv().encode(text, 'gb18030'));
+    return this.enqueue(this.encoder.text(text));
   }
 
   /** Queue `data` after the writes already queued; the promise never rejects (see `write`). */

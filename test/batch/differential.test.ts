@@ -2,7 +2,9 @@
  * The fast path against the plain engine (issue 14): generated households, written as a CSV
  * roster, go through batch's chunk processor (PersonReader, the memoised row kernel, the CSV
  * row writer) and through the reference path (parsePerson, src/engine's evaluateHousehold,
- * resultCells + serializeRow); the rows must be byte-identical. Across the five jurisdictions,
+ * resultCells + serializeRow); the rows must be byte-identical. Across the five jurisdictions
+ * and the sixth-program fixture county (test/fixtures/rules-sixth-program: a program, and
+ * input columns, that a rule set declares),
  * two dates (one with carried-forward ranges in force), every option of each rule set in each
  * of its states (left as the rule files say, switched on, switched off) and blank bounded
  * inputs.
@@ -12,12 +14,13 @@
  */
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
-import { readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { readFileSync, writeFileSync, rmSync, cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { RULES_DIR, tempDir } from '../helpers.js';
+import { RULES_DIR as SHIPPED_RULES, FIXTURES, tempDir } from '../helpers.js';
 import { openRuleTree, compileJurisdiction, resolveEffective, type EffectiveRules } from '../../src/rules/index.js';
-import { PERSON_FIELD_NAMES, parsePerson } from '../../src/domain/person-input.js';
+import { PERSON_FIELD_NAMES, parsePerson, personValue } from '../../src/domain/person-input.js';
+import { inputsOf } from '../../src/rules/index.js';
 import type { PersonInput } from '../../src/domain/household.js';
 import { evaluateHousehold } from '../../src/engine/evaluate.js';
 import { headerLayout } from '../../src/batch/roster-passes.js';
@@ -25,38 +28,56 @@ import { resultLayout, resultCells, inputCells, type CellOptions } from '../../s
 import { ChunkProcessor, type BatchSettings, type HouseholdGroup } from '../../src/batch/chunk.js';
 import type { RosterRow, RowResult } from '../../src/batch/roster-evaluator.js';
 import { serializeRow } from '../../src/io/csv-write.js';
-import { arbPerson } from '../engine/arbitraries.js';
+import type { Lang } from '../../src/errors.js';
+import { arbPerson, movedToInputs } from '../engine/arbitraries.js';
 
 const HOUSEHOLDS = Number(process.env.BENCALC_DIFF_HOUSEHOLDS ?? 3000);
 /** Households per generated case (one jurisdiction, date and set of switches). */
 const PER_CASE = 30;
-const JURISDICTIONS = ['530100', '140881', '610103', '500105', '370800'] as const;
+const JURISDICTIONS = ['530100', '140881', '610103', '500105', '370800', '530199'] as const;
 const DATES = ['2024-08-01', '2025-08-01'] as const;
+/** The shipped rules with the sixth-program fixture county (530199, under Kunming) beside them. */
+const RULES_DIR = tempDir('bencalc-diff-rules-');
+cpSync(SHIPPED_RULES, RULES_DIR, { recursive: true });
+cpSync(join(FIXTURES, 'rules-sixth-program'), RULES_DIR, { recursive: true });
 const tree = openRuleTree(RULES_DIR);
 const compiled = new Map(JURISDICTIONS.map((id) => [id, compileJurisdiction(tree, id)]));
 
-/** Every person column, household first. */
-const HEADER = ['household_id', ...PERSON_FIELD_NAMES];
-const layout = headerLayout(HEADER, 'generated.csv');
+/** The input columns the rule sets' programs declare. */
+const INPUTS = inputsOf([...compiled.values()]);
+/** Every person column, household first, then the programs' own. */
+const HEADER = ['household_id', ...PERSON_FIELD_NAMES, ...INPUTS.map((c) => c.name)];
+const layout = headerLayout(HEADER, 'generated.csv', INPUTS);
 // Each column's person field, so that both paths normalise the input digest's values by it (provenance.ts).
-const CELL_OPTIONS: CellOptions = { lang: 'en', maskIds: false, formulaEscape: true, idColumns: [], columns: HEADER.map((f) => (f === 'household_id' ? undefined : f)) };
+const CELL_OPTIONS: CellOptions = { lang: 'en', maskIds: false, formulaEscape: true, idColumns: [], columns: HEADER.map((f) => (f === 'household_id' ? undefined : f)), inputs: INPUTS };
 
 /** A person's input as the roster cell a caseworker would type. */
 function cellOf(field: string, v: unknown): string {
   if (v === undefined || v === null) return '';
   if (typeof v === 'boolean') return v ? 'Y' : 'N';
-  if (typeof v === 'number' && ['monthly_income', 'employment_income', 'old_age_allowance', 'elderly_care_allowance'].includes(field)) return (v / 100).toFixed(2);
+  const amount = ['monthly_income', 'employment_income', 'old_age_allowance', 'elderly_care_allowance'].includes(field) || INPUTS.some((c) => c.name === field && c.type === 'amount');
+  if (typeof v === 'number' && amount) return (v / 100).toFixed(2);
   return String(v);
 }
 
-/** The arbitraries' persons, with the bounded yes/no inputs (R8) sometimes blank, and a region. */
+/** The arbitraries' persons, with the bounded yes/no inputs (R8) sometimes blank, the fixture county's own columns, and a region. */
 const arbMember = (i: number) =>
-  fc.tuple(arbPerson(i), fc.record({ hardship_after_dibao: fc.boolean(), student: fc.boolean(), poverty_exit: fc.boolean() }, { requiredKeys: [] }), fc.nat({ max: 3 })).map(([p, bounded, lowIncome]) => ({
-    ...p,
-    ...bounded,
-    // Incomes near the standards now and then, where dibao and its bounds are decided.
-    ...(lowIncome === 0 && { monthly_income: (p.monthly_income ?? 0) % 120_000 }),
-  }));
+  fc
+    .tuple(
+      arbPerson(i),
+      fc.record({ hardship_after_dibao: fc.boolean(), student: fc.boolean(), poverty_exit: fc.boolean() }, { requiredKeys: [] }),
+      fc.record({ sudden_hardship: fc.boolean(), medical_expense: fc.integer({ min: 0, max: 200_000 }) }, { requiredKeys: [] }),
+      fc.nat({ max: 3 }),
+    )
+    .map(([p, bounded, own, lowIncome]) => {
+      const person = movedToInputs({
+        ...p,
+        ...bounded,
+        // Incomes near the standards now and then, where dibao and its bounds are decided.
+        ...(lowIncome === 0 && { monthly_income: (p.monthly_income ?? 0) % 120_000 }),
+      });
+      return { ...person, inputs: { ...person.inputs, ...own } };
+    });
 const arbHousehold = fc.integer({ min: 1, max: 6 }).chain((n) => fc.tuple(...Array.from({ length: n }, (_, i) => arbMember(i))));
 
 interface Case {
@@ -83,33 +104,33 @@ function rosterOf(c: Case): HouseholdGroup[] {
   return c.households.map((members, h): HouseholdGroup => {
     const householdId = `H${h}`;
     const rows: RosterRow[] = members.map((m, i) => {
-      const person: Record<string, unknown> = { ...m, person_id: `H${h}P${i}`, region: c.id };
-      return { line: line++, cells: HEADER.map((f) => (f === 'household_id' ? householdId : cellOf(f, person[f]))) };
+      const person: PersonInput = { ...m, person_id: `H${h}P${i}`, region: c.id };
+      return { line: line++, cells: HEADER.map((f) => (f === 'household_id' ? householdId : cellOf(f, personValue(person, f)))) };
     });
     return [householdId, rows];
   });
 }
 
-function settings(c: Case): BatchSettings {
-  return { rulesDir: RULES_DIR, asOf: c.asOf, switches: c.switches, layout, headerLength: HEADER.length, resultLayout: resultLayout([...compiled.values()], false), cellOptions: CELL_OPTIONS, format: 'csv', header: HEADER, lang: 'en', explain: false, duplicates: [], scattered: [] };
+function settings(c: Case, lang: Lang): BatchSettings {
+  return { rulesDir: RULES_DIR, asOf: c.asOf, switches: c.switches, layout, headerLength: HEADER.length, resultLayout: resultLayout([...compiled.values()], false, lang), cellOptions: { ...CELL_OPTIONS, lang }, format: 'csv', header: HEADER, lang, explain: false, duplicates: [], scattered: [] };
 }
 
 /** The reference path: the domain's parser, the plain engine, the plain cell formatter. */
-function referenceText(c: Case, groups: readonly HouseholdGroup[]): string {
-  const s = settings(c);
+function referenceText(c: Case, groups: readonly HouseholdGroup[], lang: Lang): string {
+  const s = settings(c, lang);
   const eff: EffectiveRules = resolveEffective(compiled.get(c.id)!, { asOf: c.asOf, options: c.switches });
   let text = '';
   for (const [householdId, rows] of groups) {
     const members = rows.map((row) => {
       const fields = Object.fromEntries(HEADER.map((f, i) => [f, row.cells[i]!]));
-      const parsed = parsePerson(fields, { file: 'generated.csv', line: row.line });
+      const parsed = parsePerson(fields, { file: 'generated.csv', line: row.line }, INPUTS);
       expect(parsed.errors).toEqual([]);
       return parsed.person!;
     });
     const household = evaluateHousehold(eff, { household_id: householdId, members });
     rows.forEach((row, i) => {
       const r: RowResult = { line: row.line, personId: members[i]!.person_id, eff, person: household.persons[i]!, household };
-      text += serializeRow([...inputCells(row.cells, CELL_OPTIONS), ...resultCells(r, s.resultLayout, row.cells, CELL_OPTIONS, { asOf: c.asOf })], { newline: '\n' });
+      text += serializeRow([...inputCells(row.cells, CELL_OPTIONS), ...resultCells(r, s.resultLayout, row.cells, s.cellOptions, { asOf: c.asOf })], { newline: '\n' });
     });
   }
   return text;
@@ -124,13 +145,13 @@ function firstDifference(a: string, b: string): string {
 }
 
 /** Runs until `households` households have been compared; returns the first difference, if any. */
-function compare(Processor: typeof ChunkProcessor, households: number, seed: number): string | undefined {
+function compare(Processor: typeof ChunkProcessor, households: number, seed: number, lang: Lang = 'en'): string | undefined {
   let found: string | undefined;
   const result = fc.check(
     fc.property(arbCase, (c) => {
       const groups = rosterOf(c);
-      const fast = new Processor(settings(c), tree).process(groups).text;
-      const reference = referenceText(c, groups);
+      const fast = new Processor(settings(c, lang), tree).process(groups).text;
+      const reference = referenceText(c, groups, lang);
       if (fast !== reference) {
         found = `${c.id} ${c.asOf} ${JSON.stringify(c.switches)}\n${firstDifference(fast, reference)}`;
         return false;
@@ -145,8 +166,12 @@ function compare(Processor: typeof ChunkProcessor, households: number, seed: num
 }
 
 describe('the fast path and the plain engine', () => {
-  it(`write byte-identical rows for ${HOUSEHOLDS.toLocaleString('en')} generated households (five jurisdictions, two dates, every option state)`, () => {
+  it(`write byte-identical rows for ${HOUSEHOLDS.toLocaleString('en')} generated households (five jurisdictions and the sixth-program county, two dates, every option state)`, () => {
     expect(compare(ChunkProcessor, HOUSEHOLDS, 20261207)).toBeUndefined();
+  }, 600_000);
+
+  it(`write byte-identical rows in Chinese (--lang zh: 是/否/待定, reasons in words, a codes column) for ${(HOUSEHOLDS / 4).toLocaleString('en')} generated households`, () => {
+    expect(compare(ChunkProcessor, HOUSEHOLDS / 4, 20261208, 'zh')).toBeUndefined();
   }, 600_000);
 
   it('catch a kernel with one comparison flipped', async () => {

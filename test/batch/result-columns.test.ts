@@ -7,7 +7,10 @@ import { plainRowJson, CsvRowWriter, inputCells, resultCells, type ResultLayout,
 import { serializeRow } from '../../src/io/csv-write.js';
 import { Utf8Sink } from '../../src/io/utf8-sink.js';
 import { isWhitespaceCode } from '../../src/domain/values.js';
-import { PROGRAM_IDS, type ProgramId } from '../../src/rules/schema.js';
+import type { ProgramId } from '../../src/rules/schema.js';
+
+/** The five programs of the shipped national rule set, in its order. */
+const PROGRAM_IDS = ['dibao', 'living_subsidy', 'care_subsidy', 'care_service', 'rehab'];
 import type { ProgramOutcome, PersonOutcome } from '../../src/engine/types.js';
 import type { EffectiveRules } from '../../src/rules/effective.js';
 import type { RowResult } from '../../src/batch/roster-evaluator.js';
@@ -97,13 +100,15 @@ describe('plainRowJson', () => {
  */
 describe('CsvRowWriter remembered result cells', () => {
   const layout: ResultLayout = {
+    programs: PROGRAM_IDS.map((id) => ({ id, household: id === 'dibao', short: { zh: id, en: id } })),
     yearly: ['care_service'],
     outputs: [
-      { program: 'dibao', name: 'extra_yearly' },
-      { program: 'rehab', name: 'cap' },
+      { program: 'dibao', name: 'extra_yearly', zh: 'extra_yearly' },
+      { program: 'rehab', name: 'cap', zh: 'cap' },
     ],
     outputsByProgram: { dibao: ['extra_yearly'], living_subsidy: [], care_subsidy: [], care_service: [], rehab: ['cap'] },
     explain: false,
+    lang: 'en',
   };
   const opts: CellOptions = { lang: 'en', maskIds: false, formulaEscape: true, idColumns: [] };
   const list = (...names: string[]) => Object.freeze(names);
@@ -137,7 +142,7 @@ describe('CsvRowWriter remembered result cells', () => {
     PROGRAM_IDS.forEach((p, i) => {
       const k = picks[i]!;
       // 6: the program is not defined for this row's rule set.
-      if (k < 6) programs[p] = pools[p][k]!;
+      if (k < 6) programs[p] = pools[p]![k]!;
     });
     if (first) programs.dibao = first;
     return { line: 2, personId: 'P1', eff, person: { personId: 'P1', facts: {}, programs } };

@@ -8,7 +8,7 @@ import { writeFileSync, readFileSync, cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { cli, fixtureRulesDir, tempDir } from '../helpers.js';
 import { parseCsvString } from '../../src/io/csv-read.js';
-import { recordDigestOfCells } from '../../src/batch/provenance.js';
+import { programsOfHeader, recordDigestOfCells } from '../../src/batch/provenance.js';
 
 let rules: string;
 let dir: string;
@@ -41,7 +41,7 @@ function edited(name: string, edits: [row: number, column: string, value: string
   if (resign) {
     for (const row of new Set(edits.map(([r]) => r))) {
       const cells = rows[row + 1]!;
-      cells[header.indexOf('record_digest')] = recordDigestOfCells((column) => cells[header.indexOf(column)] ?? '', key);
+      cells[header.indexOf('record_digest')] = recordDigestOfCells(programsOfHeader(header), (column) => cells[header.indexOf(column)] ?? '', key);
     }
   }
   const path = join(dir, name);
@@ -89,20 +89,20 @@ describe('bencalc audit', () => {
     // 900 per person is above 735 but below 1.5 × 735: the household loses dibao, and P2
     // (grade 2) now enrols alone, with the whole standard on her own row.
     expect(r.diffs).toEqual([
-      ['2', 'H1', 'P1', 'dibao', 'Y 670.00', 'N 0.00', 'input_changed', "the row's input cells no longer match its input_digest"],
-      ['3', 'H1', 'P2', 'dibao', 'Y 0.00', 'Y 735.00', 'input_changed', 'the input of household member(s) line 2 changed'],
+      ['2', 'H1', 'P1', 'dibao', 'Y', 'N', '670.00', '0.00', '-670.00', 'input_changed', "the row's input cells no longer match its input_digest"],
+      ['3', 'H1', 'P2', 'dibao', 'Y', 'Y', '0.00', '735.00', '+735.00', 'input_changed', 'the input of household member(s) line 2 changed'],
     ]);
   });
 
   it('engine changed: same input and rules, another recorded version', async () => {
     const r = await audit(edited('engine.csv', [[1, 'care_subsidy_amount', '95.00'], [1, 'bencalc_version', '0.0.9']], { resign: true }));
     expect(r.code).toBe(1);
-    expect(r.diffs).toEqual([['3', 'H1', 'P2', 'care_subsidy', 'Y 95.00', 'Y 100.00', 'engine_changed', 'same input and rules; bencalc 0.0.9 then, 0.1.0 now']]);
+    expect(r.diffs).toEqual([['3', 'H1', 'P2', 'care_subsidy', 'Y', 'Y', '95.00', '100.00', '+5.00', 'engine_changed', 'same input and rules; bencalc 0.0.9 then, 0.1.0 now']]);
   });
 
   it('unexplained: a result that differs with nothing else changed is reported as a defect', async () => {
     const r = await audit(edited('unexplained.csv', [[2, 'dibao_eligible', 'Y'], [2, 'dibao_amount', '100.00']], { resign: true }));
-    expect(r.diffs).toEqual([['4', 'H2', 'P3', 'dibao', 'Y 100.00', 'N 0.00', 'unexplained', expect.stringContaining('defect')]]);
+    expect(r.diffs).toEqual([['4', 'H2', 'P3', 'dibao', 'Y', 'N', '100.00', '0.00', '-100.00', 'unexplained', expect.stringContaining('defect')]]);
   });
 
   it('rules changed: a retroactive edit of a past value is caught and named with --rules-then', async () => {
@@ -113,22 +113,22 @@ describe('bencalc audit', () => {
     const r = await cli('--rules', changed, 'audit', output, '--rules-then', rules);
     const diffs = parseCsvString(r.stdout).map((x) => x.cells).slice(1);
     expect(r.code).toBe(1);
-    expect(diffs[0]!.slice(0, 7)).toEqual(['2', 'H1', 'P1', 'dibao', 'Y 670.00', 'Y 720.00', 'rules_changed']);
-    expect(diffs[0]![7]).toContain('parameter dibao_standard: urban:735 rural:560 → urban:760 rural:560');
+    expect(diffs[0]!.slice(0, 10)).toEqual(['2', 'H1', 'P1', 'dibao', 'Y', 'Y', '670.00', '720.00', '+50.00', 'rules_changed']);
+    expect(diffs[0]![10]).toContain('parameter dibao_standard: urban:735 rural:560 → urban:760 rural:560');
     // Without the old rules the recorded digest matches no version at hand: rules_unknown, and how to settle it.
     const blind = await cli('--rules', changed, 'audit', output);
     const blindDiffs = parseCsvString(blind.stdout).map((x) => x.cells).slice(1);
-    expect(blindDiffs[0]!.slice(0, 7)).toEqual(['2', 'H1', 'P1', 'dibao', 'Y 670.00', 'Y 720.00', 'rules_unknown']);
-    expect(blindDiffs[0]![7]).toContain('--rules-then');
+    expect(blindDiffs[0]!.slice(0, 10)).toEqual(['2', 'H1', 'P1', 'dibao', 'Y', 'Y', '670.00', '720.00', '+50.00', 'rules_unknown']);
+    expect(blindDiffs[0]![10]).toContain('--rules-then');
   });
 
   it('rules changed: a value published after the decision is named from the current files alone', async () => {
     const later = rulesWithLaterValue('rules-later');
     const r = await cli('--rules', later, 'audit', output);
     const diffs = parseCsvString(r.stdout).map((x) => x.cells).slice(1);
-    expect(diffs[0]!.slice(0, 7)).toEqual(['2', 'H1', 'P1', 'dibao', 'Y 670.00', 'Y 700.00', 'rules_changed']);
-    expect(diffs[0]![7]).toContain('values published after 2024-08-01');
-    expect(diffs[0]![7]).toContain('urban:735 rural:560 → urban:750 rural:570');
+    expect(diffs[0]!.slice(0, 10)).toEqual(['2', 'H1', 'P1', 'dibao', 'Y', 'Y', '670.00', '700.00', '+30.00', 'rules_changed']);
+    expect(diffs[0]![10]).toContain('values published after 2024-08-01');
+    expect(diffs[0]![10]).toContain('urban:735 rural:560 → urban:750 rural:570');
     // As known at the decision date, the replay matches.
     const known = await cli('--rules', later, 'audit', output, '--as-known-at', '2024-08-01');
     expect(known.code).toBe(0);
@@ -137,12 +137,12 @@ describe('bencalc audit', () => {
   it('record altered: an edited result, or an edited provenance cell alone, fails the record digest first', async () => {
     // A tampered amount, even with the version changed to excuse it: record_altered, nothing else concluded.
     const amount = await audit(edited('tampered.csv', [[1, 'care_subsidy_amount', '95.00'], [1, 'bencalc_version', '0.0.9']]));
-    expect(amount.diffs).toEqual([['3', 'H1', 'P2', 'care_subsidy', 'Y 95.00', 'Y 100.00', 'record_altered', expect.stringContaining('record_digest')]]);
+    expect(amount.diffs).toEqual([['3', 'H1', 'P2', 'care_subsidy', 'Y', 'Y', '95.00', '100.00', '+5.00', 'record_altered', expect.stringContaining('record_digest')]]);
     // Provenance edited with the results left alone: still reported, though every result agrees.
     for (const column of ['rules_digest', 'input_digest', 'bencalc_version', 'options', 'as_of']) {
       const r = await audit(edited(`tampered-${column}.csv`, [[0, column, column === 'as_of' ? '2024-09-01' : column === 'options' ? 'x=on' : '0123456789abcdef']]));
       expect(r.code, column).toBe(1);
-      expect(r.diffs.map((d) => [d[0], d[3], d[6]]), column).toEqual([['2', '(record)', 'record_altered']]);
+      expect(r.diffs.map((d) => [d[0], d[3], d[9]]), column).toEqual([['2', '(record)', 'record_altered']]);
     }
   });
 
@@ -177,17 +177,17 @@ describe('bencalc audit', () => {
     expect(b.code).toBe(0);
     expect((await cli('--rules', rules, 'audit', keyed, '--audit-key-file', keyFile)).code).toBe(0);
     // Without the key, every record fails: the file was made with one.
-    expect(parseCsvString((await cli('--rules', rules, 'audit', keyed)).stdout).slice(1).every((x) => x.cells[6] === 'record_altered')).toBe(true);
+    expect(parseCsvString((await cli('--rules', rules, 'audit', keyed)).stdout).slice(1).every((x) => x.cells[9] === 'record_altered')).toBe(true);
     // A forger edits an amount and recomputes the record digest as plain SHA-256: caught.
     const rows = parseCsvString(readFileSync(keyed, 'utf8')).map((r) => r.cells);
     const header = rows[0]!;
     const row = rows[2]!;
     row[header.indexOf('care_subsidy_amount')] = '95.00';
-    row[header.indexOf('record_digest')] = recordDigestOfCells((column) => row[header.indexOf(column)] ?? '', undefined);
+    row[header.indexOf('record_digest')] = recordDigestOfCells(programsOfHeader(header), (column) => row[header.indexOf(column)] ?? '', undefined);
     const forged = join(dir, 'forged.csv');
     writeFileSync(forged, `${rows.map((r) => r.map((c) => (/[",\n]/.test(c) ? `"${c.replace(/"/g, '""')}"` : c)).join(',')).join('\n')}\n`);
     const r = parseCsvString((await cli('--rules', rules, 'audit', forged, '--audit-key-file', keyFile)).stdout).map((x) => x.cells).slice(1);
-    expect(r.map((d) => [d[0], d[3], d[6]])).toEqual([['3', 'care_subsidy', 'record_altered']]);
+    expect(r.map((d) => [d[0], d[3], d[9]])).toEqual([['3', 'care_subsidy', 'record_altered']]);
   });
 
   it('a household refused as too large (2,100 members, read back in slices) replays without a difference', async () => {
@@ -204,7 +204,8 @@ describe('bencalc audit', () => {
   it('-o writes the differences file and prints the summary on stdout', async () => {
     const out = join(dir, 'diff.csv');
     const r = await cli('--rules', rules, 'audit', edited('o.csv', [[0, 'monthly_income', '1800']]), '-o', out);
-    expect(readFileSync(out, 'utf8').split('\n')[0]).toBe('line,household_id,person_id,program,recorded,recomputed,cause,detail');
+    // A file for Excel: a UTF-8 BOM, then eligibility and amount each recorded and recomputed, and the amount's difference (issue 16).
+    expect(readFileSync(out, 'utf8').split('\n')[0]).toBe('\ufeffline,household_id,person_id,program,recorded_eligible,recomputed_eligible,recorded_amount,recomputed_amount,amount_difference,cause,detail');
     expect(r.stdout).toContain('input_changed');
   });
 

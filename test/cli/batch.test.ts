@@ -173,7 +173,7 @@ describe('bencalc batch', () => {
       const out = join(dir, `onepass-${name}-out.csv`);
       const toFile = await cli('--rules', rules, 'batch', input, '-o', out, '--as-of', '2024-08-01', '--errors', join(dir, `onepass-${name}-e2.csv`));
       expect(toFile.code).toBe(toStdout.code);
-      expect(readFileSync(out, 'utf8')).toBe(toStdout.stdout);
+      expect(readFileSync(out, 'utf8')).toBe(`\ufeff${toStdout.stdout}`); // a file starts with a BOM for Excel, stdout without (issue 16)
       expect(readFileSync(join(dir, `onepass-${name}-e2.csv`), 'utf8')).toBe(readFileSync(join(dir, `onepass-${name}-e1.csv`), 'utf8'));
       // The summary counts households, not runs of rows; a second reading is said.
       expect(toFile.stderr.replace(/^note: .*\n/, '')).toBe(toStdout.stderr);
@@ -358,11 +358,11 @@ describe('bencalc batch with worker threads (the built CLI)', () => {
     // without it, the one pass stands.
     const out = join(dir, 'workers-out.csv');
     execFileSync('node', [...args, '--workers', '2', '-o', out]);
-    expect(readFileSync(out, 'utf8')).toBe(none);
+    expect(readFileSync(out, 'utf8')).toBe(`\ufeff${none}`); // a file starts with a BOM (issue 16)
     const clean = write('workers-clean.csv', rows.slice(0, -1));
     const cleanArgs = [bin, '--rules', rules, 'batch', clean, '--as-of', '2024-08-01', '--quiet'];
     execFileSync('node', [...cleanArgs, '--workers', '2', '-o', out]);
-    expect(readFileSync(out, 'utf8')).toBe(execFileSync('node', [...cleanArgs, '--workers', '0']).toString());
+    expect(readFileSync(out, 'utf8')).toBe(`\ufeff${execFileSync('node', [...cleanArgs, '--workers', '0']).toString()}`);
 
     // A roster longer than a block, with a quoted cell after the first block: pieces of bytes,
     // then households parsed on the main thread; GBK too.
@@ -377,7 +377,7 @@ describe('bencalc batch with worker threads (the built CLI)', () => {
       const expected = execFileSync('node', [...longArgs, '--workers', '0'], { maxBuffer: 64 << 20 }).toString();
       expect(expected).toContain('"Li, Wei"');
       execFileSync('node', [...longArgs, '--workers', '2', '-o', out]);
-      expect(readFileSync(out, 'utf8')).toBe(expected);
+      expect(readFileSync(out, 'utf8')).toBe(`\ufeff${expected}`);
     }
     // With --explain a piece's output outgrows the room the main thread shares for it
     // (2 MiB for 256 KiB of input) and comes back in a buffer of its own.
@@ -386,7 +386,7 @@ describe('bencalc batch with worker threads (the built CLI)', () => {
     const explained = execFileSync('node', [...explainArgs, '--workers', '0'], { maxBuffer: 64 << 20 }).toString();
     expect(Buffer.byteLength(explained)).toBeGreaterThan(2 * 2 * 1024 * 1024);
     execFileSync('node', [...explainArgs, '--workers', '2', '-o', out]);
-    expect(readFileSync(out, 'utf8')).toBe(explained);
+    expect(readFileSync(out, 'utf8')).toBe(`\ufeff${explained}`);
     expect(execFileSync('node', [...explainArgs, '--workers', '2'], { maxBuffer: 64 << 20 }).toString()).toBe(explained);
   });
 });
