@@ -4,18 +4,19 @@
  * still need — all building the same raw fields and going through the same parser as the
  * batch roster, so the same case gives the same answer however it is entered.
  */
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { BencalcError, BencalcErrors, type Lang } from '../errors.js';
-import { openRuleTree, compileJurisdiction, resolveEffective, RuleFileCache, resolveJurisdictionId, nearestRuleSet, type EffectiveRules } from '../rules/index.js';
+import { openRuleTree, compileJurisdiction, resolveEffective, RuleFileCache, resolveJurisdictionId, nearestRuleSet, layerOf, declaredInputs, type EffectiveRules } from '../rules/index.js';
 import { evaluateHousehold } from '../engine/evaluate.js';
 import type { HouseholdOutcome } from '../engine/types.js';
-import { parsePerson } from '../domain/person-input.js';
+import { parsePerson, type InputColumn } from '../domain/person-input.js';
+import { restOfIncome, flagAssumptions, ownIncomeUnsaid, flagOf, othersFlagOf } from './check-household.js';
 import type { PersonInput } from '../domain/household.js';
 import type { RawHousehold } from '../io/household-file.js';
-import type { Io, GlobalOptions } from './main.js';
+import { DEFAULT_RULES_DIR, type Io, type GlobalOptions } from './main.js';
 import type { CommandState } from './rules-commands.js';
 import { parseAsOf, todayIso, parseSwitches, collect } from './format.js';
-import { renderCheck, renderExplain, questionFor, missingToAsk } from './check-output.js';
+import { renderCheck, renderExplain, questionFor, missingToAsk, inputQuestions } from './check-output.js';
 
 export interface CheckFlags {
   jurisdiction?: string;
@@ -47,12 +48,10 @@ export interface CheckFlags {
   orphan?: boolean;
   workInjuryCare?: boolean;
   autism?: boolean;
-  inRehab?: boolean;
-  hardshipAfterDibao?: boolean;
   student?: boolean;
   povertyExit?: boolean;
-  receivingDibao?: boolean;
-  receivingCareService?: boolean;
+  /** The values of the flags of the rule sets' own input columns, by column (`inputFlagValues`). */
+  inputs?: Record<string, string>;
   /** Whether the other members that --members adds are supported as 特困 (they are then not in the dibao unit, R4). */
   othersSpecialHardship?: boolean;
   interactive?: boolean;
@@ -66,12 +65,8 @@ const BOOLEAN_FLAGS: [keyof CheckFlags, string, string][] = [
   ['orphan', 'orphan', 'orphan'],
   ['workInjuryCare', 'work-injury-care', 'work_injury_care'],
   ['autism', 'autism', 'autism'],
-  ['inRehab', 'in-rehab', 'in_rehab'],
-  ['hardshipAfterDibao', 'hardship-after-dibao', 'hardship_after_dibao'],
   ['student', 'student', 'student'],
   ['povertyExit', 'poverty-exit', 'poverty_exit'],
-  ['receivingDibao', 'receiving-dibao', 'receiving_dibao'],
-  ['receivingCareService', 'receiving-care-service', 'receiving_care_service'],
 ];
 
 const PERSON_FLAGS = ['age', 'birthDate', 'idNumber', 'sex', 'disability', 'certificate', 'hukou', 'region', 'members', 'income', 'householdIncome', 'employmentIncome', 'employmentStart', 'incomeAboveStandardSince', 'oldAgeAllowance', 'elderlyCareAllowance', 'othersSpecialHardship', ...BOOLEAN_FLAGS.map((b) => b[0])] as const;
@@ -96,9 +91,9 @@ export function registerCheckCommand(program: Command, io: Io, state: CommandSta
     .option('--certificate <number>', 'second-generation disability certificate number')
     .option('--hukou <type>', 'urban or rural (城镇/农村)')
     .option('--region <code>', 'administrative division code of the household')
-    .option('--members <n>', 'household size, this person included (default 1)')
+    .option('--members <n>', 'household size, this person included (default 1); members not stated as 特困 are taken as ordinary members')
     .option('--income <yuan>', "this person's monthly income")
-    .option('--household-income <yuan>', 'the whole household\'s monthly income')
+    .option('--household-income <yuan>', 'the whole household\'s monthly income (with --members, decides dibao without --income where the split does not matter)')
     .option('--employment-income <yuan>', 'the part of the monthly income that is from employment')
     .option('--employment-start <date>', 'date employment started')
     .option('--income-above-standard-since <date>', 'date the per-capita income rose above the dibao standard (phase-out)')
@@ -109,11 +104,84 @@ export function registerCheckCommand(program: Command, io: Io, state: CommandSta
     cmd.option(`--no-${flag}`, `no: ${flag.replace(/-/g, ' ')}`);
   }
   cmd.option('--others-special-hardship', 'yes: the other members (--members) are supported as 特困 (not in the dibao unit)');
-  cmd.option('--no-others-special-hardship', 'no: none of the other members (--members) is supported as 特困');
-  cmd.action(async (opts: CheckFlags & { lang?: Lang }, c: Command) => {
+  cmd.option('--no-others-special-hardship', 'no: none of the other members (--members) is supported as 特困 (what is taken, with a note, when neither is given)');
+  // The flags of the input columns the rule sets' programs declare, added once the rules
+  // directory is known (before the command's own flags are parsed, so --help lists them).
+  program.hook('preSubcommand', (root, sub) => {
+    if (sub === cmd) INPUT_FLAGS.set(cmd, addInputFlags(cmd, treeInputs(rulesDirOf(root))));
+  });
+  cmd.action(async (_opts: CheckFlags & { lang?: Lang }, c: Command) => {
     const g = c.optsWithGlobals<GlobalOptions>();
+    const opts = checkFlagsOf(c);
     state.exitCode = await runCheck(opts, { ...g, lang: opts.lang ?? g.lang }, io);
   });
+}
+
+/** The input flags each check command was given (by `addInputFlags`). */
+const INPUT_FLAGS = new WeakMap<Command, InputFlag[]>();
+
+/** The check command's flags as parsed, the declared input columns' flags gathered in `inputs`. */
+export function checkFlagsOf(cmd: Command): CheckFlags & { lang?: Lang } {
+  const opts = cmd.opts<CheckFlags & { lang?: Lang }>();
+  const inputs = inputFlagValues(INPUT_FLAGS.get(cmd) ?? [], opts as unknown as Record<string, unknown>);
+  return { ...opts, ...(Object.keys(inputs).length > 0 && { inputs }) };
+}
+
+/** A flag of an input column a program declares: `--receiving-dibao`/`--no-receiving-dibao` for yes/no, `--<name> <value>` for the others. */
+interface InputFlag {
+  column: string;
+  /** Commander's attribute name of the option. */
+  key: string;
+  yesNo: boolean;
+}
+
+/** The rules directory of the command line (`--rules DIR` anywhere in it), else the default. */
+function rulesDirOf(root: Command): string {
+  // (Commander keeps the command line as parsed in `rawArgs`, which its types leave out.)
+  const args = (root as unknown as { rawArgs?: readonly string[] }).rawArgs ?? [];
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === '--rules' && i + 1 < args.length) return args[i + 1]!;
+    if (args[i]!.startsWith('--rules=')) return args[i]!.slice('--rules='.length);
+  }
+  return root.opts<Partial<GlobalOptions>>().rules ?? DEFAULT_RULES_DIR;
+}
+
+/** The input columns every rule file of the directory declares, each once; none when the directory cannot be read (the command then says why). */
+function treeInputs(dir: string): InputColumn[] {
+  try {
+    const tree = openRuleTree(dir, { cache: RuleFileCache.fromEnv() });
+    const out = new Map<string, InputColumn>();
+    for (const id of tree.dirs.keys()) for (const c of declaredInputs(layerOf(tree, id)!.rules)) if (!out.has(c.name)) out.set(c.name, c);
+    return [...out.values()];
+  } catch {
+    return [];
+  }
+}
+
+function addInputFlags(cmd: Command, inputs: readonly InputColumn[]): InputFlag[] {
+  const out: InputFlag[] = [];
+  for (const c of inputs) {
+    const flag = c.name.replace(/_/g, '-');
+    // A name a command flag already has stays the command's (the rules forbid a person field's name).
+    if (cmd.options.some((o) => o.long === `--${flag}` || o.long === `--no-${flag}`)) continue;
+    const what = `${c.headers[0] ?? c.name} (${c.name}, declared by the rules)`;
+    const option = c.type === 'yes_no' ? new Option(`--${flag}`, `yes: ${what}`) : new Option(`--${flag} <${c.type}>`, what);
+    cmd.addOption(option);
+    if (c.type === 'yes_no') cmd.addOption(new Option(`--no-${flag}`, `no: ${what}`));
+    out.push({ column: c.name, key: option.attributeName(), yesNo: c.type === 'yes_no' });
+  }
+  return out;
+}
+
+/** The raw field values the input flags given say, by column (Y/N for yes/no). */
+function inputFlagValues(flags: readonly InputFlag[], opts: Readonly<Record<string, unknown>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const f of flags) {
+    const v = opts[f.key];
+    if (v === undefined) continue;
+    out[f.column] = f.yesNo ? (v ? 'Y' : 'N') : String(v);
+  }
+  return out;
 }
 
 /** Build the raw household of the flags: the person, plus the other members when --members > 1. */
@@ -128,6 +196,7 @@ export function householdFromFlags(f: CheckFlags, asOf: string): RawHousehold {
   }
   if (f.birthDate !== undefined) p.birth_date = f.birthDate;
   if (f.idNumber !== undefined) p.id_number = f.idNumber;
+  Object.assign(p, f.inputs);
   if (f.sex !== undefined) p.sex = f.sex;
   if (f.disability !== undefined) {
     const m = /^\s*([^:：]+)[:：]\s*(.+?)\s*$/.exec(f.disability);
@@ -151,29 +220,47 @@ export function householdFromFlags(f: CheckFlags, asOf: string): RawHousehold {
   if (!Number.isInteger(size) || size < 1 || size > 30) throw new BencalcError({ code: 'USAGE', en: `--members takes a household size 1–30; found "${f.members}"`, zh: `--members 应为 1–30 的家庭人数；实际为“${f.members}”`, example: '--members 3' });
   const own = f.income ?? (size === 1 ? f.householdIncome : undefined);
   if (own !== undefined) p.monthly_income = own;
+  // A member whose 特困 status no flag states is taken as an ordinary member (`flagAssumptions` says so).
+  if (p.special_hardship === undefined) p.special_hardship = 'N';
   const members = [p];
   for (let i = 2; i <= size; i++) {
-    const other: Record<string, string> = { person_id: `P${i}`, relation: '家庭成员' };
-    if (f.othersSpecialHardship !== undefined) other.special_hardship = f.othersSpecialHardship ? 'Y' : 'N';
+    const other: Record<string, string> = { person_id: `P${i}`, relation: '家庭成员', special_hardship: f.othersSpecialHardship ? 'Y' : 'N' };
     if (p.hukou !== undefined) other.hukou = p.hukou;
     if (p.region !== undefined) other.region = p.region;
     members.push(other);
   }
   if (size > 1 && f.householdIncome !== undefined) {
     // The rest of the household's income stands on the second member; the others have none.
-    const rest = f.income !== undefined ? Number(f.householdIncome) - Number(f.income) : Number(f.householdIncome);
-    if (!Number.isFinite(rest) || rest < 0) throw new BencalcError({ code: 'USAGE', en: '--household-income must be a number no smaller than --income', zh: '--household-income 必须是不小于 --income 的数字' });
-    members[1]!.monthly_income = String(rest);
+    members[1]!.monthly_income = f.income !== undefined ? restOfIncome(f.householdIncome, f.income) : f.householdIncome;
     for (let i = 2; i < members.length; i++) members[i]!.monthly_income = '0';
   }
   return { householdId: 'H1', members };
 }
 
-function parseMembers(raw: RawHousehold, file?: string): PersonInput[] {
+/** The flag that answers a missing field of the applicant, for the "ask" lines: `--age`, `--needs-care / --no-needs-care`. */
+function answeringFlag(field: string, inputs: readonly InputColumn[]): string {
+  const named: Record<string, string> = { age: '--age', severe: '--disability', months_employed: '--employment-start', months_above_standard: '--income-above-standard-since' };
+  const flag = named[field] ?? flagOf(field, 'P1');
+  const yesNo = BOOLEAN_FLAGS.some((b) => b[2] === field) || inputs.some((c) => c.name === field && c.type === 'yes_no');
+  return yesNo ? `${flag} / --no-${flag.slice(2)}` : flag;
+}
+
+function parseMembers(raw: RawHousehold, inputs: readonly InputColumn[], file?: string, fromFlags = false): PersonInput[] {
   const errors: BencalcError[] = [];
   const members: PersonInput[] = [];
   raw.members.forEach((fields) => {
-    const r = parsePerson(fields, file !== undefined ? { file } : {});
+    const r = parsePerson(fields, file !== undefined ? { file } : {}, inputs);
+    if (fromFlags) {
+      // A flag's own name, not the roster column's: `--income: …`, not `P1: monthly_income: …`.
+      for (const e of r.errors) {
+        const field = e.location.field ?? '';
+        const flag = flagOf(field, fields.person_id ?? 'P1');
+        const strip = (s: string) => (field && (s.startsWith(`${field}: `) || s.startsWith(`${field}：`)) ? s.slice(field.length + 1).trimStart() : s);
+        errors.push(new BencalcError({ code: e.code, en: `${flag}: ${strip(e.en)}`, zh: `${flag}：${strip(e.zh)}`, exitCode: 2 }));
+      }
+      if (r.person) members.push(r.person);
+      return;
+    }
     errors.push(...r.errors.map((e) => new BencalcError({ code: e.code, ...e.location, en: `${fields.person_id ?? ''}: ${e.en}`, zh: `${fields.person_id ?? ''}：${e.zh}`, exitCode: 2 })));
     if (r.person) members.push(r.person);
   });
@@ -186,13 +273,13 @@ export async function runCheck(f: CheckFlags, g: GlobalOptions, io: Io): Promise
   const asOf = f.asOf ? parseAsOf(f.asOf, '--as-of') : todayIso();
   const knownAt = f.asKnownAt ? parseAsOf(f.asKnownAt, '--as-known-at') : undefined;
   const tree = openRuleTree(g.rules, { cache: RuleFileCache.fromEnv() });
-  const anyPersonFlag = PERSON_FLAGS.some((k) => f[k] !== undefined);
+  const anyPersonFlag = PERSON_FLAGS.some((k) => f[k] !== undefined) || f.inputs !== undefined;
   if (f.household && anyPersonFlag) {
     throw new BencalcError({ code: 'USAGE', en: 'give either --household FILE or person flags, not both', zh: '请只使用 --household 文件或个人参数中的一种' });
   }
   let raw: RawHousehold;
   // The household-file reader (and the header aliases it reads by) only when there is a file.
-  if (f.household) raw = (await import('../io/household-file.js')).readHouseholdFile(f.household);
+  if (f.household) raw = (await import('../io/household-file.js')).readHouseholdFile(f.household, treeInputs(tree.root));
   else if (anyPersonFlag) raw = householdFromFlags(f, asOf);
   else if (io.ask) raw = { householdId: 'H1', members: [{ person_id: 'P1', relation: '户主' }] };
   else {
@@ -204,15 +291,21 @@ export async function runCheck(f: CheckFlags, g: GlobalOptions, io: Io): Promise
   const compiled = compileJurisdiction(tree, id);
   const eff = resolveEffective(compiled, { asOf, ...(knownAt !== undefined && { knownAt }), options: parseSwitches(f.option) });
 
-  const outcome =
-    !f.household && !anyPersonFlag && io.ask
-      ? await questionnaire(raw, eff, io, lang)
-      : evaluateHousehold(eff, { household_id: raw.householdId, members: parseMembers(raw, f.household) }, { trace: true, misses: true });
+  const fromFlags = !f.household && anyPersonFlag;
+  const evaluate = (h: RawHousehold) => evaluateHousehold(eff, { household_id: h.householdId, members: parseMembers(h, compiled.inputs, f.household, fromFlags) }, { trace: true, misses: true });
+  const notes = fromFlags ? flagAssumptions(f) : [];
+  let outcome: HouseholdOutcome;
+  if (!f.household && !anyPersonFlag && io.ask) outcome = await questionnaire(raw, eff, io, lang);
+  else if (fromFlags && raw.members.length > 1 && f.householdIncome !== undefined && f.income === undefined) {
+    const split = ownIncomeUnsaid(raw, evaluate, f.householdIncome);
+    outcome = split.outcome;
+    if (split.note) notes.push(split.note);
+  } else outcome = evaluate(raw);
 
   const shown = f.household ? outcome.persons.map((p) => p.personId) : ['P1'];
   if (f.json) io.out(`${JSON.stringify(outcome, null, 2)}\n`);
   else {
-    io.out(renderCheck(outcome, eff, shown, lang));
+    io.out(renderCheck(outcome, eff, shown, lang, { notes, ...(fromFlags && { flagFor: (field: string) => answeringFlag(field, compiled.inputs), othersFlag: othersFlagOf }) }));
     if (f.explain) io.out(renderExplain(outcome, eff, lang));
   }
   return 0;
@@ -240,7 +333,7 @@ async function questionnaire(raw: RawHousehold, eff: EffectiveRules, io: Io, lan
         io.err(`  ✖ ${e instanceof BencalcError ? e.text(lang) : String(e)}\n`);
         continue;
       }
-      const check = parsePerson(target);
+      const check = parsePerson(target, {}, eff.compiled.inputs);
       if (!check.errors.length) return answer;
       for (const k of Object.keys(target)) delete target[k];
       Object.assign(target, before);
@@ -272,17 +365,17 @@ async function questionnaire(raw: RawHousehold, eff: EffectiveRules, io: Io, lan
     for (let i = 3; i <= size; i++) raw.members.push({ person_id: `P${i}`, relation: '家庭成员', monthly_income: '0', ...(applicant.hukou !== undefined && { hukou: applicant.hukou }) });
     await askValid(zh ? '其他家庭成员月收入合计（元）：' : "the other members' monthly income, together (CNY):", (a) => (others.monthly_income = a), others);
   }
-  let outcome = evaluateHousehold(eff, { household_id: raw.householdId, members: parseMembers(raw) }, { trace: true, misses: true });
+  let outcome = evaluateHousehold(eff, { household_id: raw.householdId, members: parseMembers(raw, eff.compiled.inputs) }, { trace: true, misses: true });
   const skipped = new Set<string>();
   for (let turn = 0; turn < 40; turn++) {
     const next = missingToAsk(outcome, ['P1']).find((m) => !skipped.has(m));
     if (!next) break;
     skipped.add(next);
-    const q = questionFor(next, lang);
+    const q = questionFor(next, lang, inputQuestions(eff.compiled));
     const target = q && raw.members.find((m) => m.person_id === q.person);
     if (!q || !target) continue;
     await askValid(q.prompt, (a) => q.apply(target, a, eff.asOf), target);
-    outcome = evaluateHousehold(eff, { household_id: raw.householdId, members: parseMembers(raw) }, { trace: true, misses: true });
+    outcome = evaluateHousehold(eff, { household_id: raw.householdId, members: parseMembers(raw, eff.compiled.inputs) }, { trace: true, misses: true });
   }
   return outcome;
 }
