@@ -10,6 +10,7 @@ export default tseslint.config(
   // The import directions of ../shared/architecture.md: nothing imports upward. Each folder
   // lists the folders it may not import (`cli` may import anything).
   ...layer('src/batch', ['cli', 'cases'], 'batch/ (the fast path) is used by commands; it does not import them'),
+  ...layer('src/planner', ['cli', 'cases'], 'the planner (compare, arrears, report) runs on batch, the engine and the rules; commands use it, never the reverse'),
   ...layer('src/cases', ['cli', 'batch'], 'the rule-case runner uses the plain engine, not the fast path or commands'),
   ...layer('src/engine', ['cli', 'cases', 'batch', 'io'], 'the engine is the plain reference: the fast path (batch/) uses it, never the reverse; bytes are io\'s'),
   ...layer('src/rules', ['cli', 'cases', 'batch', 'engine', 'io'], 'rules load, merge and resolve; running them is the engine\'s (and the case runner\'s)'),

@@ -31,7 +31,7 @@ const HEAP_FLAGS = ['--max-semi-space-size=4', '--max-old-space-size=192', '--no
  * default young generation (it only cuts the file and writes the workers' output); its old
  * generation has no bound but the default, and a worker's is set by its `resourceLimits`.
  */
-const WORKER_COMMANDS = new Set(['batch', 'coverage']);
+const WORKER_COMMANDS = new Set(['batch', 'coverage', 'compare']);
 const WORKER_HEAP_FLAGS = ['--max-semi-space-size=4', '--no-parallel-scavenge', '--no-concurrent-recompilation'];
 
 export function boundWorkerHeaps(name: string | undefined): void {

@@ -11,6 +11,9 @@
  *
  * The temporary files (personal data) live in one folder beside the output, removed on every
  * way out: the caller registers the folder for interrupts and this module removes it when done.
+ *
+ * What a household's rows become is the caller's: batch's output and errors lines
+ * (`evaluateBatchPartition`), or a comparison's changes rows (src/planner/compare-piece.ts).
  */
 import { closeSync, createWriteStream, openSync, readFileSync, readSync, writeSync, type WriteStream } from 'node:fs';
 import { Utf8Sink } from '../io/utf8-sink.js';
@@ -19,12 +22,12 @@ import { once } from 'node:events';
 import { BencalcError } from '../errors.js';
 import { join } from 'node:path';
 import { readCsvBatches, type CsvRecordError } from '../io/csv-read.js';
-import type { LayerData, RuleTree } from '../rules/index.js';
+import type { LayerData } from '../rules/index.js';
 import { householdIdOf, personKeyOf } from './roster-passes.js';
-import type { RosterHead } from './roster-pieces.js';
+import type { RosterHead, RosterPiece } from './roster-pieces.js';
 import { MAX_HOUSEHOLD_MEMBERS, type RosterRow } from './roster-evaluator.js';
 import { hash53 } from './roster-keys.js';
-import { ChunkProcessor, addTally, countRow, emptyTally, type BatchSettings, type Tally } from './chunk.js';
+import { addTally, countRow, emptyTally, type BatchSettings, type ChunkProcessor, type Tally } from './chunk.js';
 import type { PieceResult, PieceSettings } from './piece.js';
 import type { WorkerPool } from './pool.js';
 import type { Progress } from './progress.js';
@@ -35,6 +38,18 @@ const PARTITION_BYTES = 1024 * 1024;
 function partitionBytes(): number {
   const set = Number(process.env.BENCALC_PARTITION_BYTES);
   return Number.isInteger(set) && set > 0 ? set : PARTITION_BYTES;
+}
+
+/**
+ * Households scattered over the roster that an exact reading keeps in memory (their rows go to
+ * every worker); past this many, the roster is partitioned by household.
+ */
+const SCATTERED_IN_MEMORY = 2000;
+
+/** SCATTERED_IN_MEMORY, or the test suite's own (BENCALC_SCATTERED_IN_MEMORY=0 partitions every roster out of order). */
+export function scatteredInMemory(): number {
+  const set = Number(process.env.BENCALC_SCATTERED_IN_MEMORY);
+  return process.env.BENCALC_SCATTERED_IN_MEMORY !== undefined && Number.isInteger(set) && set >= 0 ? set : SCATTERED_IN_MEMORY;
 }
 
 /** Open files at most while partitioning (and merging). */
@@ -49,12 +64,27 @@ export interface PartitionSinks {
 /** A row as stored in a partition file: line, cells, and the CSV error of a malformed record. */
 type StoredRow = [line: number, cells: string[], errorEn?: string, errorZh?: string, errorCode?: CsvRecordError['code']];
 
-export async function partitionedRun(
+/**
+ * Where partitions are evaluated: on the worker threads (which take pieces of kind
+ * 'partition'), or on the main thread by `local`'s processor, made with the run's settings.
+ */
+export interface PartitionWorkers<S extends PieceSettings> {
+  pool?: WorkerPool | undefined;
+  layers: LayerData[];
+  local: (settings: S) => { process(piece: RosterPiece): PieceResult };
+}
+
+/**
+ * Partition, evaluate, merge. `settings` go to the processors with the persons listed twice
+ * filled in; `result` sees each partition's result (in partition order), for totals of the
+ * caller's own.
+ */
+export async function partitionedRun<S extends PieceSettings>(
   roster: string,
   head: RosterHead,
-  settings: PieceSettings,
-  workers: { tree: RuleTree; pool?: WorkerPool | undefined; layers: LayerData[] },
-  { folder, temporary, repeatedPersons, sinks, progress }: { folder: string; temporary: Set<() => string | undefined>; repeatedPersons: ReadonlySet<string>; sinks: PartitionSinks; progress: Progress },
+  settings: S,
+  workers: PartitionWorkers<S>,
+  { folder, temporary, repeatedPersons, sinks, progress, result }: { folder: string; temporary: Set<() => string | undefined>; repeatedPersons: ReadonlySet<string>; sinks: PartitionSinks; progress: Progress; result?: (r: PieceResult) => void },
 ): Promise<{ tally: Tally; households: number }> {
   const dir = await mkdtemp(join(folder, `.bencalc-parts-${process.pid}-`));
   const forget = (): string => dir;
@@ -64,21 +94,23 @@ export async function partitionedRun(
     const duplicates = await partition(roster, head, settings, dir, count, repeatedPersons);
     const tally = emptyTally();
     let households = 0;
-    const done = (r: { tally: Tally; households: number }, p: number): void => {
+    const done = (r: PieceResult, p: number): void => {
       addTally(tally, r.tally);
-      households += r.households;
+      households += r.households ?? 0;
+      result?.(r);
       progress.tick(r.tally.rows, Math.round((head.size * (p + 1)) / count));
     };
-    const withDuplicates: PieceSettings = { ...settings, duplicates: [...duplicates], scattered: [] };
+    const withDuplicates: S = { ...settings, duplicates: [...duplicates], scattered: [] };
+    const pieceOf = (p: number): RosterPiece => ({ kind: 'partition', rowsFile: join(dir, `${p}.rows`), outFile: join(dir, `${p}.out`), end: 0 });
     if (workers.pool) {
       // The partitions go to the workers, as pieces do; their results come back in order.
       workers.pool.configure(withDuplicates, workers.layers);
-      const emit = async (r: PieceResult, seq: number): Promise<void> => done({ tally: r.tally, households: r.households ?? 0 }, seq);
-      for (let p = 0; p < count; p++) await workers.pool.submit({ kind: 'partition', rowsFile: join(dir, `${p}.rows`), outFile: join(dir, `${p}.out`), end: 0 }, emit);
+      const emit = async (r: PieceResult, seq: number): Promise<void> => done(r, seq);
+      for (let p = 0; p < count; p++) await workers.pool.submit(pieceOf(p), emit);
       await workers.pool.drain(emit);
     } else {
-      const processor = new ChunkProcessor(withDuplicates, workers.tree);
-      for (let p = 0; p < count; p++) done(evaluatePartition(processor, join(dir, `${p}.rows`), join(dir, `${p}.out`)), p);
+      const processor = workers.local(withDuplicates);
+      for (let p = 0; p < count; p++) done(processor.process(pieceOf(p)), p);
     }
     await merge(dir, count, sinks);
     return { tally, households };
@@ -137,11 +169,19 @@ function partitionError(dir: string, e: unknown): BencalcError {
 }
 
 /**
+ * Evaluates a household of a partition (whole, or a slice of one past the members' limit):
+ * writes each row's output to `out`, and once a row's bytes are all written calls
+ * `row(line, start, textEnd)`: its output is `[start, textEnd)`, its errors line from there
+ * to the sink's end. A row with no bytes (a comparison's unchanged person) may be left out.
+ */
+export type PartitionHousehold = (id: string, rows: RosterRow[], oversized: boolean, out: Utf8Sink, row: (line: number, start: number, textEnd: number) => void) => void;
+
+/**
  * Evaluate one partition's households (on a worker thread, or the main thread when there are
  * none) and write each row's output to `outFile`, in line order. Synchronous: a partition is
- * a few MB, and a worker has nothing else to do meanwhile.
+ * a few MB, and a worker has nothing else to do meanwhile. Returns the households it held.
  */
-export function evaluatePartition(processor: ChunkProcessor, rowsFile: string, outFile: string): { tally: Tally; households: number } {
+export function evaluatePartition(rowsFile: string, outFile: string, household: PartitionHousehold): number {
   // Where each household's rows are in the file (the row's JSON from after the tab to the line end);
   // a row is parsed when its household is evaluated, so rows die young.
   const text = readFileSync(rowsFile, 'utf8');
@@ -159,12 +199,16 @@ export function evaluatePartition(processor: ChunkProcessor, rowsFile: string, o
     const [line, cells, en, zh, code] = JSON.parse(text.slice(start, end)) as StoredRow;
     return { line, cells, ...(en !== undefined && { csvError: { ...(code !== undefined && { code }), en, zh: zh ?? en } }) };
   };
-  const tally = emptyTally();
   // Each row's output bytes go to one buffer as they are made (no string kept per row); then
   // the rows' records are written in line order: [line, text length, errors length] + bytes.
   const out = new Utf8Sink(1 << 20);
   const lines: number[] = [];
   const written: number[] = [];
+  // Called once the row's bytes are all written: its errors line ends where the sink does.
+  const row = (line: number, start: number, textEnd: number): void => {
+    lines.push(line);
+    written.push(start, textEnd, out.length);
+  };
   for (const [id, at] of households) {
     // A household past the members' limit is refused slice by slice (never held whole), as in file order.
     const oversized = id !== '' && at.length / 2 > MAX_HOUSEHOLD_MEMBERS;
@@ -172,17 +216,7 @@ export function evaluatePartition(processor: ChunkProcessor, rowsFile: string, o
     for (let from = 0; from < at.length; from += step) {
       const rows: RosterRow[] = [];
       for (let k = from; k < Math.min(at.length, from + step); k += 2) rows.push(rowAt(at[k]!, at[k + 1]!));
-      const evaluated = processor.evaluate(id, rows, oversized);
-      rows.forEach((row, i) => {
-        const r = evaluated[i]!;
-        countRow(tally, r);
-        const start = out.length;
-        processor.writeRow(row, r, out);
-        const textEnd = out.length;
-        if (r.error) out.write(processor.errorText(id, row, r));
-        lines.push(row.line);
-        written.push(start, textEnd, out.length);
-      });
+      household(id, rows, oversized, out, row);
     }
   }
   const bytes = out.bytes();
@@ -201,7 +235,25 @@ export function evaluatePartition(processor: ChunkProcessor, rowsFile: string, o
   } finally {
     closeSync(file);
   }
-  return { tally, households: households.size };
+  return households.size;
+}
+
+/** Batch's partition: each row's output line, and its errors line when it is invalid. */
+export function evaluateBatchPartition(processor: ChunkProcessor, rowsFile: string, outFile: string): { tally: Tally; households: number } {
+  const tally = emptyTally();
+  const households = evaluatePartition(rowsFile, outFile, (id, rows, oversized, out, done) => {
+    const evaluated = processor.evaluate(id, rows, oversized);
+    rows.forEach((row, i) => {
+      const r = evaluated[i]!;
+      countRow(tally, r);
+      const start = out.length;
+      processor.writeRow(row, r, out);
+      const textEnd = out.length;
+      if (r.error) out.write(processor.errorText(id, row, r));
+      done(row.line, start, textEnd);
+    });
+  });
+  return { tally, households };
 }
 
 /** Pass 3: the partitions' results merged by line number, into the outputs. */

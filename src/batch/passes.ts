@@ -17,7 +17,7 @@ import type { RosterLayout } from './roster-evaluator.js';
 import { rosterPieces, type RosterHead } from './roster-pieces.js';
 import { RosterKeyLog } from './roster-keys.js';
 import { PieceProcessor, type PieceResult, type PieceSettings } from './piece.js';
-import { partitionedRun } from './partitions.js';
+import { partitionedRun, scatteredInMemory } from './partitions.js';
 import { addTally, emptyTally, type Tally } from './chunk.js';
 import type { WorkerPool } from './pool.js';
 import type { Progress } from './progress.js';
@@ -102,18 +102,6 @@ async function startsOutOfOrder(roster: string, head: RosterHead, layout: Roster
 }
 
 /**
- * Households scattered over the roster that the exact run keeps in memory (their rows go to
- * every worker); past this many, the roster is partitioned by household (partitions.ts).
- */
-const SCATTERED_IN_MEMORY = 2000;
-
-/** SCATTERED_IN_MEMORY, or the test suite's own (BENCALC_SCATTERED_IN_MEMORY=0 partitions every roster out of order). */
-function scatteredInMemory(): number {
-  const set = Number(process.env.BENCALC_SCATTERED_IN_MEMORY);
-  return process.env.BENCALC_SCATTERED_IN_MEMORY !== undefined && Number.isInteger(set) && set >= 0 ? set : SCATTERED_IN_MEMORY;
-}
-
-/**
  * The exact run: scattered households and repeated persons found first (`scanRoster`), then
  * evaluation — pieces in file order, or, when many households are scattered, partitions.
  * `folder`: where partitions go (beside the output).
@@ -131,7 +119,7 @@ async function exactRun(
   if (scan.partition) {
     const sinks = await openSinks();
     try {
-      const { tally, households } = await partitionedRun(roster, head, base, workers, {
+      const { tally, households } = await partitionedRun(roster, head, base, { ...workers, local: (s) => new PieceProcessor(s, workers.tree) }, {
         folder,
         temporary,
         repeatedPersons: scan.partition.repeatedPersons,

@@ -8,7 +8,7 @@ import { ChunkProcessor, addTally, emptyTally, type BatchSettings, type Tally } 
 import { pieceHouseholds, type RosterPiece } from './roster-pieces.js';
 import { keysOfGroups, type PieceKeys } from './roster-keys.js';
 import { Utf8Sink } from '../io/utf8-sink.js';
-import { evaluatePartition } from './partitions.js';
+import { evaluateBatchPartition } from './partitions.js';
 import type { EncodingChoice } from '../io/encoding.js';
 import type { RuleTree } from '../rules/index.js';
 
@@ -46,7 +46,7 @@ export class PieceProcessor {
   process(piece: RosterPiece, room?: Uint8Array): PieceResult {
     const s = this.s;
     if (piece.kind === 'partition') {
-      const r = evaluatePartition(this.chunks, piece.rowsFile, piece.outFile);
+      const r = evaluateBatchPartition(this.chunks, piece.rowsFile, piece.outFile);
       return { out: new Uint8Array(0), errorsText: '', tally: r.tally, households: r.households };
     }
     // Room for the usual output (about 5 bytes out per byte in), not more: a piece made of one huge line must not reserve six times its size.

@@ -26,7 +26,7 @@ const WORKER_LIMITS = { maxYoungGenerationSizeMb: 16, maxOldGenerationSizeMb: 19
 const WORKER_MIN_BYTES = 2 * 1024 * 1024;
 
 /** The worker threads for a roster of this size (none for a small one, or when the file cannot be read: that error comes later). */
-export async function startWorkers(roster: string, requested: string | undefined): Promise<WorkerPool | undefined> {
+export async function startWorkers(roster: string, requested: string | undefined, script?: URL): Promise<WorkerPool | undefined> {
   let size = 0;
   try {
     size = (await stat(roster)).size;
@@ -34,7 +34,7 @@ export async function startWorkers(roster: string, requested: string | undefined
     // Reported where the roster is opened.
   }
   const n = workerCount(requested, size);
-  return n > 0 ? new WorkerPool(n) : undefined;
+  return n > 0 ? new WorkerPool(n, script) : undefined;
 }
 
 function workerCount(requested: string | undefined, dataBytes: number): number {
@@ -82,12 +82,13 @@ export class WorkerPool {
   private readonly waiting: (() => void)[] = [];
   private failure: unknown;
 
-  constructor(n: number) {
+  /** `script`: the worker's code (default batch's; the planner's compare runs its own on the same pool). */
+  constructor(n: number, script: URL = new URL('./worker.js', import.meta.url)) {
     this.rooms = Array.from({ length: n * PIECES_PER_WORKER }, () => new SharedArrayBuffer(ROOM_BYTES));
     this.roomViews = this.rooms.map((b) => new Uint8Array(b));
     this.freeRooms = this.rooms.map((_, i) => i);
     for (let i = 0; i < n; i++) {
-      const w = new Worker(new URL('./worker.js', import.meta.url), { resourceLimits: WORKER_LIMITS });
+      const w = new Worker(script, { resourceLimits: WORKER_LIMITS });
       w.on('message', (m: WorkerReply) => {
         if (m.error) {
           const { code, en, zh, file, line } = m.error;

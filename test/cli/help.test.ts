@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { cli } from '../helpers.js';
 
 const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-const commands = [['batch'], ['check'], ['audit'], ['coverage'], ['rules', 'list'], ['rules', 'show'], ['rules', 'validate'], ['rules', 'test'], ['rules', 'diff'], []];
+const commands = [['batch'], ['check'], ['audit'], ['coverage'], ['compare'], ['arrears'], ['rules', 'list'], ['rules', 'show'], ['rules', 'validate'], ['rules', 'test'], ['rules', 'diff'], ['rules', 'lint'], []];
 
 describe('help texts and the README', () => {
   it.each(commands.map((c) => [c.join(' ') || '(global)', c]))('%s: every flag in --help is in the README', async (_name, command) => {

@@ -1,0 +1,18 @@
+/** Writing the HTML report: rendered whole, then written atomically (temp + rename). */
+import { AtomicFileWriter } from '../io/csv-write.js';
+import type { Lang } from '../errors.js';
+import type { Comparison } from './comparison.js';
+import type { ArrearsResult } from './arrears.js';
+import { renderReport } from './report.js';
+
+export async function writeReport(path: string, comparison: Comparison | undefined, arrears: ArrearsResult | undefined, lang: Lang, inputs: readonly string[]): Promise<void> {
+  const html = renderReport({ comparison, arrears, lang });
+  const w = await AtomicFileWriter.open(path, { inputs });
+  try {
+    await w.write(html);
+    await w.commit();
+  } catch (e) {
+    await w.abort();
+    throw e;
+  }
+}
