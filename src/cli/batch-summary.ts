@@ -4,7 +4,7 @@ import type { Lang } from '../errors.js';
 import { formatFen } from '../domain/values.js';
 import type { Summary } from '../batch/passes.js';
 import type { Io } from './main.js';
-import { basename } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { VERSION } from '../version.js';
 
 /** `programs`: the ids of the programs in the output, in its column order. */
@@ -19,6 +19,33 @@ export function summaryTable(s: Summary, lang: Lang, io: Io, programs: readonly 
   });
   for (const p of programs) t.push([p, String(s.eligible[p] ?? 0), formatFen(s.totalFen[p] ?? 0), String(s.amountUnknown[p] ?? 0)]);
   return `${head.toString()}\n${t.toString()}\n`;
+}
+
+/**
+ * The last lines of a run on stderr: where the results went and how to open them, and where
+ * the invalid rows are — so a first-time user knows what to do next (issue 16 item 7).
+ */
+export function whereResultsWent(s: Summary, lang: Lang, output: string | undefined, errors: string | undefined): string {
+  const zh = lang === 'zh';
+  const lines: string[] = [];
+  if (output !== undefined) {
+    const file = resolve(output);
+    const workbook = /\.xlsx$/i.test(output);
+    lines.push(
+      zh
+        ? `结果已写入 ${file}（${s.rows} 行）。${workbook ? '用 Excel 或 WPS 打开。' : '用 Excel 或 WPS 打开（文件带 BOM，中文不乱码）；身份证号等长数字在 Excel 中会变成科学计数，如需保留请用 -o 结果.xlsx。'}`
+        : `Results written to ${file} (${s.rows} rows). ${workbook ? 'Open it in Excel or WPS.' : 'Open it in Excel or WPS (it starts with a BOM, so Chinese shows correctly); Excel turns long ID numbers into numbers in a CSV — write -o results.xlsx to keep them as text.'}`,
+    );
+  }
+  if (s.invalid > 0) {
+    const where = errors !== undefined ? resolve(errors) : undefined;
+    lines.push(
+      zh
+        ? `${s.invalid} 行无效：见结果中的“错误代码”和“错误说明”列${where ? `，以及 ${where}` : ''}；改正后重新运行。退出码 1 表示有无效行。`
+        : `${s.invalid} invalid row${s.invalid === 1 ? '' : 's'}: see the error_code and error columns of the results${where ? ` and ${where}` : ''}; correct them and run again. Exit code 1 means some rows were invalid.`,
+    );
+  }
+  return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
 }
 
 /** What the run was, for the summary sheet of a workbook output (label, value). */

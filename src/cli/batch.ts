@@ -32,7 +32,7 @@ import { auditKeyOf } from '../batch/provenance.js';
 import type { Io, GlobalOptions } from './main.js';
 import type { CommandState } from './rules-commands.js';
 import { parseAsOf, todayIso, parseSwitches, collect, removeStaleTemporariesSaying } from './format.js';
-import { summaryTable, provenanceRows } from './batch-summary.js';
+import { whereResultsWent, summaryTable, provenanceRows } from './batch-summary.js';
 import { BencalcError } from '../errors.js';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -285,6 +285,7 @@ async function batchWith(
   }
   progress.done();
   if (!opts.quiet) io.err(summaryTable(summary, lang, io, resultCols.programs.map((p) => p.id)));
+  if (!opts.quiet) io.err(whereResultsWent(summary, lang, opts.output, opts.errors));
   return summary.invalid > 0 ? EXIT.INVALID_ROWS : EXIT.OK;
 }
 

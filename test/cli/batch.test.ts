@@ -176,7 +176,9 @@ describe('bencalc batch', () => {
       expect(readFileSync(out, 'utf8')).toBe(`\ufeff${toStdout.stdout}`); // a file starts with a BOM for Excel, stdout without (issue 16)
       expect(readFileSync(join(dir, `onepass-${name}-e2.csv`), 'utf8')).toBe(readFileSync(join(dir, `onepass-${name}-e1.csv`), 'utf8'));
       // The summary counts households, not runs of rows; a second reading is said.
-      expect(toFile.stderr.replace(/^note: .*\n/, '')).toBe(toStdout.stderr);
+      // A run to a file ends by saying where it went (issue 16 item 7).
+      expect(toFile.stderr.replace(/^note: .*\n/, '').replace(/^Results written to .*\n/m, '').replace('-e2.csv', '-e1.csv')).toBe(toStdout.stderr);
+      expect(toFile.stderr).toContain(`Results written to ${out} (`);
       expect(toFile.stderr.startsWith('note: some household')).toBe(name !== 'clean');
     }
     expect(readdirSync(dir).filter((f) => f.startsWith('.bencalc-tmp'))).toEqual([]);
