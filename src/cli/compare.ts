@@ -7,7 +7,11 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { rmSync, statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { isXlsxPath } from '../io/xlsx-read.js';
+import type { ColumnKind } from '../io/xlsx-write.js';
+import { writeWorkbook } from '../batch/workbook.js';
 import { tmpdir } from 'node:os';
 import { BencalcError, EXIT, type Lang } from '../errors.js';
 import { onAbort } from '../util/abort.js';
@@ -62,7 +66,7 @@ export function registerCompareCommand(program: Command, io: Io, state: CommandS
     .option('--reform-option <name=on|off>', 'switch a policy option in the reform (repeatable)', collect, [] as string[])
     .option('-j, --jurisdiction <id>', 'rule set for rows without a region column value (e.g. 530100)')
     .addOption(new Option('--encoding <enc>', 'input encoding').choices(['auto', 'utf8', 'utf-8', 'gb18030', 'gbk']).default('auto'))
-    .option('--changes <file>', 'write one CSV row per person and program whose eligibility or amount changed, with the reason')
+    .option('--changes <file>', 'write one row per person and program whose eligibility or amount changed, with the reason (CSV; a name ending .xlsx writes a workbook)')
     .option('--mask-ids', 'mask ID and certificate numbers in the changes file (530102********1234)')
     .option('--bom', 'start the changes file with a UTF-8 BOM (for Excel)')
     .option('--no-formula-escape', 'do not neutralise id cells beginning with = + - @ in the changes file')
@@ -143,6 +147,7 @@ export async function runCompareCommand(roster: string, sides: [string | undefin
   const stopWatching = removeOnSignal(() => [...temporary].map((f) => f()).filter((p): p is string => p !== undefined));
   const pool = await startWorkers(source, opts.workers, COMPARE_WORKER);
   let changes: AtomicFileWriter | undefined;
+  let changesCsv: string | undefined;
   try {
     // The roster columns the programs of both sides declare are read too.
     const head = await readRosterHead(source, encoding, (h) => headerLayout(h, roster, inputsOf([...base.compiled, ...reform.compiled])));
@@ -171,7 +176,11 @@ export async function runCompareCommand(roster: string, sides: [string | undefin
       changes: opts.changes !== undefined,
     };
     if (opts.changes) {
-      changes = await AtomicFileWriter.open(opts.changes, { inputs: [roster], bom: opts.bom ?? false });
+      // Changes for a workbook go through the one row writer into a CSV beside it, then into the workbook (as batch's results do).
+      changesCsv = isXlsxPath(opts.changes) ? join(dirname(resolve(opts.changes)), `.bencalc-tmp-${process.pid}-${randomBytes(4).toString('hex')}-changes.csv`) : undefined;
+      const csvPath = changesCsv;
+      if (csvPath !== undefined) temporary.add(() => csvPath);
+      changes = await AtomicFileWriter.open(changesCsv ?? opts.changes, { inputs: [roster], bom: changesCsv === undefined && (opts.bom ?? false) });
       const writer = changes;
       temporary.add(() => writer.tempPath);
       await changes.write(serializeRow(CHANGES_HEADER, { newline: '\n' }));
@@ -185,6 +194,16 @@ export async function runCompareCommand(roster: string, sides: [string | undefin
     if (opts.report) await writeReport(opts.report, comparison, undefined, opts.lang ?? 'zh', [roster]);
     await changes?.commit();
     changes = undefined;
+    if (changesCsv !== undefined) {
+      const converting: string[] = [];
+      temporary.add(() => converting[0]);
+      await writeWorkbook(changesCsv, opts.changes!, {
+        onTemporary: (path) => converting.push(path),
+        sheetName: lang === 'zh' ? '变化' : 'changes',
+        kinds: CHANGES_HEADER.map((h): ColumnKind => (/amount$|^difference$/.test(h) ? 'amount' : 'text')),
+        inputs: [roster],
+      });
+    }
     io.out(opts.json ? `${JSON.stringify(comparison, null, 2)}\n` : comparisonText(comparison, lang));
     return totals.invalid > 0 ? EXIT.INVALID_ROWS : EXIT.OK;
   } finally {
@@ -193,5 +212,6 @@ export async function runCompareCommand(roster: string, sides: [string | undefin
     stopWatching();
     forget?.();
     if (copy) rmSync(copy, { force: true });
+    if (changesCsv) rmSync(changesCsv, { force: true });
   }
 }

@@ -6,10 +6,11 @@
  * is paid on totals (R10): amount = standard × unit size − the unit's counted income.
  */
 import { describe, it, expect, beforeAll } from 'vitest';
-import { cpSync, readFileSync, writeFileSync, readdirSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, writeFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { cli, RULES_DIR, tempDir } from '../helpers.js';
 import { parseCsvString } from '../../src/io/csv-read.js';
+import { xlsxToCsv } from '../../src/io/xlsx-read.js';
 import type { Comparison } from '../../src/planner/comparison.js';
 
 const EXAMPLE = new URL('../../examples/kunming-530100.csv', import.meta.url).pathname;
@@ -142,6 +143,24 @@ describe('compare: Kunming 2025-06-30 vs 2025-07-01 (735 → 744 urban)', () => 
     expect(living.difference.monthlyFen).toBe(2 * 9000);
     expect(c.total.yearlyFen).toBe(2 * 9000 * 12);
     expect(c.reform.options).toEqual({ living_subsidy_low_income: true });
+  });
+
+  it('--changes x.xlsx holds the rows of --changes x.csv, amounts as numbers, and leaves no temporary file', async () => {
+    const sub = join(dir, 'xlsx-changes');
+    mkdirSync(sub);
+    const csv = join(sub, 'option.csv');
+    const xlsx = join(sub, 'option.xlsx');
+    const args = ['compare', EXAMPLE, '2025-07-01', '2025-07-01', '--reform-option', 'living_subsidy_low_income=on', '--quiet'];
+    // Exit 1 for both: the example keeps two invalid rows (KM014-1, KM015-1) on purpose.
+    expect((await cli(...args, '--changes', csv)).code).toBe(1);
+    expect((await cli(...args, '--changes', xlsx)).code).toBe(1);
+    expect(readdirSync(sub).sort()).toEqual(['option.csv', 'option.xlsx']);
+    const back = join(tempDir(), 'back.csv');
+    await xlsxToCsv(xlsx, back, {});
+    // 90.00 is a number cell in the workbook (shown 0.00), read back as 90; every other cell is the CSV's.
+    const asNumber = (rows: Record<string, string>[]) => rows.map((x) => ({ ...x, base_amount: x['base_amount'] === '' ? '' : Number(x['base_amount']), reform_amount: x['reform_amount'] === '' ? '' : Number(x['reform_amount']), difference: x['difference'] === '' ? '' : Number(x['difference']) }));
+    expect(asNumber(changesRows(back))).toEqual(asNumber(changesRows(csv)));
+    expect(changesRows(back).map((x) => x['person_id'])).toEqual(['KM006-1', 'KM011-1']);
   });
 
   it('a proposed rules directory against the shipped one (positional [base] [reform]): urban 744 → 754', async () => {
