@@ -10,6 +10,7 @@ import { onAbort } from '../util/abort.js';
 import { hasBareCr, copyWithBareCrAsLf } from '../io/line-ends.js';
 import { isXlsxPath, xlsxToCsv } from '../io/xlsx-read.js';
 import { randomBytes } from 'node:crypto';
+import { showPathAs } from '../util/shown-names.js';
 
 /**
  * A workbook (.xlsx) as the UTF-8 CSV the roster reader reads (xlsx-read.ts: row r is line
@@ -23,6 +24,8 @@ export async function workbookAsCsv(file: string, output: string | undefined, sh
   const stop = removeOnSignal(() => [csv]);
   try {
     await xlsxToCsv(file, csv, { sheet });
+    // Its row r is the sheet's row r, so the workbook's name with the line reads right.
+    showPathAs(csv, sheet === undefined ? file : `${file} [${sheet}]`);
   } catch (e) {
     rmSync(csv, { force: true });
     throw e;
@@ -55,6 +58,7 @@ export async function rosterCopyIfNeeded(roster: string, output: string | undefi
     rmSync(copy, { force: true });
     throw e;
   }
+  showPathAs(copy, stdin ? '<stdin>' : roster);
   return copy;
 }
 

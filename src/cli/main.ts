@@ -11,6 +11,7 @@ import type { CommandState } from './rules-commands.js';
 import { VERSION } from '../version.js';
 import { runAbortCleanups } from '../util/abort.js';
 import { maskIdTokens } from '../domain/id-mask.js';
+import { withShownNames } from '../util/shown-names.js';
 import { boundWorkerHeaps, restartWithBoundedHeap } from '../batch/heap.js';
 
 // commander is CommonJS: required as such, it is loaded without its ES wrapper and without
@@ -117,13 +118,13 @@ export function reportError(e: unknown, io: Io, lang: Lang, debug: boolean): num
   }
   // A message may quote input (a first row taken for a header): it never prints an ID number whole.
   if (e instanceof BencalcErrors) {
-    for (const err of e.errors) io.err(`${maskIdTokens(err.format(lang))}\n`);
+    for (const err of e.errors) io.err(`${maskIdTokens(withShownNames(err.format(lang)))}\n`);
     io.err(lang === 'zh' ? `共 ${e.errors.length} 个错误\n` : `${e.errors.length} error(s)\n`);
     if (debug) io.err(`${e.stack}\n`);
     return Math.max(...e.errors.map((x) => x.exitCode));
   }
   if (e instanceof BencalcError) {
-    io.err(`${maskIdTokens(e.format(lang))}\n`);
+    io.err(`${maskIdTokens(withShownNames(e.format(lang)))}\n`);
     if (debug) io.err(`${e.stack}\n`);
     return e.exitCode;
   }
