@@ -15,8 +15,9 @@ import { cpSync, readFileSync, writeFileSync, readdirSync, statSync } from 'node
 import { join } from 'node:path';
 import { cli, tempDir, RULES_DIR, FIXTURES } from './helpers.js';
 import { parseCsvString } from '../src/io/csv-read.js';
-import { loadRuleTree, compileJurisdiction } from '../src/rules/index.js';
-import { BencalcErrors } from '../src/errors.js';
+import { loadRuleTree, compileJurisdiction, validateTree } from '../src/rules/index.js';
+import { BencalcErrors, type BencalcError } from '../src/errors.js';
+import { resultLayout } from '../src/batch/result-columns.js';
 
 const COUNTY = '530199-example-county';
 const AS_OF = '2025-08-01';
@@ -88,6 +89,29 @@ describe('a sixth program declared by a county (fixture)', () => {
     expect(r.stderr).toMatch(/temp_aid\s*│\s*2\s*│\s*1300\.00/);
   });
 
+  it('batch: a region whose rule set does not declare a column passes its cell through (#15 review 1)', async () => {
+    // Kunming (530100) declares no medical_expense: a free-text cell there is not an amount to refuse.
+    const file = join(dir, 'mixed.csv');
+    writeFileSync(file, `${HEADER}\n${ROWS[0]}\nK2,K2-1,1985-03-01,户主,urban,530100,0,physical,1,N,,约300元,N\n`);
+    const r = await cli('--rules', rules, 'batch', file, '--as-of', AS_OF);
+    const rows = records(r.stdout);
+    expect(rows[1]!.error_code ?? '').toBe('');
+    expect(rows[1]!.rules_id).not.toBe('');
+    // A household of one with no income in Kunming: 0 < the standard × 1, dibao is decided, not '?'.
+    expect(rows[1]!.dibao_eligible).toBe('Y');
+    // In 530199 the column is declared: the same cell there is refused.
+    writeFileSync(file, `${HEADER}\nT9,T9-1,1985-03-01,户主,urban,530199,0,physical,1,N,Y,约300元,N\n`);
+    const bad = records((await cli('--rules', rules, 'batch', file, '--as-of', AS_OF)).stdout);
+    expect(bad[0]!.error_code).toBe('INPUT_BAD_NUMBER');
+    // The household's region is its first valid member's: M1-1 (invalid: 2月30日) names Kunming,
+    // M1-2 the county; M1-2 is read with the county's columns, so 第五条 gives min(300, 1000) = 300.00.
+    writeFileSync(file, `${HEADER}\nM1,M1-1,1985-02-30,户主,urban,530100,0,,,N,,,N\nM1,M1-2,1985-03-01,配偶,urban,530199,0,intellectual,3,N,是,300,Y\n`);
+    const mixed = records((await cli('--rules', rules, 'batch', file, '--as-of', AS_OF)).stdout);
+    expect(mixed[0]!.error_code).toBe('INPUT_BAD_DATE');
+    expect(mixed[1]!.rules_id).toBe('530199');
+    expect([mixed[1]!.temp_aid_eligible, mixed[1]!.temp_aid_amount]).toEqual(['Y', '300.00']);
+  });
+
   it('check: its input columns are flags, and its row is in the table', async () => {
     const base = ['--rules', rules, 'check', '-j', '530199', '--as-of', AS_OF, '--age', '40', '--disability', '肢体:一级', '--hukou', 'urban', '--income', '0', '--no-special-hardship'];
     const yes = JSON.parse((await cli(...base, '--sudden-hardship', '--medical-expense', '1200', '--json')).stdout);
@@ -119,6 +143,21 @@ describe('a sixth program declared by a county (fixture)', () => {
     expect(diffs[0]!.slice(0, 9)).toEqual(['2', 'T1', 'T1-1', 'temp_aid', 'Y', 'Y', '1100.00', '1000.00', '-100.00']);
   });
 
+  it('audit: a program output named like a program column (extra_eligible) is not taken for a program (#15 review 6)', async () => {
+    const root = join(dir, 'rules-extra-output');
+    cpSync(rules, root, { recursive: true });
+    const file = join(root, COUNTY, 'rules.yaml');
+    const output = '    outputs:\n      extra_eligible:\n        zh: 月救助上限（分）\n        en: monthly cap (fen)\n        type: int\n        unit: cny_per_month\n        expr: param.temp_aid_cap\n';
+    writeFileSync(file, readFileSync(file, 'utf8').replace('    exclusions:\n', `${output}    exclusions:\n`));
+    const out = join(dir, 'extra-out.csv');
+    expect((await cli('--rules', root, 'batch', roster('extra.csv'), '--as-of', AS_OF, '-o', out, '--quiet')).code).toBe(0);
+    expect(readFileSync(out, 'utf8').split('\n')[0]).toContain('extra_eligible');
+    // The file as batch wrote it: no row altered.
+    const audit = await cli('--rules', root, 'audit', out);
+    expect(parseCsvString(audit.stdout).slice(1).map((x) => x.cells.slice(0, 4))).toEqual([]);
+    expect(audit.code).toBe(0);
+  });
+
   it('coverage: its receiving column and its target, by its short name', async () => {
     const r = await cli('--rules', rules, 'coverage', roster('coverage.csv'), '--as-of', AS_OF, '--json');
     const p = JSON.parse(r.stdout).programs.temp_aid;
@@ -130,6 +169,15 @@ describe('a sixth program declared by a county (fixture)', () => {
     // 第七条: ≥ 90 %, expected; 1 / 2 = 50 % misses it.
     expect(p.regions['530199'].target).toMatchObject({ value: 0.9, comparison: '>=', kind: 'expected' });
     expect(p.regions['530199'].target_met).toBe(false);
+    // Kunming (530100, row K1) has no such program: its row is not counted for it, it has no
+    // region entry, its target is not 'none' against 90 %, and nothing of it is listed as unknown.
+    expect(p.targets_differ).toBe(false);
+    expect(p.regions['530100']).toBeUndefined();
+    expect(p.total).toMatchObject({ eligible: 2, receiving: 2, unknown: 1 });
+    const list = join(dir, 'coverage-list.csv');
+    await cli('--rules', rules, 'coverage', roster('coverage-list-in.csv'), '--as-of', AS_OF, '-o', list);
+    const listed = parseCsvString(readFileSync(list, 'utf8').replace(/^\uFEFF/, '')).map((x) => x.cells);
+    expect(listed.filter((x) => x.includes('530100') && x.includes('temp_aid'))).toEqual([]);
     const zh = await cli('--rules', rules, '--lang', 'zh', 'coverage', roster('coverage-zh.csv'), '--as-of', AS_OF);
     expect(zh.stdout).toContain('临时救助');
     expect(zh.stdout).toContain('有人享受但不符合条件');
@@ -176,6 +224,76 @@ describe('declaring a program: checked at load', () => {
     expect(common.find((x) => x.code === 'RULES_DUPLICATE_ID')!.en).toContain('student');
     const twice = loadErrors('twice', (t) => t.replace('      medical_expense:\n', '      in_rehab:\n'));
     expect(twice.find((x) => x.code === 'RULES_DUPLICATE_ID')!.en).toContain('an input column of rehab');
+    // The Chinese message is Chinese throughout (#15 review 8).
+    expect(twice.find((x) => x.code === 'RULES_DUPLICATE_ID')!.zh).toContain('项目 rehab 的输入列');
+    expect(common.find((x) => x.code === 'RULES_DUPLICATE_ID')!.zh).toContain('通用人员字段');
+  });
+
+  /** The rules with the county and a copy of it under Yongji (140899, a fixture id), edited: `rules validate`'s errors. */
+  function twinErrors(name: string, edit: (text: string) => string) {
+    const root = join(dir, name);
+    cpSync(rules, root, { recursive: true });
+    const twin = edit(county().replace('id: "530199"', 'id: "140899"').replace('parent: "530100"', 'parent: "140881"'));
+    cpSync(join(root, COUNTY), join(root, '140899-twin-county'), { recursive: true });
+    writeFileSync(join(root, '140899-twin-county', 'rules.yaml'), twin);
+    return { errors: validateTree(root).errors, twin };
+  }
+
+  // Rule sets are read in folder order: 140899's declaration is the first, the county's (530199) the second.
+  it('one input column declared with two types in two jurisdictions: RULES_DUPLICATE_ID at the second, naming the first (#15 review 2)', () => {
+    const { errors, twin } = twinErrors('types', (t) => t.replace('        type: yes_no\n', '        type: text\n').replace('when: person.sudden_hardship\n', 'when: person.sudden_hardship == "是"\n'));
+    const e = errors.filter((x) => x.code === 'RULES_DUPLICATE_ID');
+    expect(e.map((x) => x.en), errors.map((x) => x.en).join('\n')).toHaveLength(1);
+    expect(e[0]!.location.file).toContain(`${COUNTY}/rules.yaml`);
+    // Positions are the declarations' mappings (their first key, zh).
+    expect(e[0]!.location.line).toBe(lineOf(county(), '        zh: 遭遇突发困难'));
+    expect(e[0]!.en).toContain(`140899-twin-county/rules.yaml:${lineOf(twin, '        zh: 遭遇突发困难')}:`);
+    expect(e[0]!.en).toMatch(/declared as yes_no here but as text/);
+    expect(e[0]!.zh).toContain('输入列 sudden_hardship');
+  });
+
+  it('one program with two levels or two pairs of short names: RULES_DUPLICATE_ID (#15 review 3)', () => {
+    const level = twinErrors('level', (t) => t.replace('    level: person\n', '    level: household\n')).errors.filter((x) => x.code === 'RULES_DUPLICATE_ID');
+    expect(level.map((x) => x.en).join('\n')).toMatch(/temp_aid is declared at level person here but at level household at .*140899-twin-county/);
+    const short = twinErrors('short', (t) => t.replace('short: { zh: 临时救助, en: temporary aid }', 'short: { zh: 临时救助金, en: temp relief }')).errors.filter((x) => x.code === 'RULES_DUPLICATE_ID');
+    expect(short).toHaveLength(1);
+    expect(short[0]!.zh).toContain('但在');
+    expect(short[0]!.zh).toContain('临时救助金 / temp relief');
+  });
+
+  /** The county's file edited: the errors of laying out batch's columns under its rule set. */
+  function layoutErrors(name: string, edit: (text: string) => string): BencalcError[] {
+    const root = join(dir, name);
+    cpSync(rules, root, { recursive: true });
+    writeFileSync(join(root, COUNTY, 'rules.yaml'), edit(county()));
+    try {
+      resultLayout([compileJurisdiction(loadRuleTree(root), '530199')], false);
+    } catch (e) {
+      if (e instanceof BencalcErrors) return e.errors;
+      throw e;
+    }
+    return [];
+  }
+
+  it('an input column may not be named or headed like a roster, output or other declared column, after header normalisation (#15 review 5, 7)', () => {
+    const cases: [string, (t: string) => string, RegExp][] = [
+      // personid normalises to person_id's key: the roster column.
+      ['personid', (t) => t.replace('      medical_expense:\n', '      personid:\n').replaceAll('person.medical_expense', 'person.personid'), /roster column person_id/],
+      ['rules-id', (t) => t.replace('      medical_expense:\n', '      rules_id:\n').replaceAll('person.medical_expense', 'person.rules_id'), /output column rules_id/],
+      ['eligible', (t) => t.replace('      medical_expense:\n', '      dibao_eligible:\n').replaceAll('person.medical_expense', 'person.dibao_eligible'), /output column dibao_eligible/],
+      // Headers: a common alias, another program's receiving header, a national input's header, another input's.
+      ['alias', (t) => t.replace('headers: [突发困难]', 'headers: [残疾等级]'), /"残疾等级" is already the roster column disability_grade/],
+      ['receiving', (t) => t.replace('zh: 自付医疗费用', 'zh: 享受低保'), /"享受低保" is already program dibao's input column receiving_dibao/],
+      ['national', (t) => t.replace('headers: [突发困难]', 'headers: [接受康复]'), /"接受康复" is already program rehab's input column in_rehab/],
+      ['sibling', (t) => t.replace('zh: 自付医疗费用', 'zh: 突发困难'), /"突发困难" is already program temp_aid's input column sudden_hardship/],
+    ];
+    for (const [name, edit, message] of cases) {
+      const errors = layoutErrors(`clash-${name}`, edit);
+      expect(errors.map((e) => `${e.code} ${e.en}`).join('\n'), name).toMatch(new RegExp(`RULES_DUPLICATE_ID .*${message.source}`));
+      expect(errors[0]!.location.file, name).toContain(COUNTY);
+      expect(errors[0]!.zh, name).toContain('已被');
+    }
+    expect(layoutErrors('clash-none', (t) => t)).toEqual([]);
   });
 
   it('an input column is typed in expressions by its declared type', () => {

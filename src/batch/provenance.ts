@@ -17,7 +17,7 @@
 import crypto from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { BencalcError } from '../errors.js';
-import { parserOf, type InputColumn } from '../domain/person-input.js';
+import { parserOf, type InputColumn, type Parser } from '../domain/person-input.js';
 import { normaliseText, parseDate, parseMoney } from '../domain/values.js';
 import type { ProgramOutcome } from '../engine/types.js';
 
@@ -47,15 +47,30 @@ export function rowRulesDigest(digest: string | undefined): string {
  * other column, is its trimmed text (`columns[i]`: the canonical field of column i, if any, a
  * common person field or one of the rule sets' `inputs`).
  */
-export function normalisedInput(cells: readonly string[], columns: readonly (string | undefined)[] | undefined, inputs: readonly InputColumn[] = []): string {
+export function normalisedInput(cells: readonly string[], columns: readonly (string | undefined)[] | undefined, inputs: readonly InputColumn[] = NO_INPUTS): string {
   const values = new Array<string>(cells.length);
+  const parsers = columns === undefined ? NO_PARSERS : parsersOf(columns, inputs);
   for (let i = 0; i < cells.length; i++) {
     const cell = cells[i]!;
-    const parse = columns?.[i] === undefined ? undefined : parserOf(columns[i]!, inputs);
+    const parse = parsers[i];
     const read = parse === undefined || cell === '' ? undefined : parse(cell);
     values[i] = read?.ok ? canonical(read.value) : normaliseText(cell);
   }
   return JSON.stringify(values);
+}
+
+const NO_INPUTS: readonly InputColumn[] = Object.freeze([]);
+const NO_PARSERS: readonly (Parser | undefined)[] = Object.freeze([]);
+/** Per layout (its columns, as batch keeps one array), each column's parser: resolved once, not per cell. */
+const PARSERS = new WeakMap<readonly (string | undefined)[], { inputs: readonly InputColumn[]; parsers: readonly (Parser | undefined)[] }>();
+
+function parsersOf(columns: readonly (string | undefined)[], inputs: readonly InputColumn[]): readonly (Parser | undefined)[] {
+  let hit = PARSERS.get(columns);
+  if (hit === undefined || hit.inputs !== inputs) {
+    hit = { inputs, parsers: columns.map((c) => (c === undefined ? undefined : parserOf(c, inputs))) };
+    PARSERS.set(columns, hit);
+  }
+  return hit.parsers;
 }
 
 function canonical(v: unknown): string {
@@ -91,10 +106,14 @@ export function recordText(programs: readonly ProgramCells[], errorCode: string,
 /** The programs whose cells a record digest covers, in the output's column order; household ones have a unit column. */
 export type DigestPrograms = readonly { id: string; household: boolean }[];
 
-/** The programs a batch output's header shows, in its order: each `<id>_eligible` column, with a unit column when `<id>_unit` follows. */
-export function programsOfHeader(header: readonly string[]): DigestPrograms {
+/**
+ * The programs a batch output's header shows, in its order: each `<id>_eligible` column, with a
+ * unit column when `<id>_unit` follows. `outputs`: the rule sets' declared output columns, which
+ * are no program's however they are named (an output `extra_eligible`).
+ */
+export function programsOfHeader(header: readonly string[], outputs: ReadonlySet<string> = new Set()): DigestPrograms {
   const names = new Set(header);
-  return header.filter((h) => h.endsWith('_eligible')).map((h) => {
+  return header.filter((h) => h.endsWith('_eligible') && !outputs.has(h)).map((h) => {
     const id = h.slice(0, -'_eligible'.length);
     return { id, household: names.has(`${id}_unit`) };
   });

@@ -4,9 +4,11 @@
  * deciding reasons, the programs' extra outputs, provenance, and the row's error.
  * Pure formatting: results in, cells out.
  */
-import type { Lang } from '../errors.js';
+import { BencalcErrors, type Lang } from '../errors.js';
+import { columnClashes } from './declared-columns.js';
 import type { ProgramId } from '../rules/schema.js';
 import type { CompiledOutput, CompiledRules } from '../rules/compile.js';
+import { assertAgree } from '../rules/agree.js';
 import type { EffectiveRules } from '../rules/effective.js';
 import type { RowResult } from './roster-evaluator.js';
 import type { ProgramOutcome, ConditionOutcome, PersonOutcome } from '../engine/types.js';
@@ -54,6 +56,8 @@ export interface CellOptions {
 
 /** The columns for the rule sets that may be used, in a deterministic order. */
 export function resultLayout(rules: readonly CompiledRules[], explain: boolean, lang: Lang = 'en'): ResultLayout {
+  // One program, one level and one pair of short names in every jurisdiction: or its columns would mean two things.
+  assertAgree(rules);
   const yearly = new Set<ProgramId>();
   const outputs = new Map<string, { program: ProgramId; name: string; zh: string }>();
   const programs = new Map<ProgramId, ResultLayout['programs'][number]>();
@@ -67,7 +71,7 @@ export function resultLayout(rules: readonly CompiledRules[], explain: boolean, 
   const ids = [...programs.keys()];
   const order = (id: ProgramId) => ids.indexOf(id);
   const sorted = [...outputs.values()].sort((a, b) => order(a.program) - order(b.program) || (a.name < b.name ? -1 : 1));
-  return {
+  const layout: ResultLayout = {
     programs: [...programs.values()],
     yearly: ids.filter((p) => yearly.has(p)),
     outputs: sorted,
@@ -75,6 +79,10 @@ export function resultLayout(rules: readonly CompiledRules[], explain: boolean, 
     explain,
     lang,
   };
+  // A declared column or output named like another column would be read, or written, as it.
+  const clashes = columnClashes(rules, resultColumns({ ...layout, lang: 'zh', explain: true }));
+  if (clashes.length) throw new BencalcErrors(clashes);
+  return layout;
 }
 
 /**

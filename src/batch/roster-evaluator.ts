@@ -9,7 +9,7 @@
  */
 import { BencalcError, type ErrorCode, type Lang } from '../errors.js';
 import type { PersonInput } from '../domain/household.js';
-import { parsePerson, PERSON_FIELD_NAMES, type InputColumn } from '../domain/person-input.js';
+import { parsePerson, textValue, PERSON_FIELD_NAMES, type InputColumn } from '../domain/person-input.js';
 import { PersonReader } from './person-reader.js';
 import type { EffectiveRules } from '../rules/effective.js';
 import { evaluateHouseholdFast } from './kernel.js';
@@ -27,7 +27,7 @@ export interface RosterRow {
 export interface RosterLayout {
   /** Canonical field name → cell index. */
   index: Readonly<Record<string, number>>;
-  /** The input columns the rule sets in play declare (whether or not the roster has them). */
+  /** The input columns the rule sets in play declare (whether or not the roster has them); a row is read with its own rule set's. */
   inputs?: readonly InputColumn[];
   file?: string;
 }
@@ -79,25 +79,51 @@ export function evaluateRosterHousehold(
  * on the layout (which cell holds which field) is worked out once. Batch keeps one.
  */
 export class RosterEvaluator {
-  private readonly reader: PersonReader;
+  /**
+   * One reader per rule set's input columns: a row's declared columns are its own rule set's,
+   * so a column another region declares passes through unread (as in check --household).
+   */
+  private readonly readers = new Map<readonly InputColumn[], PersonReader>();
   /** Shared by this evaluator's households: condition labels, interned name lists. */
   private readonly memo = new EngineMemo();
+  private readonly regionAt: number | undefined;
 
   constructor(
     private readonly layout: RosterLayout,
     private readonly resolve: RulesResolver,
     private readonly opts: { trace?: boolean; lang?: Lang } = {},
   ) {
-    this.reader = new PersonReader(layout.index, layout.inputs);
+    this.regionAt = layout.index.region;
   }
 
-  /** `oversized`: the rows are a slice of a household known to be past the limit. */
-  evaluate(householdId: string, rows: readonly RosterRow[], oversized = false): RowResult[] {
+  private readerFor(inputs: readonly InputColumn[]): PersonReader {
+    let reader = this.readers.get(inputs);
+    if (!reader) this.readers.set(inputs, (reader = new PersonReader(this.layout.index, inputs)));
+    return reader;
+  }
+
+  /**
+   * The household's region, read before its members (it chooses the input columns they are
+   * read with): the first region cell written on one of its rows.
+   */
+  private regionOf(rows: readonly RosterRow[]): string | undefined {
+    const at = this.regionAt;
+    if (at === undefined) return undefined;
+    for (const row of rows) {
+      if (row.csvError) continue;
+      const cell = row.cells[at];
+      if (cell === undefined || cell.length > MAX_CELL_CHARS) continue;
+      const region = textValue(cell);
+      if (region !== undefined) return region;
+    }
+    return undefined;
+  }
+
+  /** Each row's person, or its errors (an invalid row has no person), read with `inputs`. */
+  private parse(rows: readonly RosterRow[], inputs: readonly InputColumn[]): { persons: (PersonInput | undefined)[]; errors: (readonly BencalcError[])[] } {
     const layout = this.layout;
+    const reader = this.readerFor(inputs);
     const n = rows.length;
-    // Refused before a member is read: a household of half a million would not fit.
-    if ((oversized || n > MAX_HOUSEHOLD_MEMBERS) && householdId !== '') return tooLarge(householdId, rows, layout, oversized);
-    // Each row's person, or its errors (an invalid row has no person).
     const persons: (PersonInput | undefined)[] = new Array<PersonInput | undefined>(n);
     const errors: (readonly BencalcError[])[] = new Array<readonly BencalcError[]>(n);
     for (let i = 0; i < n; i++) {
@@ -113,22 +139,44 @@ export class RosterEvaluator {
         errors[i] = [cellTooLarge(row, big, layout)];
         continue;
       }
-      const person = this.reader.read(row.cells);
+      const person = reader.read(row.cells);
       if (person) {
         persons[i] = person;
         errors[i] = NO_ERRORS;
         continue;
       }
       // Anything out of the ordinary: the full parser, with its messages.
-      const r = parsePerson(fieldsOf(row, layout), where(layout, row.line), layout.inputs);
+      const r = parsePerson(fieldsOf(row, layout), where(layout, row.line), inputs);
       persons[i] = r.person;
       errors[i] = r.errors;
     }
+    return { persons, errors };
+  }
+
+  /** `oversized`: the rows are a slice of a household known to be past the limit. */
+  evaluate(householdId: string, rows: readonly RosterRow[], oversized = false): RowResult[] {
+    const layout = this.layout;
+    const n = rows.length;
+    // Refused before a member is read: a household of half a million would not fit.
+    if ((oversized || n > MAX_HOUSEHOLD_MEMBERS) && householdId !== '') return tooLarge(householdId, rows, layout, oversized);
     if (householdId === '') {
       return rows.map((row) => ({
         line: row.line,
         error: new BencalcError({ code: 'INPUT_MISSING_FIELD', ...where(layout, row.line), field: 'household_id', en: 'household_id is empty; every row needs the id of its household (户编号)', zh: '户编号为空；每行都需要所属家庭的户编号', exitCode: 1 }),
       }));
+    }
+    // The rule set chooses the input columns the members are read with. The household's region
+    // is still its first valid member's (the head's, as a rule): when an invalid row's region
+    // cell was the one read first, the members are read again under the rule set that applies;
+    // with no valid member giving one, no rule set applies, and the rows keep the errors read.
+    const guess = this.regionOf(rows);
+    let eff = this.resolve(guess);
+    let { persons, errors } = this.parse(rows, inputsOfRules(eff));
+    const region = persons.find((p) => p?.region)?.region;
+    if (region !== guess) {
+      const used = inputsOfRules(eff);
+      eff = this.resolve(region);
+      if (region !== undefined && inputsOfRules(eff) !== used) ({ persons, errors } = this.parse(rows, inputsOfRules(eff)));
     }
     // Invalid members take part with nothing but their id: their data counts as missing.
     const blockedBy: string[] = [];
@@ -146,9 +194,6 @@ export class RosterEvaluator {
       blockedBy.push(id);
       members[i] = { person_id: id };
     }
-    const head = members[0];
-    const region = head?.region ?? members.find((m) => m.region)?.region;
-    const eff = this.resolve(region);
     if (eff instanceof BencalcError) {
       return rows.map((row, i) => {
         const person = persons[i];
@@ -178,6 +223,11 @@ export class RosterEvaluator {
 }
 
 const NO_ERRORS: readonly BencalcError[] = Object.freeze([]);
+const NO_INPUTS: readonly InputColumn[] = Object.freeze([]);
+
+function inputsOfRules(eff: EffectiveRules | BencalcError): readonly InputColumn[] {
+  return eff instanceof BencalcError ? NO_INPUTS : eff.compiled.inputs;
+}
 
 /**
  * The most members a household may have. A family (户) on a social-assistance roster has a

@@ -193,7 +193,7 @@ async function auditFile(file: string, opts: AuditOptions, g: GlobalOptions, io:
       });
     }
     col = Object.fromEntries(h.map((name, i) => [name, i]));
-    recorded = programsOfHeader(h.slice(split));
+    recorded = programsOfHeader(h.slice(split), new Set(resultCols.outputs.map((o) => o.name)));
     return headerLayout(read.slice(0, split), file, inputs);
   });
   const inputHeader = header.slice(0, split);

@@ -42,6 +42,7 @@ import { normaliseText, parseBoolean } from '../domain/values.js';
 import { runBatch } from './batch.js';
 import { resultLayout, canonicalResultHeader } from '../batch/result-columns.js';
 import { programCellsRead } from '../batch/provenance.js';
+import { NOT_CLAIMED_ZH } from '../batch/reason-words.js';
 import { rmSync } from 'node:fs';
 import { removeOnSignal, workbookAsCsv } from '../batch/temporaries.js';
 import type { Io, GlobalOptions } from './main.js';
@@ -121,6 +122,7 @@ export interface CoverageReport {
       receiving_column: string | null;
       /** The regions' rule sets state different targets (or some none): the "all" row has none. */
       targets_differ: boolean;
+      /** Per region whose rule set defines the program (a region where it is `not_defined_here` has no entry). */
       regions: Record<string, CoverageFigures>;
       total: CoverageFigures;
     }
@@ -355,6 +357,8 @@ export async function runCoverage(roster: string, opts: CoverageOptions, g: Glob
 
     const counts = new Map<string, Record<ProgramId, Counts>>();
     const invalid = new Map<string, number>();
+    /** `region\0program` for each program some row of the region was counted for. */
+    const counted = new Set<string>();
     /** The rule sets each region's rows were evaluated with (their targets are the region's). */
     const rulesOf = new Map<string, Set<string>>();
     let rows = 0;
@@ -389,10 +393,13 @@ export async function runCoverage(roster: string, opts: CoverageOptions, g: Glob
       }
       for (const { id: p, name: short, receiving: declared } of programs) {
         const c = byProgram[p]!;
-        // Y/N/? whether written so or as 是/否/待定.
-        const eligible = programCellsRead(cell(layout.eligible[p]), '', '').mark;
         // As written (the Chinese words keep their full-width punctuation).
         const reason = layout.reason[p] === undefined ? '' : (cells[layout.reason[p]!] ?? '');
+        // The row's rule set has no such program: the row is not among its people at all.
+        if (cell(layout.eligible[p]) === '' && (reason === 'not_defined_here' || reason === NOT_CLAIMED_ZH.not_defined_here)) continue;
+        counted.add(`${region}\0${p}`);
+        // Y/N/? whether written so or as 是/否/待定.
+        const eligible = programCellsRead(cell(layout.eligible[p]), '', '').mark;
         const col = layout.receiving[p];
         const list = async (kind: ListKind, why: string) => {
           if (writer) await writer.write(serializeRow([zh ? LIST_KINDS_ZH[kind] : kind, zh ? short.zh : p, region, cell(layout!.household), cell(layout!.person), cell(layout!.name), why, line], { newline: '\n', neutralise }));
@@ -430,8 +437,10 @@ export async function runCoverage(roster: string, opts: CoverageOptions, g: Glob
     if (!layout) throw new BencalcError({ code: 'INPUT_BAD_CSV', file: label, en: 'the roster is empty: a header row is required', zh: '花名册为空：需要表头行' });
 
     const regions = [...new Set([...counts.keys(), ...invalid.keys()])].sort();
-    const targets = targetsInPlay([...new Set([...rulesOf.values()].flatMap((ids) => [...ids]))].sort(), asOf ?? asOfFlag, opts, g);
-    const stated = (ids: Iterable<string>, p: ProgramId) => [...ids].map((id) => targets.get(id)?.get(p));
+    const definedIn = new Map<string, ReadonlySet<ProgramId>>();
+    const targets = targetsInPlay([...new Set([...rulesOf.values()].flatMap((ids) => [...ids]))].sort(), asOf ?? asOfFlag, opts, g, definedIn);
+    // A rule set without the program states no target for it, and does not make the targets differ.
+    const stated = (ids: Iterable<string>, p: ProgramId) => [...ids].filter((id) => definedIn.get(id)?.has(p) ?? true).map((id) => targets.get(id)?.get(p));
     const report = {} as CoverageReport['programs'];
     let ok = true;
     for (const { id: p, name, receiving: declared } of programs) {
@@ -439,6 +448,8 @@ export async function runCoverage(roster: string, opts: CoverageOptions, g: Glob
       const total = emptyCounts();
       const byRegion: Record<string, CoverageFigures> = {};
       for (const r of regions) {
+        // Rows seen only where the program is not defined: no entry (rows with errors still show theirs).
+        if (!counted.has(`${r}\0${p}`) && counts.has(r)) continue;
         const c = counts.get(r)?.[p] ?? emptyCounts();
         addCounts(total, c);
         const f = figures(c, hasColumn, agreedTarget(stated(rulesOf.get(r) ?? [], p)).target);
@@ -480,17 +491,24 @@ function rulesInPlay(opts: CoverageOptions, g: GlobalOptions): CompiledRules[] {
 }
 
 /** The coverage targets of each rule set in play (ruling R13), by rule set id, resolved as the batch run resolved them. */
-function targetsInPlay(ids: readonly string[], asOf: string, opts: CoverageOptions, g: GlobalOptions): Map<string, Map<ProgramId, TargetInEffect>> {
+/** `definedIn`: filled with each rule set's programs. */
+function targetsInPlay(ids: readonly string[], asOf: string, opts: CoverageOptions, g: GlobalOptions, definedIn: Map<string, ReadonlySet<ProgramId>>): Map<string, Map<ProgramId, TargetInEffect>> {
   const out = new Map<string, Map<ProgramId, TargetInEffect>>();
   if (!ids.length) return out;
   const tree = openRuleTree(g.rules, { cache: RuleFileCache.fromEnv() });
   const switches = parseSwitches(opts.option);
   for (const id of ids) {
     const compiled = compileJurisdiction(tree, id);
+    definedIn.set(id, new Set(compiled.programs.map((x) => x.id)));
     const options = Object.fromEntries(Object.entries(switches).filter(([k]) => compiled.merged.options.has(k)));
     out.set(id, resolveEffective(compiled, { asOf, ...(opts.asKnownAt !== undefined && { knownAt: opts.asKnownAt }), options }).targets);
   }
   return out;
+}
+
+/** The regions with figures for program `p`: those where it is defined. */
+function regionsOf(r: CoverageReport, p: ProgramId): string[] {
+  return r.regions.filter((region) => r.programs[p]!.regions[region] !== undefined);
 }
 
 function percent(rate: number | null): string {
@@ -537,7 +555,7 @@ export function renderCoverage(r: CoverageReport, lang: Lang, io: Io, listsFile?
   for (const p of ids) {
     const prog = r.programs[p]!;
     const hasColumn = prog.receiving_column !== null;
-    for (const region of r.regions) t.push(row(p, region, prog.regions[region]!, hasColumn));
+    for (const region of regionsOf(r, p)) t.push(row(p, region, prog.regions[region]!, hasColumn));
     if (r.regions.length !== 1) t.push(row(p, all, prog.total, hasColumn));
   }
   const notes: string[] = [];
@@ -553,7 +571,7 @@ export function renderCoverage(r: CoverageReport, lang: Lang, io: Io, listsFile?
     notes.push(zh ? `${r.invalid_rows} 行有错误，未计入（用 bencalc batch --errors 查看）。` : `${r.invalid_rows} row(s) with errors were left out (bencalc batch --errors lists them).`);
   }
   // Each region against its own rule set's target (the "all" row follows from them).
-  const held = ids.flatMap((p) => r.regions.map((region) => ({ p, region, f: r.programs[p]!.regions[region]! })));
+  const held = ids.flatMap((p) => regionsOf(r, p).map((region) => ({ p, region, f: r.programs[p]!.regions[region]! })));
   const label = (p: ProgramId, region: string) => (r.regions.length > 1 ? `${name(p)} ${region}` : name(p));
   const missText = ({ p, region, f }: (typeof held)[number]) =>
     zh ? `${label(p, region)}（${percent(f.rate)}，目标 ${targetText(f.target!, lang)}）` : `${label(p, region)} (${percent(f.rate)}; target ${targetText(f.target!, lang)})`;
@@ -562,7 +580,7 @@ export function renderCoverage(r: CoverageReport, lang: Lang, io: Io, listsFile?
   const expectedMissed = missed('expected');
   // Targets of programs the roster has no receiving column for: stated, but not checked.
   const unchecked = ids.flatMap((p) => {
-    const texts = [...new Set(r.regions.flatMap((region) => {
+    const texts = [...new Set(regionsOf(r, p).flatMap((region) => {
       const target = r.programs[p]!.regions[region]!.target;
       return target && r.programs[p]!.receiving_column === null ? [targetText(target, lang)] : [];
     }))];
@@ -593,7 +611,7 @@ export function renderCoverage(r: CoverageReport, lang: Lang, io: Io, listsFile?
   const differ = ids.filter((p) => r.programs[p]!.targets_differ);
   if (differ.length) {
     const each = (p: ProgramId) =>
-      r.regions
+      regionsOf(r, p)
         .map((region) => {
           const target = r.programs[p]!.regions[region]!.target;
           return zh ? `${region}：${target ? targetText(target, lang) : '无'}` : `${region}: ${target ? targetText(target, lang) : 'none'}`;

@@ -8,7 +8,8 @@ import type { Command } from 'commander';
 import Table from 'cli-table3';
 import chalk from 'chalk';
 import { BencalcError, BencalcErrors, EXIT, type Lang } from '../errors.js';
-import { loadRuleTree, openRuleTree, chainOf, compileJurisdiction, resolveEffective, resolveJurisdictionId, validateTree, type RuleTree } from '../rules/index.js';
+import { validateRulesDir } from '../batch/declared-columns.js';
+import { loadRuleTree, openRuleTree, chainOf, compileJurisdiction, resolveEffective, resolveJurisdictionId, type RuleTree } from '../rules/index.js';
 import { RULE_FILE_NAME } from '../rules/load.js';
 import { loadCases, runCase, coverage, mergeCoverage, circularCitations, type CaseResult, type CircularCitation, type CoverageEntry } from '../cases/run.js';
 import type { EffectiveRules, OptionInEffect } from '../rules/effective.js';
@@ -113,9 +114,8 @@ export function registerRulesCommands(program: Command, io: Io, state: CommandSt
     .action((path: string | undefined, _opts: unknown, cmd: Command) => {
       const g = globals(cmd);
       const root = rulesRootFor(path ?? g.rules);
-      const { tree, errors, warnings } = validateTree(root);
-      // Warnings only: they do not change the exit code.
-      for (const w of warnings) io.err(`${w.format(g.lang).replace(/^✖/, '⚠')}\n`);
+      const { tree, errors, warnings } = validateRulesDir(root);
+      for (const w of warnings) io.err(`${w.format(g.lang).replace(/^✖/, '⚠')}\n`); // warnings do not change the exit code
       if (errors.length) throw new BencalcErrors(errors);
       const n = tree!.layers.size;
       io.err(g.lang === 'zh' ? `✔ ${n} 个规则集有效（${root}）\n` : `✔ ${n} rule set(s) valid (${root})\n`);

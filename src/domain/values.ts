@@ -279,6 +279,7 @@ const HUKOUS: ReadonlyMap<string, Hukou> = new Map(
 );
 
 const COUNT_ACCEPTED = 'a whole number 0 or more, such as 0, 3, 12';
+const COUNT_ACCEPTED_ZH = '0 或以上的整数，如 0、3、12';
 
 /** A whole number 0 or more (a count: persons, months, days…). Blank → missing. */
 export function parseCount(raw: string): FieldResult<number> {
@@ -286,7 +287,7 @@ export function parseCount(raw: string): FieldResult<number> {
   if (s === '') return { ok: true, value: undefined };
   if (/^\d{1,15}$/.test(s)) return { ok: true, value: Number(s) };
   const f = found(s);
-  return fail('INPUT_BAD_NUMBER', COUNT_ACCEPTED, `Not a whole number: found ${f.en}; accepted: ${COUNT_ACCEPTED}`, `不是整数：填写的是${f.zh}；可接受：${COUNT_ACCEPTED}`);
+  return fail('INPUT_BAD_NUMBER', COUNT_ACCEPTED, `Not a whole number: found ${f.en}; accepted: ${COUNT_ACCEPTED}`, `不是整数：填写的是${f.zh}；可接受：${COUNT_ACCEPTED_ZH}`);
 }
 
 /** Urban or rural hukou: `urban/rural`, `城镇/农村`, `城市`, `非农业/农业`, `非农`, optionally with 户口. Blank → missing. */

@@ -86,7 +86,7 @@ function lookupWith(extra: readonly ExtraColumn[]): ReadonlyMap<string, string> 
   let m = LOOKUPS.get(extra);
   if (m === undefined) {
     const all = new Map(LOOKUP);
-    // A common column keeps its name: a rule set cannot take it over (the rules check this at load).
+    // A common column keeps its name: a rule set cannot take it over (refused when the rules load: batch/declared-columns.ts).
     for (const c of extra) for (const key of [c.name, ...c.headers]) if (!all.has(normaliseHeader(key))) all.set(normaliseHeader(key), c.name);
     LOOKUPS.set(extra, (m = all));
   }

@@ -125,6 +125,8 @@ export interface MergedProgram {
   /** The short names (低保, dibao) of tables and headers. */
   short: { zh: string; en: string };
   level: 'household' | 'person';
+  /** Where the level and the short names in force were written: other jurisdictions' declarations of the program must agree (agree.ts). */
+  declaredAt: { level: Origin; short: Origin };
   /** The roster column saying a person receives the program now, and its usual Chinese header. */
   receiving?: { column: string; zh: string; ask?: { zh: string; en: string }; origin: Origin };
   /** The roster columns the program reads beyond the common ones; a lower layer may add more. */
@@ -278,6 +280,7 @@ export function mergeChain(chain: readonly RuleLayer[]): { merged: MergedRules; 
         if (!declared) continue;
         p = {
           ...declared,
+          declaredAt: { level: origin([...base, 'level']), short: origin([...base, decl.short ? 'short' : 'level']) },
           dependsOn: [],
           inputs: [],
           eligibility: [],
@@ -290,7 +293,10 @@ export function mergeChain(chain: readonly RuleLayer[]): { merged: MergedRules; 
       }
       if (decl.zh) p.zh = decl.zh;
       if (decl.en) p.en = decl.en;
-      if (decl.short) p.short = decl.short;
+      if (decl.short) {
+        p.short = decl.short;
+        p.declaredAt.short = origin([...base, 'short']);
+      }
       if (decl.level && decl.level !== p.level) {
         const pos = positionAt(layer.source, [...base, 'level']);
         errors.push(new BencalcError({ code: 'RULES_INVALID_VALUE', file: layer.file, ...(pos && { line: pos.line, column: pos.column }), path: `programs.${pid}.level`, en: `program ${pid} is declared by an upper layer at level ${p.level}; a lower layer may not change its level`, zh: `项目 ${pid} 已由上级声明为 ${p.level} 级；下级不能改变` }));

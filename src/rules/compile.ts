@@ -5,6 +5,7 @@
  * load, and every citation is checked against the declared sources. The result is ready
  * to evaluate: closures, in dependency order.
  */
+import { assertAgree } from './agree.js';
 import { BencalcError } from '../errors.js';
 import type { ExprSchema, ExprType } from '../expr/env.js';
 import type { CompiledExpression, ExpectedType } from '../expr/compile.js';
@@ -108,9 +109,9 @@ function inputColumns(merged: MergedRules, errors: BencalcError[]): InputColumn[
   const out: InputColumn[] = [];
   const owner = new Map<string, string>();
   const add = (program: string, c: InputColumn, origin: Origin, sub: KeyPath) => {
-    const clash = c.name in PERSON_FIELDS ? 'a common person field' : owner.has(c.name) ? `an input column of ${owner.get(c.name)}` : undefined;
+    const clash = c.name in PERSON_FIELDS ? ['a common person field', '通用人员字段'] : owner.has(c.name) ? [`an input column of ${owner.get(c.name)}`, `项目 ${owner.get(c.name)} 的输入列`] : undefined;
     if (clash !== undefined) {
-      errors.push(located(origin, sub, 'RULES_DUPLICATE_ID', `program ${program} declares the input column ${c.name}, which is already ${clash}; choose another name`, `项目 ${program} 声明的输入列 ${c.name} 已被占用（${clash}）；请换一个名称`));
+      errors.push(located(origin, sub, 'RULES_DUPLICATE_ID', `program ${program} declares the input column ${c.name}, which is already ${clash[0]}; choose another name`, `项目 ${program} 声明的输入列 ${c.name} 已被占用（${clash[1]}）；请换一个名称`));
       return;
     }
     owner.set(c.name, program);
@@ -139,8 +140,9 @@ export function declaredInputs(file: RuleFile): InputColumn[] {
   return Object.values(file.programs ?? {}).flatMap((p) => [...(p.receiving ? [receivingColumn(p.receiving)] : []), ...Object.entries(p.inputs ?? {}).map(([name, i]) => inputColumn(name, i))]);
 }
 
-/** The input columns of the rule sets in play, each once (the first declaration of a name stands), in their order. */
+/** The input columns of the rule sets in play, each once, in their order; throws when two declare one name with different types (agree.ts). */
 export function inputsOf(rules: readonly CompiledRules[]): InputColumn[] {
+  assertAgree(rules);
   const out = new Map<string, InputColumn>();
   for (const r of rules) for (const c of r.inputs) if (!out.has(c.name)) out.set(c.name, c);
   return [...out.values()];

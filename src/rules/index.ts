@@ -6,12 +6,14 @@ import { BencalcErrors } from '../errors.js';
 import { loadRuleTree, chainOf, type RuleTree } from './load.js';
 import { mergeChain } from './chain.js';
 import { compileRules, type CompiledRules } from './compile.js';
+import { disagreements } from './agree.js';
 import { shadowedValues, shadowedWarning, shadowedWarns } from './shadowed.js';
 import type { BencalcError } from '../errors.js';
 
 export { loadRuleTree, openRuleTree, openRuleTreeWith, layerData, layerOf, chainOf, resolveJurisdictionId, nearestRuleSet, type RuleTree, type RuleLayer, type LayerData } from './load.js';
 export { resolveEffective, type EffectiveRules, type EvaluationSettings } from './effective.js';
 export { inputsOf, declaredInputs, type CompiledRules } from './compile.js';
+export { disagreements, assertAgree } from './agree.js';
 export { shadowedValues, shadowedWarning, shadowedWarns, type ShadowedValue } from './shadowed.js';
 export { RuleFileCache } from './file-cache.js';
 
@@ -44,9 +46,11 @@ export function validateTree(root: string): { tree?: RuleTree; errors: BencalcEr
   const warnings: BencalcError[] = [];
   const seen = new Set<string>();
   const seenPairs = new Set<string>();
+  const all: CompiledRules[] = [];
   for (const id of tree.layers.keys()) {
     try {
       const compiled = compileJurisdiction(tree, id);
+      all.push(compiled);
       // A pair between two layers shows up again in every chain below them: report it once.
       for (const s of shadowedValues(compiled.merged)) {
         const key = JSON.stringify([s.parameter, s.child.layer, s.child.from, s.parent.layer, s.parent.from]);
@@ -67,5 +71,6 @@ export function validateTree(root: string): { tree?: RuleTree; errors: BencalcEr
       }
     }
   }
+  errors.push(...disagreements(all));
   return { tree, errors, warnings };
 }

@@ -16,6 +16,7 @@ import {
   parseMoney,
   formatFen,
   parseSex,
+  parseCount,
   type FieldResult,
   type InputErrorCode,
 } from '../../src/domain/values.js';
@@ -428,5 +429,18 @@ describe('formatFen', () => {
       const r = parseMoney(formatFen(fen));
       expect(r.ok && r.value).toBe(fen);
     }));
+  });
+});
+
+describe('parseCount (#15 review 8)', () => {
+  it('reads a whole number 0 or more, and says what it accepts in each language', () => {
+    expect(parseCount(' 12 ')).toEqual({ ok: true, value: 12 });
+    const r = parseCount('三');
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.en).toContain('a whole number 0 or more');
+    // The Chinese message is Chinese throughout: no English words.
+    expect(r.zh).not.toMatch(/[A-Za-z]{2,}/);
+    expect(r.zh).toContain('0 或以上的整数');
   });
 });
