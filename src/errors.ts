@@ -56,7 +56,6 @@ export const ERROR_CODES = {
   INPUT_BAD_HOUSEHOLD_FILE: 'a household YAML or JSON file that does not fit the schema',
   INPUT_CELL_TOO_LARGE: 'a cell or record longer than bencalc reads (64 KiB a cell, 1 MiB a record)',
   INPUT_HOUSEHOLD_TOO_LARGE: 'a household with more members than bencalc evaluates (1,000)',
-  INPUT_NOT_GROUPED: 'a roster whose households are scattered too widely for arrears (sort it by household_id)',
   // Command line
   USAGE: 'wrong use of a command or flag',
   IO: 'a file could not be read or written',

@@ -13,7 +13,8 @@
  * way out: the caller registers the folder for interrupts and this module removes it when done.
  *
  * What a household's rows become is the caller's: batch's output and errors lines
- * (`evaluateBatchPartition`), or a comparison's changes rows (src/planner/compare-piece.ts).
+ * (`evaluateBatchPartition`), a comparison's changes rows (src/planner/compare-piece.ts), or
+ * the arrears households owed (src/planner/arrears.ts).
  */
 import { closeSync, createWriteStream, openSync, readFileSync, readSync, writeSync, type WriteStream } from 'node:fs';
 import { Utf8Sink } from '../io/utf8-sink.js';

@@ -6,6 +6,8 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, resolve } from 'node:path';
 import { BencalcError, EXIT, type Lang } from '../errors.js';
 import { onAbort } from '../util/abort.js';
 import { openRuleTree, compileJurisdiction, inputsOf, resolveEffective, resolveJurisdictionId, RuleFileCache } from '../rules/index.js';
@@ -16,6 +18,7 @@ import { formatFen } from '../domain/values.js';
 import { headerLayout } from '../batch/roster-passes.js';
 import { readRosterHead } from '../batch/roster-pieces.js';
 import { rosterCopyIfNeeded, removeOnSignal } from '../batch/temporaries.js';
+import { Progress } from '../batch/progress.js';
 import { programsOf } from '../planner/programs.js';
 import { plannerSettings } from '../planner/settings.js';
 import { lateValues, monthDates, runArrears, type ArrearsResult, type HouseholdArrears } from '../planner/arrears.js';
@@ -90,7 +93,9 @@ export async function runArrearsCommand(roster: string, opts: ArrearsOptions, g:
   const source = copy ?? roster;
   const forget = copy ? onAbort(() => rmSync(copy, { force: true })) : undefined;
   let out: AtomicFileWriter | undefined;
-  const stopWatching = removeOnSignal(() => [copy, out?.tempPath].filter((p): p is string => p !== undefined));
+  // The roster's copy, the output's temporary file, and the partition folder of a roster out of household order.
+  const temporary = new Set<() => string | undefined>([() => copy, () => out?.tempPath]);
+  const stopWatching = removeOnSignal(() => [...temporary].map((f) => f()).filter((p): p is string => p !== undefined));
   try {
     // The roster columns the programs declare are read too.
     const head = await readRosterHead(source, encoding, (h) => headerLayout(h, roster, inputsOf(compiled)));
@@ -110,7 +115,9 @@ export async function runArrearsCommand(roster: string, opts: ArrearsOptions, g:
           }
         }
       : undefined;
-    const r = await runArrears({ roster: source, head, settings, tree, dates, programs, ...(onHousehold && { onHousehold }) });
+    // A roster out of household order is partitioned beside the output (or in the temporary folder), as batch's is.
+    const folder = opts.output ? dirname(resolve(opts.output)) : tmpdir();
+    const r = await runArrears({ roster: source, head, settings, tree, dates, programs, ...(onHousehold && { onHousehold }), folder, temporary, progress: new Progress(io.err, false, head.size) });
     const result: ArrearsResult = {
       from,
       paidUntil,

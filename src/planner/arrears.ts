@@ -6,12 +6,13 @@
  * the rules' `published` dates, batch's `--as-known-at`); what it is owed is the sum of the
  * differences, per program. Several steps in a row each count from their own dates.
  */
-import { ChunkProcessor } from '../batch/chunk.js';
-import { pieceHouseholds, rosterPieces, type RosterHead } from '../batch/roster-pieces.js';
-import type { PieceSettings } from '../batch/piece.js';
+import { ChunkProcessor, emptyTally } from '../batch/chunk.js';
+import { pieceHouseholds, rosterPieces, type RosterHead, type RosterPiece } from '../batch/roster-pieces.js';
+import type { PieceResult, PieceSettings } from '../batch/piece.js';
 import type { RosterRow, RowResult } from '../batch/roster-evaluator.js';
 import { scanRoster } from '../batch/roster-passes.js';
-import { BencalcError } from '../errors.js';
+import { evaluatePartition, partitionedRun, scatteredInMemory } from '../batch/partitions.js';
+import type { Progress } from '../batch/progress.js';
 import { resolveEffective, type CompiledRules, type RuleTree } from '../rules/index.js';
 import type { ProgramName } from './programs.js';
 
@@ -125,6 +126,26 @@ export class ArrearsProcessor {
     }
     return { owed: [...owed.values()], invalid };
   }
+
+  /**
+   * A partition of a roster out of household order (src/batch/partitions.ts), its households
+   * whole: what each is owed, as one JSON line standing at its first row's line, so that the
+   * merge puts the households in input order.
+   */
+  process(piece: RosterPiece): PieceResult {
+    if (piece.kind !== 'partition') throw new Error('arrears processes only partitions here; pieces in file order are read by runArrears');
+    const tally = emptyTally();
+    const households = evaluatePartition(piece.rowsFile, piece.outFile, (id, rows, oversized, out, row) => {
+      const r = this.household(id, rows, oversized);
+      tally.rows += rows.length;
+      tally.invalid += r.invalid;
+      if (!r.owed.length) return;
+      const start = out.length;
+      out.write(`${JSON.stringify(r.owed)}\n`);
+      row(rows[0]!.line, start, out.length);
+    });
+    return { out: new Uint8Array(0), errorsText: '', tally, households };
+  }
 }
 
 /** A household's monthly amount of a program (a unit's amount stands on one row); null when any member's is unknown. */
@@ -139,7 +160,12 @@ function sumFen(results: readonly RowResult[], program: string): number | null {
   return fen;
 }
 
-/** The whole roster, household by household on this thread (a month's evaluation is two of batch's). */
+/**
+ * The whole roster, household by household on this thread (a month's evaluation is two of
+ * batch's). Households whose rows stand apart are evaluated whole where their first row
+ * stands; past the scattered households batch holds in memory, the roster is partitioned by
+ * household as batch's is (src/batch/partitions.ts), the households owed coming back in input order.
+ */
 export async function runArrears(x: {
   roster: string;
   head: RosterHead;
@@ -148,17 +174,59 @@ export async function runArrears(x: {
   dates: readonly string[];
   programs: readonly ProgramName[];
   onHousehold?: (h: HouseholdArrears[]) => Promise<void> | void;
+  /** Where a roster out of household order is partitioned (beside the output), and the set of temporary files to remove on an interrupt. */
+  folder: string;
+  temporary: Set<() => string | undefined>;
+  progress: Progress;
 }): Promise<Pick<ArrearsResult, 'rows' | 'invalid' | 'households' | 'programs' | 'byMonth'>> {
-  const scan = await scanRoster(x.roster, { encoding: x.head.encoding }, () => x.head.layout, 2000);
-  if (scan.partition) {
-    throw new BencalcError({ code: 'INPUT_NOT_GROUPED', file: x.roster, en: 'more than 2,000 households have rows apart from each other: sort the roster by household_id (户编号) first', zh: '超过 2,000 户的成员行不相邻：请先按户编号排序花名册', exitCode: 1 });
-  }
-  const settings: PieceSettings = { ...x.settings, duplicates: [...scan.duplicates], scattered: [...scan.scatteredRows] };
-  const p = new ArrearsProcessor(settings, x.dates, x.programs.map((q) => q.id), x.tree);
-  const scattered = new Map(settings.scattered);
+  const scan = await scanRoster(x.roster, { encoding: x.head.encoding }, () => x.head.layout, scatteredInMemory());
+  const programIds = x.programs.map((q) => q.id);
   const households: HouseholdArrears[] = [];
   const perProgram = new Map(x.programs.map((q) => [q.id, { ...q, households: 0, totalFen: 0, unknown: 0 }]));
   const byMonth = new Map(x.dates.map((d) => [d, 0]));
+  const add = async (owed: HouseholdArrears[]): Promise<void> => {
+    for (const h of owed) {
+      households.push(h);
+      const q = perProgram.get(h.program)!;
+      if (h.unknownMonths.length) q.unknown++;
+      if (h.months.length) q.households++;
+      q.totalFen += h.totalFen;
+      for (const m of h.months) byMonth.set(m.month, byMonth.get(m.month)! + m.owedFen);
+    }
+    await x.onHousehold?.(owed);
+  };
+  const totals = (rows: number, invalid: number): Pick<ArrearsResult, 'rows' | 'invalid' | 'households' | 'programs' | 'byMonth'> => ({ rows, invalid, households, programs: [...perProgram.values()], byMonth: [...byMonth].map(([month, totalFen]) => ({ month, totalFen })) });
+
+  if (scan.partition) {
+    // The merged result: one JSON line per household owed, in input order (blocks end at a record's end).
+    const decoder = new TextDecoder();
+    let rest = '';
+    const { tally } = await partitionedRun(
+      x.roster,
+      x.head,
+      x.settings,
+      { layers: [], local: (s) => new ArrearsProcessor(s, x.dates, programIds, x.tree) },
+      {
+        folder: x.folder,
+        temporary: x.temporary,
+        repeatedPersons: scan.partition.repeatedPersons,
+        progress: x.progress,
+        sinks: {
+          out: async (bytes) => {
+            const lines = (rest + decoder.decode(bytes, { stream: true })).split('\n');
+            rest = lines.pop()!;
+            for (const line of lines) await add(JSON.parse(line) as HouseholdArrears[]);
+          },
+          errors: undefined,
+        },
+      },
+    );
+    return totals(tally.rows, tally.invalid);
+  }
+
+  const settings: PieceSettings = { ...x.settings, duplicates: [...scan.duplicates], scattered: [...scan.scatteredRows] };
+  const p = new ArrearsProcessor(settings, x.dates, programIds, x.tree);
+  const scattered = new Map(settings.scattered);
   let rows = 0;
   let invalid = 0;
   for await (const piece of rosterPieces(x.roster, x.head)) {
@@ -173,17 +241,9 @@ export async function runArrears(x: {
         }
         const r = p.household(householdId, all ?? fragment, oversized === true);
         invalid += all ? p.household(householdId, fragment, oversized === true).invalid : r.invalid;
-        for (const h of r.owed) {
-          households.push(h);
-          const q = perProgram.get(h.program)!;
-          if (h.unknownMonths.length) q.unknown++;
-          if (h.months.length) q.households++;
-          q.totalFen += h.totalFen;
-          for (const m of h.months) byMonth.set(m.month, byMonth.get(m.month)! + m.owedFen);
-        }
-        if (r.owed.length) await x.onHousehold?.(r.owed);
+        if (r.owed.length) await add(r.owed);
       }
     }
   }
-  return { rows, invalid, households, programs: [...perProgram.values()], byMonth: [...byMonth].map(([month, totalFen]) => ({ month, totalFen })) };
+  return totals(rows, invalid);
 }
