@@ -9,12 +9,13 @@
  */
 import { describe, it, expect, beforeAll, afterEach } from 'vitest';
 import fc from 'fast-check';
-import { cpSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { cli, RULES_DIR, tempDir } from '../helpers.js';
+import { cli, tempDir } from '../helpers.js';
 import type { ArrearsResult } from '../../src/planner/arrears.js';
+import { rulesWithLateKunmingStep } from './late-step-rules.js';
 
 const EXAMPLE = new URL('../../examples/kunming-530100.csv', import.meta.url).pathname;
 
@@ -22,13 +23,7 @@ let dir: string;
 let rules: string;
 beforeAll(() => {
   dir = tempDir('bencalc-arrears-order-');
-  rules = join(tempDir('bencalc-arrears-order-rules-'), 'rules');
-  cpSync(RULES_DIR, rules, { recursive: true });
-  const file = join(rules, '530100-kunming', 'rules.yaml');
-  const text = readFileSync(file, 'utf8');
-  const step = '      - from: 2025-07-01\n        value: { urban: 744, rural: 560 }\n';
-  expect(text.split(step).length).toBe(2);
-  writeFileSync(file, text.replace(step, '      - from: 2025-07-01\n        published: 2025-10-01\n        value: { urban: 744, rural: 560 }\n'));
+  rules = rulesWithLateKunmingStep('bencalc-arrears-order-rules-');
 });
 afterEach(() => {
   delete process.env.BENCALC_SCATTERED_IN_MEMORY;

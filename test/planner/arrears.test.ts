@@ -8,20 +8,15 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cli, RULES_DIR, tempDir } from '../helpers.js';
+import { cli, tempDir } from '../helpers.js';
 import type { ArrearsResult } from '../../src/planner/arrears.js';
+import { rulesWithLateKunmingStep } from './late-step-rules.js';
 
 const EXAMPLE = new URL('../../examples/kunming-530100.csv', import.meta.url).pathname;
 
 let rules: string;
 beforeAll(() => {
-  rules = join(tempDir('bencalc-arrears-'), 'rules');
-  cpSync(RULES_DIR, rules, { recursive: true });
-  const file = join(rules, '530100-kunming', 'rules.yaml');
-  const text = readFileSync(file, 'utf8');
-  const step = '      - from: 2025-07-01\n        value: { urban: 744, rural: 560 }\n';
-  expect(text.split(step).length).toBe(2);
-  writeFileSync(file, text.replace(step, '      - from: 2025-07-01\n        published: 2025-10-01\n        value: { urban: 744, rural: 560 }\n'));
+  rules = rulesWithLateKunmingStep('bencalc-arrears-');
 });
 
 /** Monthly difference of a unit: (744 − 735) × size urban, (560 − 533.33) × size rural, in fen. */
